@@ -1,0 +1,1 @@
+//! Incremental decoders for watch streams and LIST bodies (owned by the decoder work; see issue 3).
