@@ -1,0 +1,59 @@
+# kubewire: every routine command. `just` lists them; CI runs `just test`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Build outside the clone so reruns on one machine reuse the work.
+export CARGO_TARGET_DIR := env_var_or_default("CARGO_TARGET_DIR", home_directory() / ".cache/kubewire/target")
+wasm_target_dir := env_var_or_default("KUBEWIRE_WASM_TARGET_DIR", home_directory() / ".cache/kubewire/target-wasm")
+# Debian's rust-web toolchain (rustc 1.96 + std sources) builds for wasm with
+# -Zbuild-std; RUSTC_BOOTSTRAP is set for these commands only, never for host builds.
+debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 /usr/bin/cargo"
+
+# List the recipes.
+default:
+    @just --list --unsorted
+
+# Install what the tests need (idempotent: does nothing when all is there).
+setup:
+    bash scripts/setup.sh
+
+# Run every test: unit, table, vector, property and integration tests, and the no_std wasm build.
+test: setup test-rust wasm-core
+
+# The Rust workspace's tests.
+test-rust:
+    cargo test --workspace --locked
+
+# Build the core for wasm32-unknown-unknown without default features; fail if the module imports anything.
+wasm-core:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd tests/wasm-core
+    CARGO_TARGET_DIR={{wasm_target_dir}} {{debian_cargo}} build --release --locked \
+        --target wasm32-unknown-unknown -Zbuild-std=core,alloc
+    wasm={{wasm_target_dir}}/wasm32-unknown-unknown/release/kubewire_wasm_core_probe.wasm
+    imports=$(python3 ../../scripts/wasm-imports.py "$wasm")
+    echo "core as wasm: $wasm ($(stat -c %s "$wasm") bytes), imports: ${imports:-none}"
+    if [ -n "$imports" ]; then echo "the no_std core must import nothing from its host" >&2; exit 1; fi
+
+# Build the core for no_std targets without an OS (a stricter check than wasm).
+no-std target="thumbv7em-none-eabi":
+    CARGO_TARGET_DIR={{wasm_target_dir}} {{debian_cargo}} build -p kubewire --no-default-features \
+        --target {{target}} -Zbuild-std=core,alloc
+
+# The main job: a guided tour of the client.
+demo:
+    cargo run --locked -q -p kubewire --example tour
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Formatting and clippy, as a reviewer would run them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Build the API docs.
+doc:
+    cargo doc --workspace --no-deps --locked
