@@ -18,6 +18,9 @@
 //! - Options named as in kube-rs ([`ListParams`], [`WatchParams`], ...),
 //!   checked with the API server's own rules before anything is sent.
 //! - The API server's [`Status`] errors, classified by reason and code.
+//! - Kubeconfig ([`kubeconfig`]): the model, kubectl's merge rules, context
+//!   resolution into a [`ClusterConfig`] with one [`AuthPlan`], in-cluster
+//!   configuration, and the data side of exec credential plugins.
 //! - A `curl` rendering of any request with credentials redacted ([`curl()`]).
 //! - Streaming decoders for watch streams and LIST bodies ([`decode`]),
 //!   bounded by the size of one object.
@@ -69,11 +72,13 @@ extern crate std;
 pub mod curl;
 pub mod decode;
 pub mod error;
+pub mod kubeconfig;
 pub mod params;
 mod query;
 pub mod request;
 pub mod resource;
 pub mod response;
+pub mod secret;
 pub mod status;
 
 pub use curl::{curl, CurlOptions, TlsSource};
@@ -84,5 +89,7 @@ pub use params::{
 };
 pub use request::{discovery, Collection, IncludeObject, Method, Patch, Request};
 pub use resource::{known, ApiResource, Scope};
+pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use response::{decode_response, ResponseError};
+pub use secret::Secret;
 pub use status::{Reason, Status, StatusCause, StatusDetails};
