@@ -72,6 +72,7 @@ extern crate std;
 pub mod curl;
 pub mod decode;
 pub mod error;
+pub mod event;
 pub mod kubeconfig;
 pub mod params;
 mod query;
@@ -83,6 +84,7 @@ pub mod status;
 
 pub use curl::{curl, CurlOptions, TlsSource};
 pub use error::RequestError;
+pub use event::{Bookmark, WatchEvent};
 pub use params::{
     DeleteParams, GetParams, ListParams, LogParams, PatchParams, PostParams, Preconditions,
     PropagationPolicy, ValidationDirective, VersionMatch, WatchParams,

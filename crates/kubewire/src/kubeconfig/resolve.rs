@@ -57,8 +57,10 @@ pub struct Impersonation {
 }
 
 /// How to authenticate to one cluster. `Debug` never shows a credential.
+///
+/// Deliberately exhaustive: an adapter that does not handle a new kind of
+/// credential must fail to compile, not send requests unauthenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum AuthPlan {
     /// No credentials (anonymous).
     None,

@@ -1,0 +1,151 @@
+//! Credentials for one cluster, from its [`AuthPlan`]: static tokens, token
+//! files re-read on use, basic auth, client certificates, and exec
+//! credential plugins cached until they expire.
+
+use std::io::IsTerminal;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use kubewire::kubeconfig::{AuthPlan, ClusterConfig, ExecConfig, ExecCredential, ExecCredentialStatus};
+use kubewire::Secret;
+use tokio::sync::Mutex;
+
+use crate::error::{file_error, Error};
+use crate::tls::{read, read_key, ClientCert};
+
+/// Refresh an exec credential this long before it expires, so a request
+/// never leaves with a token that dies in flight.
+const EXPIRY_SLACK: Duration = Duration::from_secs(10);
+
+/// Cap on a plugin's output we keep: a credential is small; a runaway
+/// plugin must not fill memory.
+const MAX_PLUGIN_OUTPUT: usize = 1 << 20;
+
+pub(crate) struct Auth {
+    plan: AuthPlan,
+    cluster: ClusterConfig,
+    cert: Arc<ClientCert>,
+    exec_cache: Mutex<Option<(ExecCredentialStatus, Option<SystemTime>)>>,
+}
+
+impl Auth {
+    pub(crate) fn new(cluster: &ClusterConfig, cert: Arc<ClientCert>) -> Result<Self, Error> {
+        if let AuthPlan::ClientCertificate { cert: c, key, .. } = &cluster.auth {
+            cert.set_pem(&read(c)?, &read_key(key)?)?;
+        }
+        Ok(Auth {
+            plan: cluster.auth.clone(),
+            cluster: cluster.clone(),
+            cert,
+            exec_cache: Mutex::new(None),
+        })
+    }
+
+    /// Whether a 401 may be cured by fetching a fresh credential.
+    pub(crate) fn can_refresh(&self) -> bool {
+        matches!(self.plan, AuthPlan::Exec(_) | AuthPlan::BearerFile(_))
+    }
+
+    /// Forget a cached exec credential (after a 401).
+    pub(crate) async fn invalidate(&self) {
+        *self.exec_cache.lock().await = None;
+    }
+
+    /// The `Authorization` header value for the next request, if any.
+    pub(crate) async fn header(&self) -> Result<Option<Secret>, Error> {
+        Ok(match &self.plan {
+            AuthPlan::None => None,
+            AuthPlan::Bearer(token) => Some(bearer(token.expose())),
+            AuthPlan::ClientCertificate { bearer: token, .. } => token.as_ref().map(|t| bearer(t.expose())),
+            AuthPlan::BearerFile(path) => {
+                // Re-read each time: kubelet rotates projected tokens in place.
+                let token = tokio::fs::read_to_string(path).await.map_err(|e| file_error(path, e))?;
+                Some(bearer(token.trim()))
+            }
+            AuthPlan::Basic { username, password } => Some(Secret::new(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", password.expose()))
+            ))),
+            AuthPlan::Exec(exec) => {
+                let status = self.exec_credential(exec).await?;
+                status.token.as_ref().map(|t| bearer(t.expose()))
+            }
+        })
+    }
+
+    async fn exec_credential(&self, exec: &ExecConfig) -> Result<ExecCredentialStatus, Error> {
+        let mut cache = self.exec_cache.lock().await;
+        if let Some((status, expiry)) = cache.as_ref() {
+            if expiry.is_none_or(|t| SystemTime::now() + EXPIRY_SLACK < t) {
+                return Ok(status.clone());
+            }
+        }
+        let status = run_plugin(exec, &self.cluster).await?;
+        if let (Some(cert), Some(key)) = (&status.client_certificate_data, &status.client_key_data) {
+            self.cert.set_pem(cert.as_bytes(), key.expose().as_bytes())?;
+        }
+        let expiry = status
+            .expires_at_unix()
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64));
+        *cache = Some((status.clone(), expiry));
+        Ok(status)
+    }
+}
+
+fn bearer(token: &str) -> Secret {
+    Secret::new(format!("Bearer {token}"))
+}
+
+/// Run a credential plugin the way client-go does.
+async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCredentialStatus, Error> {
+    let mode = exec.interactive_mode.as_deref().unwrap_or("IfAvailable");
+    let terminal = std::io::stdin().is_terminal();
+    let interactive = match mode {
+        "Never" => false,
+        "Always" if !terminal => {
+            return Err(Error::Exec {
+                command: exec.command.clone(),
+                message: "interactiveMode is Always but standard input is not a terminal".into(),
+            })
+        }
+        _ => terminal,
+    };
+    let mut cmd = tokio::process::Command::new(&exec.command);
+    cmd.args(&exec.args)
+        .env("KUBERNETES_EXEC_INFO", ExecCredential::exec_info(exec, cluster, interactive))
+        .envs(exec.env.iter().map(|e| (&e.name, &e.value)))
+        // stdout carries the credential and is never shown. stderr goes to
+        // our stderr only when a person may be prompted; otherwise it is kept
+        // for the error message, so it never mixes into our own output.
+        .stdout(Stdio::piped())
+        .stdin(if interactive { Stdio::inherit() } else { Stdio::null() })
+        .stderr(if interactive { Stdio::inherit() } else { Stdio::piped() })
+        .kill_on_drop(true);
+    let output = cmd.output().await.map_err(|e| Error::Exec {
+        command: exec.command.clone(),
+        message: match (&exec.install_hint, e.kind()) {
+            (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),
+            _ => e.to_string(),
+        },
+    })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr[..output.stderr.len().min(4096)]).trim().to_string();
+        return Err(Error::Exec {
+            command: exec.command.clone(),
+            message: format!(
+                "exited with {}{}",
+                output.status,
+                if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+            ),
+        });
+    }
+    if output.stdout.len() > MAX_PLUGIN_OUTPUT {
+        return Err(Error::Exec {
+            command: exec.command.clone(),
+            message: format!("printed more than {MAX_PLUGIN_OUTPUT} bytes"),
+        });
+    }
+    Ok(ExecCredential::parse(&output.stdout, exec)?)
+}

@@ -1,0 +1,251 @@
+//! The client: one cluster, one connection pool, one set of credentials.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER, USER_AGENT};
+use http::{HeaderMap, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::rt::TokioExecutor;
+use kubewire::decode::{ListDecoder, WatchDecoder};
+use kubewire::kubeconfig::ClusterConfig;
+use kubewire::{decode_response, Request, Status};
+use rustls::pki_types::ServerName;
+use serde::de::DeserializeOwned;
+
+use crate::auth::Auth;
+use crate::dial::Dial;
+use crate::error::Error;
+use crate::stream::{Decoded, ListStream, WatchStream};
+use crate::tls::{client_config, ClientCert};
+
+/// The largest whole (non-streamed) body kept in memory. LIST and WATCH
+/// bodies stream and are not subject to it.
+pub const MAX_WHOLE_BODY: usize = 64 << 20;
+
+/// Tunables of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long to wait for response headers (not for a streaming body).
+    pub timeout: Duration,
+    /// How long to wait for a TCP connection.
+    pub connect_timeout: Duration,
+    /// The `User-Agent` (the server's default field manager).
+    pub user_agent: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(32),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: format!("kubewire/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH),
+        }
+    }
+}
+
+type Http = hyper_util::client::legacy::Client<HttpsConnector<Dial>, Full<Bytes>>;
+
+/// A client for one cluster. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: Http,
+    cluster: ClusterConfig,
+    auth: Auth,
+    options: Options,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("context", &self.inner.cluster.context)
+            .field("server", &self.inner.cluster.server)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `cluster` with default options.
+    pub fn new(cluster: ClusterConfig) -> Result<Self, Error> {
+        Self::with_options(cluster, Options::default())
+    }
+
+    /// A client for `cluster`.
+    pub fn with_options(cluster: ClusterConfig, options: Options) -> Result<Self, Error> {
+        let cert = Arc::new(ClientCert::default());
+        let auth = Auth::new(&cluster, cert.clone())?;
+        let tls = client_config(&cluster.tls, cert, &cluster.server)?;
+        let dial = Dial::new(cluster.proxy_url.as_deref(), options.connect_timeout)?;
+        let builder = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        let builder = match &cluster.tls.server_name {
+            Some(name) => {
+                let name = ServerName::try_from(name.clone())
+                    .map_err(|_| Error::Tls(format!("tls-server-name {name:?} is not a valid name")))?;
+                builder.with_server_name_resolver(FixedServerNameResolver::new(name))
+            }
+            None => builder,
+        };
+        let https = builder.enable_all_versions().wrap_connector(dial);
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                cluster,
+                auth,
+                options,
+            }),
+        })
+    }
+
+    /// The client of the current context, found as kubectl finds it.
+    pub fn infer() -> Result<Self, Error> {
+        Self::new(crate::load::load(None)?.cluster(None)?)
+    }
+
+    /// The cluster this client talks to.
+    pub fn cluster(&self) -> &ClusterConfig {
+        &self.inner.cluster
+    }
+
+    /// The context's default namespace.
+    pub fn default_namespace(&self) -> &str {
+        &self.inner.cluster.namespace
+    }
+
+    /// Send a request and return the response with its body unread.
+    /// Credentials are added here; a 401 with a refreshable credential
+    /// (exec plugin, token file) is retried once with a fresh one.
+    pub async fn send(&self, req: &Request) -> Result<http::Response<Incoming>, Error> {
+        let resp = self.send_once(req).await?;
+        if resp.status() == StatusCode::UNAUTHORIZED && self.inner.auth.can_refresh() {
+            drop(resp);
+            self.inner.auth.invalidate().await;
+            return self.send_once(req).await;
+        }
+        Ok(resp)
+    }
+
+    async fn send_once(&self, req: &Request) -> Result<http::Response<Incoming>, Error> {
+        let inner = &self.inner;
+        let url = format!("{}{}", inner.cluster.server, req.path_and_query);
+        let mut builder = http::Request::builder().method(req.method.as_str()).uri(&url);
+        for (name, value) in &req.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder = builder.header(USER_AGENT, inner.options.user_agent.as_str());
+        if let Some(auth) = inner.auth.header().await? {
+            let mut value = HeaderValue::from_str(auth.expose())
+                .map_err(|_| Error::Tls("the credential contains characters not allowed in a header".into()))?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(user) = &inner.cluster.impersonate.user {
+            builder = builder.header(HeaderName::from_static("impersonate-user"), user.as_str());
+            for group in &inner.cluster.impersonate.groups {
+                builder = builder.header(HeaderName::from_static("impersonate-group"), group.as_str());
+            }
+        }
+        let http_req = builder
+            .body(Full::new(Bytes::from(req.body.clone())))
+            .map_err(|e| Error::Url(format!("{url}: {e}")))?;
+        let sent = tokio::time::timeout(inner.options.timeout, inner.http.request(http_req)).await;
+        let resp = sent
+            .map_err(|_| Error::Timeout {
+                server: inner.cluster.server.clone(),
+                seconds: inner.options.timeout.as_secs(),
+            })?
+            .map_err(|e| Error::Connect {
+                server: inner.cluster.server.clone(),
+                message: error_chain(&e),
+            })?;
+        if resp.status().is_redirection() && resp.status() != StatusCode::NOT_MODIFIED {
+            return Err(Error::Redirect {
+                code: resp.status().as_u16(),
+                location: header(resp.headers(), LOCATION).unwrap_or_default(),
+            });
+        }
+        Ok(resp)
+    }
+
+    /// Send a request and read the whole body (at most [`MAX_WHOLE_BODY`]),
+    /// whatever the status: for `get --raw` and for callers that want
+    /// headers.
+    pub async fn call_raw(&self, req: &Request) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let resp = self.send(req).await?;
+        let (parts, body) = resp.into_parts();
+        let bytes = read_whole(body).await?;
+        Ok((parts.status, parts.headers, bytes))
+    }
+
+    /// Send a request and decode the answer into `T` (a projection struct,
+    /// a k8s-openapi type, `serde_json::Value`); an error answer becomes
+    /// [`Error::Api`] with the server's `Status`.
+    pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<T, Error> {
+        let (status, headers, body) = self.call_raw(req).await?;
+        decode_response(status.as_u16(), header(&headers, RETRY_AFTER).as_deref(), &body).map_err(|e| match e {
+            kubewire::ResponseError::Api(s) => Error::Api(s),
+            other => Error::Decode(kubewire::decode::DecodeError::Deserialize {
+                offset: 0,
+                message: other.to_string(),
+            }),
+        })
+    }
+
+    /// Send a LIST and stream its items, decoded one at a time as the body
+    /// arrives. The list's metadata is on the stream once it has been read.
+    pub async fn list<T: DeserializeOwned>(&self, req: &Request) -> Result<ListStream<T>, Error> {
+        let body = self.streaming(req).await?;
+        Ok(Decoded::new(body, ListDecoder::new()))
+    }
+
+    /// Send a WATCH and stream its events as they arrive.
+    pub async fn watch<T: DeserializeOwned>(&self, req: &Request) -> Result<WatchStream<T>, Error> {
+        let body = self.streaming(req).await?;
+        Ok(Decoded::new(body, WatchDecoder::new()))
+    }
+
+    async fn streaming(&self, req: &Request) -> Result<Incoming, Error> {
+        let resp = self.send(req).await?;
+        if resp.status().is_success() {
+            return Ok(resp.into_body());
+        }
+        let (parts, body) = resp.into_parts();
+        let bytes = read_whole(body).await?;
+        Err(Error::Api(Status::from_response(
+            parts.status.as_u16(),
+            header(&parts.headers, RETRY_AFTER).as_deref(),
+            &bytes,
+        )))
+    }
+}
+
+async fn read_whole(body: Incoming) -> Result<Bytes, Error> {
+    Limited::new(body, MAX_WHOLE_BODY)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .map_err(|e| Error::Body(e.to_string()))
+}
+
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(String::from)
+}
+
+/// hyper-util's errors say "client error (Connect)"; the cause is inside.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -1,0 +1,42 @@
+//! # kubewire-hyper: kubewire on a native host
+//!
+//! The native adapter: it loads kubeconfig files the way kubectl does,
+//! connects with hyper 1 and rustls (HTTP/1.1 and HTTP/2, connection
+//! reuse), adds credentials (tokens, token files, basic auth, client
+//! certificates, exec plugins), and pushes response bytes into the core's
+//! streaming decoders as they arrive. Everything about Kubernetes itself
+//! (paths, parameters, decoding, errors) lives in the `kubewire` core.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use kubewire::{known, ListParams};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Meta { name: String }
+//! #[derive(serde::Deserialize)]
+//! struct ConfigMap { metadata: Meta }
+//!
+//! # async fn run() -> Result<(), kubewire_hyper::Error> {
+//! let client = kubewire_hyper::Client::infer()?;
+//! let req = known::config_maps().within(client.default_namespace()).list(&ListParams::default())?;
+//! let mut items = client.list::<ConfigMap>(&req).await?;
+//! while let Some(cm) = items.next().await {
+//!     println!("{}", cm?.metadata.name);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod dial;
+mod error;
+pub mod load;
+mod multi;
+mod stream;
+mod tls;
+
+pub use client::{Client, Options, MAX_WHOLE_BODY};
+pub use error::Error;
+pub use multi::Clients;
+pub use stream::{Decoded, ListStream, Pull, WatchStream};
+pub use kubewire;

@@ -1,0 +1,128 @@
+//! Response bodies as streams: each body chunk goes into a core decoder the
+//! moment it arrives, and each complete item or event comes out at once.
+//! Memory is bounded by one object, whatever the size of the collection.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use futures_core::Stream;
+use http_body::Body;
+use hyper::body::Incoming;
+use kubewire::decode::{DecodeError, ListDecoder, ListMeta, WatchDecoder};
+use kubewire::WatchEvent;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+
+/// A core decoder that yields `T`s.
+pub trait Pull<T> {
+    /// Give it bytes.
+    fn feed(&mut self, bytes: &[u8]);
+    /// The next complete value, `Ok(None)` when it needs more bytes.
+    fn pull(&mut self) -> Result<Option<T>, DecodeError>;
+    /// The body ended: fail if it ended mid-value.
+    fn finish(&mut self) -> Result<(), DecodeError>;
+}
+
+impl<T: DeserializeOwned> Pull<T> for ListDecoder {
+    fn feed(&mut self, bytes: &[u8]) {
+        ListDecoder::feed(self, bytes)
+    }
+    fn pull(&mut self) -> Result<Option<T>, DecodeError> {
+        self.next_item()?.map(|item| item.deserialize()).transpose()
+    }
+    fn finish(&mut self) -> Result<(), DecodeError> {
+        ListDecoder::finish(self)
+    }
+}
+
+impl<T: DeserializeOwned> Pull<WatchEvent<T>> for WatchDecoder {
+    fn feed(&mut self, bytes: &[u8]) {
+        WatchDecoder::feed(self, bytes)
+    }
+    fn pull(&mut self) -> Result<Option<WatchEvent<T>>, DecodeError> {
+        self.next_event()?.map(|e| WatchEvent::from_raw(&e)).transpose()
+    }
+    fn finish(&mut self) -> Result<(), DecodeError> {
+        WatchDecoder::finish(self)
+    }
+}
+
+/// A response body decoded as it streams.
+pub struct Decoded<D, T> {
+    body: Incoming,
+    decoder: D,
+    done: bool,
+    _out: PhantomData<fn() -> T>,
+}
+
+/// The items of a LIST, one at a time.
+pub type ListStream<T> = Decoded<ListDecoder, T>;
+/// The events of a WATCH, one at a time.
+pub type WatchStream<T> = Decoded<WatchDecoder, WatchEvent<T>>;
+
+impl<D, T> Decoded<D, T> {
+    pub(crate) fn new(body: Incoming, decoder: D) -> Self {
+        Decoded {
+            body,
+            decoder,
+            done: false,
+            _out: PhantomData,
+        }
+    }
+
+    /// The decoder, e.g. to see how many bytes it holds.
+    pub fn decoder(&self) -> &D {
+        &self.decoder
+    }
+}
+
+impl<T> Decoded<ListDecoder, T> {
+    /// The LIST's metadata (resourceVersion, continue, remainingItemCount),
+    /// once the decoder has seen it: for the servers' usual order, after
+    /// the last item.
+    pub fn metadata(&self) -> Option<&ListMeta> {
+        self.decoder.metadata()
+    }
+}
+
+impl<D: Pull<T> + Unpin, T> Stream for Decoded<D, T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match this.decoder.pull() {
+                Ok(Some(value)) => return Poll::Ready(Some(Ok(value))),
+                Ok(None) => {}
+                Err(e) => {
+                    // A value that does not fit `T` is reported, and the
+                    // stream goes on; a broken stream ends.
+                    if !matches!(e, DecodeError::Deserialize { .. }) {
+                        this.done = true;
+                    }
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+            match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        this.decoder.feed(data);
+                    }
+                }
+                Some(Err(e)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Body(e.to_string()))));
+                }
+                None => {
+                    this.done = true;
+                    return Poll::Ready(this.decoder.finish().err().map(|e| Err(e.into())));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! rustls configuration from a cluster's TLS settings.
+//!
+//! The client certificate is served through a resolver whose key can be
+//! swapped at run time: an exec plugin may hand out a fresh certificate
+//! when the old one expires, and new connections must use it.
+
+use std::sync::{Arc, Once, RwLock};
+
+use kubewire::kubeconfig::{FileOrData, FileOrSecret, TlsConfig};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::error::{file_error, Error};
+
+/// The client certificate currently in use, if any.
+#[derive(Debug, Default)]
+pub(crate) struct ClientCert {
+    current: RwLock<Option<Arc<CertifiedKey>>>,
+}
+
+impl ClientCert {
+    /// Install a certificate chain and its key (PEM).
+    pub(crate) fn set_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
+        let certs = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Tls(format!("client certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Tls("client certificate: no PEM certificate found".into()));
+        }
+        // Errors about the key never quote it.
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|_| Error::Tls("client key: not a PEM RSA, EC or PKCS#8 private key".into()))?;
+        let signing = provider()
+            .key_provider
+            .load_private_key(key)
+            .map_err(|e| Error::Tls(format!("client key: {e}")))?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(Arc::new(CertifiedKey::new(certs, signing)));
+        Ok(())
+    }
+
+    fn get(&self) -> Option<Arc<CertifiedKey>> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.get()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.get().is_some()
+    }
+}
+
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Read a [`FileOrData`] into bytes.
+pub(crate) fn read(source: &FileOrData) -> Result<Vec<u8>, Error> {
+    match source {
+        FileOrData::Data(d) => Ok(d.clone()),
+        FileOrData::File(path) => std::fs::read(path).map_err(|e| file_error(path, e)),
+    }
+}
+
+/// Read a private key source into PEM bytes.
+pub(crate) fn read_key(source: &FileOrSecret) -> Result<Vec<u8>, Error> {
+    match source {
+        FileOrSecret::Data(s) => Ok(s.expose().as_bytes().to_vec()),
+        FileOrSecret::File(path) => std::fs::read(path).map_err(|e| file_error(path, e)),
+    }
+}
+
+/// Build the rustls configuration for one cluster.
+pub(crate) fn client_config(tls: &TlsConfig, cert: Arc<ClientCert>, server: &str) -> Result<ClientConfig, Error> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    let builder = if tls.insecure {
+        warn_insecure(server);
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider())))
+    } else {
+        builder.with_root_certificates(roots(tls)?)
+    };
+    Ok(builder.with_client_cert_resolver(cert))
+}
+
+fn roots(tls: &TlsConfig) -> Result<RootCertStore, Error> {
+    let mut store = RootCertStore::empty();
+    match &tls.ca {
+        Some(source) => {
+            let pem = read(source)?;
+            let mut added = 0;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| Error::Tls(format!("certificate authority: {e}")))?;
+                store
+                    .add(cert)
+                    .map_err(|e| Error::Tls(format!("certificate authority: {e}")))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(Error::Tls("certificate authority: no PEM certificate found".into()));
+            }
+        }
+        None => {
+            let native = rustls_native_certs::load_native_certs();
+            for cert in native.certs {
+                let _ = store.add(cert);
+            }
+            if store.is_empty() {
+                return Err(Error::Tls(
+                    "no certificate-authority in the kubeconfig and no system roots found".into(),
+                ));
+            }
+        }
+    }
+    Ok(store)
+}
+
+fn warn_insecure(server: &str) {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        eprintln!(
+            "WARNING: insecure-skip-tls-verify is set for {server}: the server's identity is NOT checked, \
+             and anyone on the network path can read and change this traffic, credentials included."
+        );
+    });
+}
+
+/// `insecure-skip-tls-verify`: accept any certificate, but still check the
+/// handshake signatures so the connection is at least a real TLS session.
+#[derive(Debug)]
+struct NoVerification(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
