@@ -26,8 +26,26 @@ use crate::tls::{client_config, ClientCert};
 /// bodies stream and are not subject to it.
 pub const MAX_WHOLE_BODY: usize = 64 << 20;
 
+/// What an observer sees of one request: credentials already redacted.
+#[derive(Debug)]
+pub struct Exchange<'a> {
+    /// The request as sent, with `Authorization` shown as `Bearer <redacted>`.
+    pub request: &'a Request,
+    /// The full URL.
+    pub url: &'a str,
+    /// The response status, or `None` when no response came.
+    pub status: Option<StatusCode>,
+    /// The response headers, when a response came.
+    pub response_headers: Option<&'a HeaderMap>,
+    /// Time until the response headers (or the failure).
+    pub elapsed: Duration,
+}
+
+/// A function called after every request (for `-v` logging).
+pub type Observer = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
+
 /// Tunables of a [`Client`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// How long to wait for response headers (not for a streaming body).
     pub timeout: Duration,
@@ -35,6 +53,19 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// The `User-Agent` (the server's default field manager).
     pub user_agent: String,
+    /// Called after every request, e.g. to log it.
+    pub observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -43,6 +74,7 @@ impl Default for Options {
             timeout: Duration::from_secs(32),
             connect_timeout: Duration::from_secs(10),
             user_agent: format!("kubewire/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH),
+            observer: None,
         }
     }
 }
@@ -140,7 +172,15 @@ impl Client {
             builder = builder.header(name.as_str(), value.as_str());
         }
         builder = builder.header(USER_AGENT, inner.options.user_agent.as_str());
+        let mut shown = inner.options.observer.as_ref().map(|_| {
+            let mut r = req.clone();
+            r.set_header("User-Agent", &inner.options.user_agent);
+            r
+        });
         if let Some(auth) = inner.auth.header().await? {
+            if let Some(shown) = &mut shown {
+                shown.set_header("Authorization", &kubewire::request::redact_header_value(auth.expose()));
+            }
             let mut value = HeaderValue::from_str(auth.expose())
                 .map_err(|_| Error::Tls("the credential contains characters not allowed in a header".into()))?;
             value.set_sensitive(true);
@@ -155,7 +195,21 @@ impl Client {
         let http_req = builder
             .body(Full::new(Bytes::from(req.body.clone())))
             .map_err(|e| Error::Url(format!("{url}: {e}")))?;
+        let started = std::time::Instant::now();
         let sent = tokio::time::timeout(inner.options.timeout, inner.http.request(http_req)).await;
+        if let (Some(observer), Some(shown)) = (&inner.options.observer, &shown) {
+            let resp = match &sent {
+                Ok(Ok(r)) => Some(r),
+                _ => None,
+            };
+            observer(&Exchange {
+                request: shown,
+                url: &url,
+                status: resp.map(|r| r.status()),
+                response_headers: resp.map(|r| r.headers()),
+                elapsed: started.elapsed(),
+            });
+        }
         let resp = sent
             .map_err(|_| Error::Timeout {
                 server: inner.cluster.server.clone(),

@@ -63,6 +63,8 @@ pub enum Error {
     },
     /// The server URL or the request path does not make a valid URI.
     Url(String),
+    /// The server's discovery documents are unusable.
+    Discovery(String),
 }
 
 impl fmt::Display for Error {
@@ -86,6 +88,7 @@ impl fmt::Display for Error {
                 "the server redirected (HTTP {code}) to {location:?}; kubewire does not follow redirects with credentials"
             ),
             Error::Url(m) => write!(f, "invalid URL: {m}"),
+            Error::Discovery(m) => write!(f, "discovery failed: {m}"),
         }
     }
 }

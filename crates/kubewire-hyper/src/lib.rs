@@ -29,13 +29,14 @@
 mod auth;
 mod client;
 mod dial;
+pub mod discovery;
 mod error;
 pub mod load;
 mod multi;
 mod stream;
 mod tls;
 
-pub use client::{Client, Options, MAX_WHOLE_BODY};
+pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;
 pub use multi::Clients;
 pub use stream::{Decoded, ListStream, Pull, WatchStream};

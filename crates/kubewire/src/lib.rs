@@ -17,6 +17,8 @@
 //!   ([`discovery`]) including aggregated discovery; `Table` output.
 //! - Options named as in kube-rs ([`ListParams`], [`WatchParams`], ...),
 //!   checked with the API server's own rules before anything is sent.
+//! - REST mapping from discovery ([`RestMapper`]): `deploy`, `cm`,
+//!   `widgets.example.com` to the resource to call.
 //! - The API server's [`Status`] errors, classified by reason and code.
 //! - Kubeconfig ([`kubeconfig`]): the model, kubectl's merge rules, context
 //!   resolution into a [`ClusterConfig`] with one [`AuthPlan`], in-cluster
@@ -79,6 +81,7 @@ mod query;
 pub mod request;
 pub mod resource;
 pub mod response;
+pub mod restmap;
 pub mod secret;
 pub mod status;
 
@@ -93,5 +96,6 @@ pub use request::{discovery, Collection, IncludeObject, Method, Patch, Request};
 pub use resource::{known, ApiResource, Scope};
 pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use response::{decode_response, ResponseError};
+pub use restmap::{ResourceInfo, RestMapper};
 pub use secret::Secret;
 pub use status::{Reason, Status, StatusCause, StatusDetails};

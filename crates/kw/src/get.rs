@@ -1,0 +1,409 @@
+//! `kw get` (with `-w`) and `kw api-resources`.
+
+use std::io::Write;
+
+use futures_util::stream::{self, StreamExt};
+use kubewire::{Collection, GetParams, ListParams, Request, ResourceInfo, WatchEvent, WatchParams};
+use kubewire_hyper::Error;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::cli::{ApiResourcesArgs, GetArgs, Global, Output};
+use crate::failure::{Failure, Result};
+use crate::output::{kind_name, with_type, write_aligned, ListPrinter, TableColumns};
+use crate::session::{self, Target};
+
+/// What `-o name` needs of an object, and nothing more: memory per item
+/// stays tiny however large the objects are.
+#[derive(Deserialize)]
+struct NameOnly {
+    metadata: NameMeta,
+}
+
+#[derive(Deserialize)]
+struct NameMeta {
+    name: String,
+}
+
+/// The request type and names from `TYPE NAME...` or `TYPE/NAME`.
+pub fn split_type(resource: Option<&str>, names: &[String]) -> Result<(String, Vec<String>)> {
+    let Some(resource) = resource else {
+        return Err(Failure::Usage("you must specify the type of resource".into()));
+    };
+    match resource.split_once('/') {
+        Some((kind, name)) => {
+            let mut all = vec![name.to_string()];
+            all.extend(names.iter().cloned());
+            Ok((kind.to_string(), all))
+        }
+        None => Ok((resource.to_string(), names.to_vec())),
+    }
+}
+
+
+fn collection(target: &Target, info: &ResourceInfo, global: &Global, all_namespaces: bool) -> Collection {
+    let ns = global.namespace.clone().unwrap_or_else(|| target.client.default_namespace().to_string());
+    if all_namespaces {
+        info.resource.all()
+    } else {
+        info.resource.within(&ns)
+    }
+}
+
+/// `kw get`.
+pub async fn get(global: &Global, args: GetArgs) -> Result<()> {
+    if let Some(path) = &args.raw {
+        return raw(global, path).await;
+    }
+    let (kind, names) = split_type(args.resource.as_deref(), &args.names)?;
+    let mut targets = session::targets(global)?;
+    let show_cluster = global.all_contexts;
+    let mut out = std::io::stdout().lock();
+    let mut printed = 0usize;
+    let mut widths: Option<Vec<usize>> = None;
+    let mut printer = ListPrinter::new(args.output);
+    let single_object = names.len() == 1 && matches!(args.output, Output::Json | Output::Yaml) && !show_cluster;
+    let mut failures: Vec<Failure> = Vec::new();
+    let mut watches = Vec::new();
+    let mut info_seen = None;
+    for target in &mut targets {
+        let info = target.discovery.find(&kind).await?;
+        let all_ns = args.all_namespaces && info.resource.is_namespaced();
+        let coll = collection(target, &info, global, args.all_namespaces);
+        let cluster = show_cluster.then_some(target.context.as_str());
+        let mut list_rv = None;
+        if names.is_empty() {
+            let params = ListParams {
+                label_selector: args.selector.clone(),
+                field_selector: args.field_selector.clone(),
+                limit: Some(args.chunk_size),
+                ..ListParams::default()
+            };
+            list_rv = match args.output {
+                Output::Table | Output::Wide => {
+                    list_table(target, &coll, params, args.output == Output::Wide, cluster, all_ns, &mut out, &mut printed, &mut widths).await?
+                }
+                Output::Name => {
+                    stream_pages::<NameOnly>(target, &coll, params, |item| {
+                        let line = kind_name(&info, &item.metadata.name);
+                        let _ = match cluster {
+                            Some(c) => writeln!(out, "{c}   {line}"),
+                            None => writeln!(out, "{line}"),
+                        };
+                        printed += 1;
+                    })
+                    .await?
+                }
+                Output::Json | Output::Yaml => {
+                    stream_pages::<Value>(target, &coll, params, |item| {
+                        let _ = printer.item(&mut out, &with_type(&info, item));
+                        printed += 1;
+                    })
+                    .await?
+                }
+            };
+        } else {
+            for name in &names {
+                match get_one(target, &info, &coll, name, args.output, cluster, all_ns, &mut out, &mut printer, single_object, &mut widths, printed == 0).await {
+                    Ok(()) => printed += 1,
+                    Err(e) => failures.push(e),
+                }
+            }
+        }
+        if args.watch {
+            watches.push((target.context.clone(), target.client.clone(), coll, info.clone(), list_rv));
+        }
+        info_seen = Some(info);
+    }
+    if matches!(args.output, Output::Json | Output::Yaml) && !single_object && (names.is_empty() || printed > 0) {
+        let _ = printer.finish(&mut out);
+    }
+    let _ = out.flush();
+    drop(out);
+    if printed == 0 && failures.is_empty() && matches!(args.output, Output::Table | Output::Wide) && !args.watch {
+        match (&global.namespace, args.all_namespaces, info_seen.map(|i| i.resource.is_namespaced())) {
+            (_, false, Some(true)) => {
+                let ns = global.namespace.clone().unwrap_or_else(|| targets[0].client.default_namespace().to_string());
+                eprintln!("No resources found in {ns} namespace.");
+            }
+            _ => eprintln!("No resources found"),
+        }
+    }
+    let last_failure = failures.pop();
+    for e in &failures {
+        eprintln!("{}", e.describe());
+    }
+    if let Some(e) = last_failure {
+        return Err(e);
+    }
+    if args.watch {
+        watch_all(watches, &names, args.output, show_cluster, args.all_namespaces, widths).await?;
+    }
+    Ok(())
+}
+
+/// LIST page by page (`limit`/`continue`), each page streamed item by
+/// item into `each`; returns the list's resourceVersion.
+async fn stream_pages<T: serde::de::DeserializeOwned>(
+    target: &Target,
+    coll: &Collection,
+    mut params: ListParams,
+    mut each: impl FnMut(T),
+) -> Result<Option<String>> {
+    loop {
+        let mut items = target.client.list::<T>(&coll.list(&params)?).await?;
+        while let Some(item) = items.next().await {
+            each(item?);
+        }
+        let meta = items.metadata().cloned().unwrap_or_default();
+        match meta.continue_token.filter(|c| !c.is_empty()) {
+            Some(c) => params = ListParams { continue_token: Some(c), ..params },
+            None => return Ok(meta.resource_version),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn list_table(
+    target: &Target,
+    coll: &Collection,
+    mut params: ListParams,
+    wide: bool,
+    cluster: Option<&str>,
+    all_ns: bool,
+    out: &mut impl Write,
+    printed: &mut usize,
+    widths: &mut Option<Vec<usize>>,
+) -> Result<Option<String>> {
+    loop {
+        // One page at a time: memory is bounded by the page size.
+        let page: Value = target.client.call(&coll.list(&params)?.as_table(None)).await?;
+        let columns = TableColumns::of(&page, wide);
+        let rows = page["rows"].as_array().cloned().unwrap_or_default();
+        let mut lines = Vec::new();
+        if *printed == 0 && !rows.is_empty() {
+            lines.push(columns.header(cluster.is_some(), all_ns));
+        }
+        for row in &rows {
+            lines.push(columns.row(row, cluster, all_ns));
+        }
+        if !lines.is_empty() {
+            *widths = Some(write_aligned(out, &lines, widths.as_deref()).unwrap_or_default());
+        }
+        *printed += rows.len();
+        let rv = page["metadata"]["resourceVersion"].as_str().map(String::from);
+        match page["metadata"]["continue"].as_str().filter(|c| !c.is_empty()) {
+            Some(c) => params = ListParams { continue_token: Some(c.to_string()), ..params },
+            None => return Ok(rv),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn get_one(
+    target: &Target,
+    info: &ResourceInfo,
+    coll: &Collection,
+    name: &str,
+    output: Output,
+    cluster: Option<&str>,
+    all_ns: bool,
+    out: &mut impl Write,
+    printer: &mut ListPrinter,
+    single_object: bool,
+    widths: &mut Option<Vec<usize>>,
+    first: bool,
+) -> Result<()> {
+    let req = coll.get(name, &GetParams::default())?;
+    match output {
+        Output::Table | Output::Wide => {
+            let table: Value = target.client.call(&req.as_table(None)).await?;
+            let columns = TableColumns::of(&table, output == Output::Wide);
+            let mut lines = Vec::new();
+            if first {
+                lines.push(columns.header(cluster.is_some(), all_ns));
+            }
+            for row in table["rows"].as_array().into_iter().flatten() {
+                lines.push(columns.row(row, cluster, all_ns));
+            }
+            *widths = Some(write_aligned(out, &lines, widths.as_deref()).unwrap_or_default());
+        }
+        Output::Name => {
+            let obj: NameOnly = target.client.call(&req).await?;
+            let _ = writeln!(out, "{}", kind_name(info, &obj.metadata.name));
+        }
+        Output::Json | Output::Yaml => {
+            let obj: Value = target.client.call(&req).await?;
+            if single_object {
+                let text = if output == Output::Json { crate::output::json(&obj) + "\n" } else { crate::output::yaml(&obj) };
+                let _ = write!(out, "{text}");
+            } else {
+                let _ = printer.item(out, &obj);
+            }
+        }
+    }
+    Ok(())
+}
+
+type WatchTarget = (String, kubewire_hyper::Client, Collection, ResourceInfo, Option<String>);
+
+/// Watch every target at once, printing events as they arrive. A watch the
+/// server ends (its timeout) is resumed from the last resourceVersion.
+async fn watch_all(
+    targets: Vec<WatchTarget>,
+    names: &[String],
+    output: Output,
+    show_cluster: bool,
+    all_namespaces: bool,
+    widths: Option<Vec<usize>>,
+) -> Result<()> {
+    let field_selector = match names {
+        [one] => Some(format!("metadata.name={one}")),
+        _ => None,
+    };
+    let streams = targets.into_iter().map(|(context, client, coll, info, rv)| {
+        let field_selector = field_selector.clone();
+        let all_ns = all_namespaces && info.resource.is_namespaced();
+        Box::pin(stream::unfold(
+            (client, coll, info, rv, None::<kubewire_hyper::WatchStream<Value>>, context, None::<TableColumns>),
+            move |(client, coll, info, mut rv, mut current, context, mut columns)| {
+                let field_selector = field_selector.clone();
+                async move {
+                    loop {
+                        if current.is_none() {
+                            let mut params = WatchParams { field_selector: field_selector.clone(), ..WatchParams::default() };
+                            params.resource_version = rv.clone();
+                            params.bookmarks = true;
+                            let req = match coll.watch(&params) {
+                                Ok(r) => r,
+                                Err(e) => return Some((Err(Error::from(e)), (client, coll, info, rv, None, context, columns))),
+                            };
+                            let req: Request = if matches!(output, Output::Table | Output::Wide) { req.as_table(None) } else { req };
+                            match client.watch::<Value>(&req).await {
+                                Ok(s) => current = Some(s),
+                                Err(e) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
+                            }
+                        }
+                        let next = current.as_mut().expect("set above").next().await;
+                        match next {
+                            None => {
+                                current = None;
+                                continue;
+                            }
+                            Some(Err(e)) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
+                            Some(Ok(event)) => {
+                                let line = render_event(&event, &info, output, show_cluster.then_some(context.as_str()), all_ns, &mut columns, &mut rv);
+                                match line {
+                                    Ok(Some(text)) => return Some((Ok(text), (client, coll, info, rv, current, context, columns))),
+                                    Ok(None) => continue,
+                                    Err(e) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        ))
+    });
+    let mut merged = stream::select_all(streams);
+    let mut widths = widths;
+    while let Some(item) = merged.next().await {
+        let text = item.map_err(Failure::from)?;
+        let mut out = std::io::stdout().lock();
+        if matches!(output, Output::Table | Output::Wide) {
+            let rows: Vec<Vec<String>> = text.lines().map(|l| l.split('\t').map(String::from).collect()).collect();
+            widths = Some(write_aligned(&mut out, &rows, widths.as_deref()).unwrap_or_default());
+        } else {
+            let _ = write!(out, "{text}");
+        }
+        let _ = out.flush();
+    }
+    Ok(())
+}
+
+/// Render one watch event; `None` for events that print nothing
+/// (bookmarks). Tracks the newest resourceVersion.
+fn render_event(
+    event: &WatchEvent<Value>,
+    info: &ResourceInfo,
+    output: Output,
+    cluster: Option<&str>,
+    all_ns: bool,
+    columns: &mut Option<TableColumns>,
+    rv: &mut Option<String>,
+) -> std::result::Result<Option<String>, Error> {
+    let obj = match event {
+        WatchEvent::Bookmark(b) => {
+            *rv = Some(b.resource_version.clone());
+            return Ok(None);
+        }
+        WatchEvent::Error(status) => return Err(Error::Api(status.clone())),
+        WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) => o,
+    };
+    if let Some(v) = obj["metadata"]["resourceVersion"].as_str() {
+        *rv = Some(v.to_string());
+    }
+    Ok(Some(match output {
+        Output::Table | Output::Wide => {
+            if obj["columnDefinitions"].is_array() {
+                *columns = Some(TableColumns::of(obj, output == Output::Wide));
+            }
+            let Some(cols) = columns.as_ref() else { return Ok(None) };
+            let mut lines = String::new();
+            for row in obj["rows"].as_array().into_iter().flatten() {
+                lines.push_str(&cols.row(row, cluster, all_ns).join("\t"));
+                lines.push('\n');
+            }
+            lines
+        }
+        Output::Name => format!("{}{}\n", cluster.map(|c| format!("{c}   ")).unwrap_or_default(), kind_name(info, obj["metadata"]["name"].as_str().unwrap_or(""))),
+        Output::Json => crate::output::json(&with_type(info, obj.clone())) + "\n",
+        Output::Yaml => format!("---\n{}", crate::output::yaml(&with_type(info, obj.clone()))),
+    }))
+}
+
+/// `kw get --raw PATH`.
+async fn raw(global: &Global, path: &str) -> Result<()> {
+    let target = session::single(global)?;
+    if !path.starts_with('/') {
+        return Err(Failure::Usage("--raw takes an absolute path, e.g. /api/v1".into()));
+    }
+    let req = Request::new(kubewire::Method::Get, path.to_string());
+    let (status, headers, body) = target.client.call_raw(&req).await?;
+    if !status.is_success() {
+        let retry = headers.get("retry-after").and_then(|v| v.to_str().ok());
+        return Err(Error::Api(kubewire::Status::from_response(status.as_u16(), retry, &body)).into());
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&body);
+    if !body.ends_with(b"\n") {
+        let _ = writeln!(out);
+    }
+    Ok(())
+}
+
+/// `kw api-resources`.
+pub async fn api_resources(global: &Global, args: ApiResourcesArgs) -> Result<()> {
+    let mut target = session::single(global)?;
+    let mapper = target.discovery.all().await?;
+    let mut rows = vec![vec!["NAME".to_string(), "SHORTNAMES".into(), "APIVERSION".into(), "NAMESPACED".into(), "KIND".into()]];
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &mapper.resources {
+        if args.namespaced.is_some_and(|n| n != r.resource.is_namespaced()) {
+            continue;
+        }
+        // Like kubectl: one line per resource, in its preferred version.
+        if !seen.insert((r.resource.group.clone(), r.resource.plural.clone())) {
+            continue;
+        }
+        rows.push(vec![
+            r.resource.plural.clone(),
+            r.short_names.join(","),
+            r.resource.api_version(),
+            r.resource.is_namespaced().to_string(),
+            r.resource.kind.clone(),
+        ]);
+    }
+    crate::output::print_aligned(&rows);
+    Ok(())
+}
