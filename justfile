@@ -41,9 +41,17 @@ no-std target="thumbv7em-none-eabi":
     CARGO_TARGET_DIR={{wasm_target_dir}} {{debian_cargo}} build -p kubewire --no-default-features \
         --target {{target}} -Zbuild-std=core,alloc
 
-# The main job: a guided tour of the client.
-demo:
-    cargo run --locked -q -p kubewire --example tour
+# The main job: kw demo (on the embedded server when no cluster is configured).
+demo *args:
+    cargo run --locked -q -p kw -- demo {{args}}
+
+# Run kubewire-server in the foreground (kubeconfig written to target/kubewire-server.kubeconfig).
+serve *args:
+    cargo run --locked -q -p kw -- serve --write-kubeconfig "$CARGO_TARGET_DIR/kubewire-server.kubeconfig" {{args}}
+
+# Build and run kw with any arguments, e.g. `just kw get pods -A`.
+kw *args:
+    cargo run --locked -q -p kw -- {{args}}
 
 # Format the code.
 fmt:

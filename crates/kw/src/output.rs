@@ -122,8 +122,23 @@ pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
     }
 }
 
-/// JSON with kubectl's four-space indent.
+/// Keys sorted at every level, as kubectl prints objects (it goes through
+/// Go maps); the server's own order is kept in memory but not shown.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// JSON with kubectl's four-space indent and sorted keys.
 pub fn json(value: &Value) -> String {
+    let value = &sorted(value);
     let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
@@ -131,9 +146,9 @@ pub fn json(value: &Value) -> String {
     String::from_utf8(buf).expect("serde_json writes UTF-8")
 }
 
-/// YAML for one document.
+/// YAML for one document, keys sorted.
 pub fn yaml(value: &Value) -> String {
-    serde_norway::to_string(value).unwrap_or_else(|e| format!("# cannot render as YAML: {e}\n"))
+    serde_norway::to_string(&sorted(value)).unwrap_or_else(|e| format!("# cannot render as YAML: {e}\n"))
 }
 
 /// Streams a list as one `kind: List` document, item by item.
