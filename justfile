@@ -65,3 +65,7 @@ lint:
 # Build the API docs.
 doc:
     cargo doc --workspace --no-deps --locked
+
+# Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi (clean release builds; ~12 min).
+footprint:
+    bash scripts/footprint.sh
