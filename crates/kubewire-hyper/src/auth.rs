@@ -61,7 +61,9 @@ impl Auth {
             AuthPlan::ClientCertificate { bearer: token, .. } => token.as_ref().map(|t| bearer(t.expose())),
             AuthPlan::BearerFile(path) => {
                 // Re-read each time: kubelet rotates projected tokens in place.
-                let token = tokio::fs::read_to_string(path).await.map_err(|e| file_error(path, e))?;
+                // A token file is a few hundred bytes: a blocking read is cheaper
+                // than pulling in an async file system.
+                let token = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
                 Some(bearer(token.trim()))
             }
             AuthPlan::Basic { username, password } => Some(Secret::new(format!(
@@ -112,7 +114,7 @@ async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCr
         }
         _ => terminal,
     };
-    let mut cmd = tokio::process::Command::new(&exec.command);
+    let mut cmd = std::process::Command::new(&exec.command);
     cmd.args(&exec.args)
         .env("KUBERNETES_EXEC_INFO", ExecCredential::exec_info(exec, cluster, interactive))
         .envs(exec.env.iter().map(|e| (&e.name, &e.value)))
@@ -121,9 +123,16 @@ async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCr
         // for the error message, so it never mixes into our own output.
         .stdout(Stdio::piped())
         .stdin(if interactive { Stdio::inherit() } else { Stdio::null() })
-        .stderr(if interactive { Stdio::inherit() } else { Stdio::piped() })
-        .kill_on_drop(true);
-    let output = cmd.output().await.map_err(|e| Error::Exec {
+        .stderr(if interactive { Stdio::inherit() } else { Stdio::piped() });
+    // The plugin runs on a blocking thread: it may take seconds (a login),
+    // and must not stall the runtime's workers.
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .map_err(|e| Error::Exec {
+            command: exec.command.clone(),
+            message: e.to_string(),
+        })?
+        .map_err(|e| Error::Exec {
         command: exec.command.clone(),
         message: match (&exec.install_hint, e.kind()) {
             (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),

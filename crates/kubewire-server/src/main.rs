@@ -1,0 +1,104 @@
+//! `kubewire-server`: run the server in the foreground.
+//!
+//! ```text
+//! kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls]
+//!                 [--write-kubeconfig FILE]
+//! ```
+
+// A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
+// and friends) are for the core crate. Status errors are built once per failed
+// request, so boxing them (result_large_err) would buy nothing.
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core,
+    clippy::result_large_err
+)]
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+const USAGE: &str = "usage: kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls] [--write-kubeconfig FILE]
+
+  --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
+  --data DIR               keep objects in DIR (crash-safe); in memory without
+  --token-file FILE        require bearer tokens (CSV: token,user,...)
+  --tls                    serve HTTPS with a CA generated into the data dir
+  --write-kubeconfig FILE  write a kubeconfig for the running server to FILE
+";
+
+fn main() {
+    let mut builder = kubewire_server::Server::builder();
+    let mut kubeconfig: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    let fail = |m: String| -> ! {
+        eprintln!("kubewire-server: {m}\n\n{USAGE}");
+        std::process::exit(2)
+    };
+    while let Some(a) = args.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (a.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .unwrap_or_else(|| fail(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--listen" => {
+                let v = value();
+                let addr: SocketAddr = v
+                    .parse()
+                    .unwrap_or_else(|_| fail(format!("bad address {v}")));
+                builder = builder.listen(addr);
+            }
+            "--data" => builder = builder.data_dir(value()),
+            "--token-file" => builder = builder.token_file(value()),
+            "--tls" => builder = builder.tls(true),
+            "--write-kubeconfig" => kubeconfig = Some(PathBuf::from(value())),
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return;
+            }
+            other => fail(format!("unknown flag {other}")),
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(format!("starting the runtime: {e}")));
+    rt.block_on(async move {
+        let server = builder
+            .start()
+            .await
+            .unwrap_or_else(|e| fail(e.to_string()));
+        // Print errors (a closed stdout) must not take the server down.
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "kubewire-server listening on {}", server.url());
+        let _ = stdout.flush();
+        if let Some(p) = &kubeconfig {
+            if let Err(e) = server.write_kubeconfig(p) {
+                fail(format!("writing {}: {e}", p.display()));
+            }
+            let _ = writeln!(stdout, "kubeconfig written to {}", p.display());
+            let _ = stdout.flush();
+        }
+        wait_for_signal().await;
+        server.shutdown().await;
+    });
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,545 @@
+//! Object lifecycle rules: names, uids, timestamps, generation, defaults,
+//! managedFields, and the validation the real server does on every write.
+
+use serde_json::{json, Map, Value};
+
+use crate::resources::ResourceDef;
+use crate::status::{ApiError, Cause};
+
+/// Now as RFC 3339 with second precision, like every Kubernetes timestamp.
+pub fn now_rfc3339() -> String {
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second())
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A random v4 uid.
+pub fn new_uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The five-character suffix `generateName` gets (the alphabet the real
+/// server uses: no vowels, no confusable digits).
+pub fn name_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    uuid::Uuid::new_v4().as_bytes()[..5]
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn is_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Checks a name against DNS-1123 (a label for namespaces, a subdomain for
+/// everything else); returns the real server's message on failure.
+pub fn name_problem(name: &str, label_only: bool) -> Option<String> {
+    if label_only {
+        if name.len() > 63 {
+            return Some("must be no more than 63 characters".into());
+        }
+        if !is_label(name) {
+            return Some("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".into());
+        }
+        return None;
+    }
+    if name.len() > 253 {
+        return Some("must be no more than 253 characters".into());
+    }
+    if !name.split('.').all(is_label) {
+        return Some("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into());
+    }
+    None
+}
+
+/// Whether objects of this resource carry `metadata.generation`.
+pub fn tracks_generation(def: &ResourceDef, obj: &Value) -> bool {
+    def.custom || obj.get("spec").is_some()
+}
+
+/// The part of an object whose change bumps `generation`: everything but
+/// metadata and status.
+fn spec_part(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.remove("metadata");
+        m.remove("status");
+        m.remove("kind");
+        m.remove("apiVersion");
+    }
+    o
+}
+
+/// Validation common to creates and updates: name, and per-kind rules.
+pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+    let name = obj["metadata"]["name"].as_str().unwrap_or("");
+    let mut causes = Vec::new();
+    if let Some(p) = name_problem(name, def.plural == "namespaces") {
+        causes.push(Cause {
+            reason: "FieldValueInvalid",
+            message: format!("Invalid value: \"{name}\": {p}"),
+            field: "metadata.name".into(),
+        });
+    }
+    if def.plural == "configmaps" || def.plural == "secrets" {
+        for field in ["data", "binaryData"] {
+            for k in obj[field].as_object().into_iter().flat_map(|m| m.keys()) {
+                let ok = !k.is_empty()
+                    && k.len() <= 253
+                    && k.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+                if !ok {
+                    causes.push(Cause {
+                        reason: "FieldValueInvalid",
+                        message: format!("Invalid value: \"{k}\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"),
+                        field: format!("{field}[{k}]"),
+                    });
+                }
+            }
+        }
+    }
+    if def.plural == "customresourcedefinitions" {
+        let spec = &obj["spec"];
+        let plural = spec["names"]["plural"].as_str().unwrap_or("");
+        let group = spec["group"].as_str().unwrap_or("");
+        if name != format!("{plural}.{group}") {
+            causes.push(Cause {
+                reason: "FieldValueInvalid",
+                message: format!(
+                    "Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group"
+                ),
+                field: "metadata.name".into(),
+            });
+        }
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(&def.group, &def.kind, name, causes))
+    }
+}
+
+/// The fields an object sets, in the `FieldsV1` form managedFields uses.
+/// Maps are walked; lists and scalars are leaves (lists are owned whole).
+pub fn fields_v1(obj: &Value) -> Value {
+    fn walk(v: &Value) -> Value {
+        let mut out = Map::new();
+        if let Some(m) = v.as_object() {
+            if !m.is_empty() {
+                out.insert(".".into(), json!({}));
+            }
+            for (k, child) in m {
+                out.insert(format!("f:{k}"), walk(child));
+            }
+        }
+        Value::Object(out)
+    }
+    let mut out = Map::new();
+    if let Some(m) = obj.as_object() {
+        for (k, v) in m {
+            match k.as_str() {
+                "apiVersion" | "kind" => {}
+                "metadata" => {
+                    let mut meta = Map::new();
+                    for mk in ["labels", "annotations", "finalizers", "ownerReferences"] {
+                        if let Some(x) = v.get(mk) {
+                            meta.insert(format!("f:{mk}"), walk(x));
+                        }
+                    }
+                    if !meta.is_empty() {
+                        out.insert("f:metadata".into(), Value::Object(meta));
+                    }
+                }
+                _ => {
+                    out.insert(format!("f:{k}"), walk(v));
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Sets (replaces) the managedFields entry of `manager`.
+pub fn set_managed(
+    obj: &mut Value,
+    manager: &str,
+    operation: &str,
+    api_version: &str,
+    fields: Value,
+    subresource: Option<&str>,
+) {
+    let mut entry = json!({
+        "manager": manager,
+        "operation": operation,
+        "apiVersion": api_version,
+        "time": now_rfc3339(),
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields,
+    });
+    if let Some(s) = subresource {
+        entry["subresource"] = s.into();
+    }
+    let meta = obj
+        .as_object_mut()
+        .map(|m| m.entry("metadata").or_insert_with(|| json!({})));
+    let Some(meta) = meta.and_then(Value::as_object_mut) else {
+        return;
+    };
+    let list = meta
+        .entry("managedFields")
+        .or_insert_with(|| json!([]))
+        .as_array_mut();
+    let Some(list) = list else { return };
+    let same = |e: &Value| {
+        e["manager"] == manager
+            && e["operation"] == operation
+            && e["subresource"].as_str() == subresource
+    };
+    match list.iter_mut().find(|e| same(e)) {
+        Some(e) => *e = entry,
+        None => list.push(entry),
+    }
+}
+
+/// Fills in the defaults the real server adds on create.
+pub fn apply_create_defaults(def: &ResourceDef, obj: &mut Value) {
+    let name = obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    match (def.group.as_str(), def.plural.as_str()) {
+        ("", "namespaces") => {
+            obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = name.into();
+            if obj["spec"]["finalizers"].is_null() {
+                obj["spec"] = json!({"finalizers": ["kubernetes"]});
+            }
+            obj["status"] = json!({"phase": "Active"});
+        }
+        ("", "secrets") => {
+            if let Some(sd) = obj.as_object_mut().and_then(|m| m.remove("stringData")) {
+                use base64::Engine as _;
+                for (k, v) in sd.as_object().into_iter().flatten() {
+                    let enc = base64::engine::general_purpose::STANDARD
+                        .encode(v.as_str().unwrap_or_default());
+                    obj["data"][k] = enc.into();
+                }
+            }
+            if obj["type"].is_null() {
+                obj["type"] = "Opaque".into();
+            }
+        }
+        ("", "pods") if obj["status"]["phase"].is_null() => {
+            obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
+        }
+        ("", "services") => {
+            let spec = &mut obj["spec"];
+            if spec["type"].is_null() {
+                spec["type"] = "ClusterIP".into();
+            }
+            if spec["sessionAffinity"].is_null() {
+                spec["sessionAffinity"] = "None".into();
+            }
+        }
+        ("apps", "deployments") => {
+            let spec = &mut obj["spec"];
+            if spec["replicas"].is_null() {
+                spec["replicas"] = 1.into();
+            }
+            if spec["revisionHistoryLimit"].is_null() {
+                spec["revisionHistoryLimit"] = 10.into();
+            }
+            if spec["progressDeadlineSeconds"].is_null() {
+                spec["progressDeadlineSeconds"] = 600.into();
+            }
+            if spec["strategy"].is_null() {
+                spec["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
+            }
+        }
+        ("apiextensions.k8s.io", "customresourcedefinitions") => {
+            // No controller runs here: a CRD is established at once.
+            let names = obj["spec"]["names"].clone();
+            let mut accepted = names.clone();
+            if accepted["singular"].is_null() {
+                accepted["singular"] = names["kind"]
+                    .as_str()
+                    .map(str::to_lowercase)
+                    .unwrap_or_default()
+                    .into();
+            }
+            if accepted["listKind"].is_null() {
+                accepted["listKind"] =
+                    format!("{}List", names["kind"].as_str().unwrap_or("")).into();
+            }
+            let now = now_rfc3339();
+            obj["status"] = json!({
+                "conditions": [
+                    {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now, "reason": "NoConflicts", "message": "no conflicts found"},
+                    {"type": "Established", "status": "True", "lastTransitionTime": now, "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
+                ],
+                "acceptedNames": accepted,
+                "storedVersions": obj["spec"]["versions"].as_array().into_iter().flatten()
+                    .filter(|v| v["storage"].as_bool() == Some(true))
+                    .map(|v| v["name"].clone()).collect::<Vec<_>>(),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Builds the stored form of a new object: metadata the server owns, name
+/// generation, defaults, managedFields. `obj` has passed kind checks.
+pub fn prepare_create(
+    def: &ResourceDef,
+    mut obj: Value,
+    namespace: Option<&str>,
+    manager: &str,
+) -> Result<Value, ApiError> {
+    if !obj["metadata"].is_object() {
+        obj["metadata"] = json!({});
+    }
+    let meta = &mut obj["metadata"];
+    if meta["name"].as_str().unwrap_or("").is_empty() {
+        match meta["generateName"].as_str() {
+            Some(prefix) if !prefix.is_empty() => {
+                meta["name"] = format!("{prefix}{}", name_suffix()).into();
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    &def.group,
+                    &def.kind,
+                    "",
+                    vec![Cause {
+                        reason: "FieldValueRequired",
+                        message: "Required value: name or generateName is required".into(),
+                        field: "metadata.name".into(),
+                    }],
+                ))
+            }
+        }
+    }
+    if let Some(ns) = namespace {
+        meta["namespace"] = ns.into();
+    } else if let Some(m) = meta.as_object_mut() {
+        m.remove("namespace");
+    }
+    // Clients may not set these; the server owns them.
+    if let Some(m) = meta.as_object_mut() {
+        for k in [
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+        ] {
+            m.remove(k);
+        }
+        m.insert("uid".into(), new_uid().into());
+        m.insert("creationTimestamp".into(), now_rfc3339().into());
+    }
+    if def.custom && def.has_status() {
+        if let Some(m) = obj.as_object_mut() {
+            m.remove("status");
+        }
+    }
+    apply_create_defaults(def, &mut obj);
+    if tracks_generation(def, &obj) {
+        obj["metadata"]["generation"] = 1.into();
+    }
+    validate(def, &obj)?;
+    let fields = fields_v1(&obj);
+    set_managed(
+        &mut obj,
+        manager,
+        "Update",
+        &def.api_version(),
+        fields,
+        None,
+    );
+    Ok(reorder_metadata(obj))
+}
+
+/// The server-owned parts of `old` carried over onto a replacement, the
+/// generation bumped when the spec changed, and the status (or everything
+/// but the status, for the status subresource) kept from `old`.
+pub fn prepare_update(
+    def: &ResourceDef,
+    old: &Value,
+    mut new: Value,
+    subresource: Option<&str>,
+    manager: &str,
+    operation: &str,
+) -> Result<Value, ApiError> {
+    if !new["metadata"].is_object() {
+        new["metadata"] = json!({});
+    }
+    if subresource == Some("status") {
+        let status = new.get("status").cloned();
+        new = old.clone();
+        match status {
+            Some(s) => new["status"] = s,
+            None => {
+                if let Some(m) = new.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+    } else if def.has_status() {
+        match old.get("status") {
+            Some(s) => new["status"] = s.clone(),
+            None => {
+                if let Some(m) = new.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+    }
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "generation",
+        "deletionTimestamp",
+        "managedFields",
+    ] {
+        match old["metadata"].get(k) {
+            Some(v) => new["metadata"][k] = v.clone(),
+            None => {
+                if let Some(m) = new["metadata"].as_object_mut() {
+                    m.remove(k);
+                }
+            }
+        }
+    }
+    if def.plural == "namespaces" {
+        let name = old["metadata"]["name"].clone();
+        new["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
+    }
+    if tracks_generation(def, &new) && spec_part(old) != spec_part(&new) {
+        let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
+        new["metadata"]["generation"] = g.into();
+    }
+    if old["data"] != new["data"]
+        && old["immutable"].as_bool() == Some(true)
+        && def.plural == "configmaps"
+    {
+        let name = old["metadata"]["name"].as_str().unwrap_or("");
+        return Err(ApiError::invalid(
+            &def.group,
+            &def.kind,
+            name,
+            vec![Cause {
+                reason: "FieldValueForbidden",
+                message: "Forbidden: field is immutable when `immutable` is set".into(),
+                field: "data".into(),
+            }],
+        ));
+    }
+    validate(def, &new)?;
+    if !same_content(old, &new) {
+        let fields = fields_v1(&new);
+        set_managed(
+            &mut new,
+            manager,
+            operation,
+            &def.api_version(),
+            fields,
+            subresource,
+        );
+    }
+    Ok(reorder_metadata(new))
+}
+
+/// Equal apart from resourceVersion and managedFields: such an update is
+/// a no-op and the real server does not write it.
+pub fn same_content(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v["metadata"].as_object_mut() {
+            m.remove("resourceVersion");
+            m.remove("managedFields");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
+
+/// Puts `kind`, `apiVersion`, `metadata` first and the metadata keys in the
+/// order kube-apiserver writes them, so output reads like a real server's.
+pub fn reorder_metadata(obj: Value) -> Value {
+    let Value::Object(mut m) = obj else {
+        return obj;
+    };
+    let mut out = Map::new();
+    for k in ["kind", "apiVersion"] {
+        if let Some(v) = m.remove(k) {
+            out.insert(k.into(), v);
+        }
+    }
+    if let Some(Value::Object(mut meta)) = m.remove("metadata") {
+        let mut nm = Map::new();
+        for k in [
+            "name",
+            "generateName",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "labels",
+            "annotations",
+            "ownerReferences",
+            "finalizers",
+            "managedFields",
+        ] {
+            if let Some(v) = meta.remove(k) {
+                nm.insert(k.into(), v);
+            }
+        }
+        nm.extend(meta);
+        out.insert("metadata".into(), Value::Object(nm));
+    }
+    out.extend(m);
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(name_problem("app-config", false).is_none());
+        assert!(name_problem("a.b-c", false).is_none());
+        assert!(name_problem("Invalid_Name!", false).is_some());
+        assert!(name_problem("a.b", true).is_some());
+        assert!(name_problem("-a", false).is_some());
+    }
+
+    #[test]
+    fn suffix_uses_kube_alphabet() {
+        let s = name_suffix();
+        assert_eq!(s.len(), 5);
+        assert!(s.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+    }
+
+    #[test]
+    fn fields_of_a_configmap() {
+        let f = fields_v1(
+            &json!({"metadata": {"name": "x", "labels": {"a": "b"}}, "data": {"k": "v"}}),
+        );
+        assert_eq!(
+            f,
+            json!({"f:metadata": {"f:labels": {".": {}, "f:a": {}}}, "f:data": {".": {}, "f:k": {}}})
+        );
+    }
+}

@@ -1,0 +1,389 @@
+//! Starting, addressing and stopping a server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::auth::StaticTokens;
+use crate::http::{handle, ConnIdentity, Ctx};
+use crate::objects::prepare_create;
+use crate::resources::builtins;
+use crate::storage::{Key, Mutation, Store};
+use crate::tls::{client_cert_user, Pki};
+use crate::tokens::TokenIssuer;
+
+/// Entry point: `Server::builder()`.
+pub struct Server;
+
+impl Server {
+    /// A builder with the defaults: in memory, 127.0.0.1 on a free port,
+    /// plain HTTP, no authentication.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            token_file: None,
+            tokens: StaticTokens::default(),
+            tls: false,
+            history: 10_000,
+            max_body: 3 * 1024 * 1024,
+            bookmark_interval: Duration::from_secs(10),
+            max_watch: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Configures and starts a server.
+pub struct ServerBuilder {
+    listen: SocketAddr,
+    data_dir: Option<PathBuf>,
+    token_file: Option<PathBuf>,
+    tokens: StaticTokens,
+    tls: bool,
+    history: usize,
+    max_body: usize,
+    bookmark_interval: Duration,
+    max_watch: Duration,
+}
+
+/// Why a server did not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl ServerBuilder {
+    /// Address to listen on (default `127.0.0.1:0`: a free port).
+    /// A non-loopback address needs authentication (a token or TLS).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Persist objects in `dir` (snapshot + fsynced log); in memory without.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Require bearer tokens from a kube-apiserver style token file
+    /// (`token,user,...` per line).
+    pub fn token_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.token_file = Some(path.into());
+        self
+    }
+
+    /// Require bearer tokens; adds one admin token.
+    pub fn token(mut self, token: &str, user: &str) -> Self {
+        self.tokens.insert(token, user);
+        self
+    }
+
+    /// Serve HTTPS with a generated CA (kept in the data dir) and accept
+    /// client certificates signed by it.
+    pub fn tls(mut self, on: bool) -> Self {
+        self.tls = on;
+        self
+    }
+
+    /// How many events the watch history keeps (older resourceVersions
+    /// get 410 Expired). Default 10,000.
+    pub fn history_capacity(mut self, events: usize) -> Self {
+        self.history = events;
+        self
+    }
+
+    /// Largest request body accepted (413 above). Default 3 MiB.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// How often watches with `allowWatchBookmarks` get a BOOKMARK. Default 10 s.
+    pub fn bookmark_interval(mut self, every: Duration) -> Self {
+        self.bookmark_interval = every;
+        self
+    }
+
+    /// Binds, loads the data directory and starts serving.
+    pub async fn start(mut self) -> Result<RunningServer, StartError> {
+        let e = |what: &str, err: &dyn core::fmt::Display| StartError(format!("{what}: {err}"));
+        if let Some(p) = &self.token_file {
+            let t =
+                StaticTokens::load(p).map_err(|x| e(&format!("reading {}", p.display()), &x))?;
+            if t.is_empty() {
+                return Err(StartError(format!(
+                    "token file {} holds no tokens",
+                    p.display()
+                )));
+            }
+            for (tok, user) in t.iter() {
+                self.tokens.insert(tok, user);
+            }
+        }
+        let auth_required = !self.tokens.is_empty() || self.tls;
+        if !self.listen.ip().is_loopback() && !auth_required {
+            return Err(StartError(format!(
+                "refusing to listen on {} without authentication: give a token file or --tls",
+                self.listen
+            )));
+        }
+        let dir = self.data_dir.as_deref();
+        let store = match dir {
+            Some(d) => {
+                Store::open(d, self.history).map_err(|x| e("opening the data directory", &x))?
+            }
+            None => Store::new(self.history),
+        };
+        let store = Arc::new(store);
+        seed(&store);
+        let issuer = TokenIssuer::load_or_generate(dir).map_err(|x| e("signing key", &x))?;
+        let pki = if self.tls {
+            Some(Pki::load_or_generate(dir).map_err(|x| e("TLS material", &x))?)
+        } else {
+            None
+        };
+        let tls_cfg = match &pki {
+            Some(p) => Some(p.server_config().map_err(|x| e("TLS config", &x))?),
+            None => None,
+        };
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(|x| e(&format!("binding {}", self.listen), &x))?;
+        let addr = listener.local_addr().map_err(|x| e("local address", &x))?;
+        let scheme = if self.tls { "https" } else { "http" };
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let ctx = Arc::new(Ctx {
+            store: store.clone(),
+            tokens: self.tokens.clone(),
+            auth_required,
+            issuer,
+            max_body: self.max_body,
+            bookmark_interval: self.bookmark_interval,
+            max_watch: self.max_watch,
+            address: addr.to_string(),
+            shutdown: stop_rx.clone(),
+        });
+        let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, stop_rx));
+        Ok(RunningServer {
+            addr,
+            url: format!("{scheme}://{addr}"),
+            token: self.tokens.any().map(String::from),
+            pki,
+            stop: stop_tx,
+            task,
+            store,
+        })
+    }
+}
+
+impl StaticTokens {
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs()
+    }
+}
+
+/// The namespaces every cluster has, created in a fresh store.
+fn seed(store: &Store) {
+    if store.current_rv() != 0 {
+        return;
+    }
+    let defs = builtins();
+    let ns_def = defs.iter().find(|d| d.plural == "namespaces").cloned();
+    let sa_def = defs.iter().find(|d| d.plural == "serviceaccounts").cloned();
+    let (Some(ns_def), Some(sa_def)) = (ns_def, sa_def) else {
+        return;
+    };
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        let body = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}});
+        if let Ok(obj) = prepare_create(&ns_def, body, None, "kube-apiserver") {
+            let _ = store.mutate(&Key::new("", "namespaces", "", ns), |_, _| {
+                Ok(Mutation::Put(obj))
+            });
+        }
+        let body =
+            json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default"}});
+        if let Ok(obj) = prepare_create(&sa_def, body, Some(ns), "kube-controller-manager") {
+            let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, _| {
+                Ok(Mutation::Put(obj))
+            });
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Arc<Ctx>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    loop {
+        let (stream, _) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(_) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let ctx = ctx.clone();
+        let acceptor = acceptor.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            match acceptor {
+                None => {
+                    let svc = service(ctx, ConnIdentity(None));
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+                }
+                Some(acc) => {
+                    let Ok(tls) = acc.accept(stream).await else {
+                        return;
+                    };
+                    let user = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .and_then(|c| client_cert_user(c));
+                    let svc = service(ctx, ConnIdentity(user));
+                    let conn = builder.serve_connection(TokioIo::new(tls), svc);
+                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+                }
+            }
+        });
+    }
+}
+
+fn service(
+    ctx: Arc<Ctx>,
+    id: ConnIdentity,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = hyper::Response<crate::http::Body>,
+    Error = std::convert::Infallible,
+    Future = impl core::future::Future<
+        Output = Result<hyper::Response<crate::http::Body>, std::convert::Infallible>,
+    > + Send,
+> + Clone {
+    hyper::service::service_fn(move |req| {
+        let ctx = ctx.clone();
+        let id = id.clone();
+        async move { Ok(handle(ctx, id, req).await) }
+    })
+}
+
+/// A running server. Dropping it without [`RunningServer::shutdown`] leaves
+/// it serving until the runtime ends.
+pub struct RunningServer {
+    addr: SocketAddr,
+    url: String,
+    token: Option<String>,
+    pki: Option<Pki>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    store: Arc<Store>,
+}
+
+impl RunningServer {
+    /// The bound address (the real port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A bearer token that authenticates as admin, if tokens are in use.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The CA certificate (PEM), with TLS on.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.pki.as_ref().map(|p| p.ca_cert.as_str())
+    }
+
+    /// The admin client certificate and key (PEM), with TLS on.
+    pub fn client_identity_pem(&self) -> Option<(&str, &str)> {
+        self.pki
+            .as_ref()
+            .map(|p| (p.client_cert.as_str(), p.client_key.as_str()))
+    }
+
+    /// The current global resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.store.current_rv()
+    }
+
+    /// A kubeconfig (YAML) for this server with one context, `kubewire`,
+    /// namespace `default`, using the admin token or client certificate.
+    pub fn kubeconfig(&self) -> String {
+        let mut cluster = format!("    server: {}\n", self.url);
+        let mut user = String::new();
+        if let Some(p) = &self.pki {
+            cluster.push_str(&format!(
+                "    certificate-authority-data: {}\n",
+                STANDARD.encode(&p.ca_cert)
+            ));
+            if self.token.is_none() {
+                user.push_str(&format!(
+                    "    client-certificate-data: {}\n    client-key-data: {}\n",
+                    STANDARD.encode(&p.client_cert),
+                    STANDARD.encode(&p.client_key)
+                ));
+            }
+        }
+        if let Some(t) = &self.token {
+            user.push_str(&format!("    token: {t}\n"));
+        }
+        let user = if user.is_empty() {
+            "  user: {}\n".to_string()
+        } else {
+            format!("  user:\n{user}")
+        };
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kubewire\n  cluster:\n{cluster}users:\n- name: kubewire\n{user}contexts:\n- name: kubewire\n  context:\n    cluster: kubewire\n    user: kubewire\n    namespace: default\ncurrent-context: kubewire\n"
+        )
+    }
+
+    /// Writes [`RunningServer::kubeconfig`] to `path` (mode 0600 on Unix).
+    pub fn write_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.kubeconfig())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// Stops accepting, ends open watches and connections, and waits for
+    /// the accept loop to finish. Acknowledged writes are already on disk.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}

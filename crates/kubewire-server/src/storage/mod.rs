@@ -1,0 +1,388 @@
+//! In-memory object storage with one global, strictly increasing
+//! resourceVersion and a bounded event history (the "watch cache").
+//!
+//! Every write goes through [`Store::mutate`], which runs the caller's
+//! check-and-change under one lock, assigns the next resourceVersion, records
+//! the event, appends it to the on-disk log (when persistence is on, fsynced
+//! before the call returns) and wakes the watchers. Because the history keeps
+//! each event's previous object, a list at any resourceVersion still inside
+//! the history can be rebuilt exactly (used for `continue` tokens and
+//! `resourceVersionMatch=Exact`).
+
+mod persist;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+
+use crate::resources::{builtins, ResourceDef};
+use crate::status::ApiError;
+
+pub use persist::PersistError;
+
+/// Where an object lives: `(group, resource, namespace, name)`; namespace is
+/// empty for cluster-scoped objects.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// API group (empty for core).
+    pub group: String,
+    /// Plural resource.
+    pub resource: String,
+    /// Namespace or empty.
+    pub namespace: String,
+    /// Object name.
+    pub name: String,
+}
+
+impl Key {
+    /// Builds a key.
+    pub fn new(group: &str, resource: &str, namespace: &str, name: &str) -> Self {
+        Key {
+            group: group.into(),
+            resource: resource.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// What kind of change an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// The object was created.
+    Added,
+    /// The object was changed.
+    Modified,
+    /// The object was removed.
+    Deleted,
+}
+
+impl EventType {
+    /// The watch wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One recorded change.
+#[derive(Debug)]
+pub struct Event {
+    /// The resourceVersion this change created.
+    pub rv: u64,
+    /// Added / Modified / Deleted.
+    pub kind: EventType,
+    /// Which object.
+    pub key: Key,
+    /// The object after the change (for Deleted: the last state, with the
+    /// deletion's resourceVersion).
+    pub object: Arc<Value>,
+    /// The object before the change, if it existed.
+    pub prev: Option<Arc<Value>>,
+}
+
+/// What a mutation closure decided.
+pub enum Mutation {
+    /// Store this object (create or replace). Its resourceVersion is set by the store.
+    Put(Value),
+    /// Remove the object (the value is its final state, given the new resourceVersion).
+    Delete(Value),
+    /// Nothing changed; hand this object back as is.
+    Unchanged(Arc<Value>),
+}
+
+/// A list or watch asked for a resourceVersion the history no longer covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooOld {
+    /// The oldest resourceVersion still served.
+    pub oldest: u64,
+}
+
+/// The mutable state behind the lock.
+pub struct State {
+    rv: u64,
+    objects: BTreeMap<Key, Arc<Value>>,
+    history: VecDeque<Arc<Event>>,
+    history_cap: usize,
+    /// Every event with rv > oldest_rv is in `history`.
+    oldest_rv: u64,
+    registry: Arc<Vec<ResourceDef>>,
+    persist: Option<persist::Log>,
+}
+
+impl State {
+    /// The current object at `key`.
+    pub fn get(&self, key: &Key) -> Option<&Arc<Value>> {
+        self.objects.get(key)
+    }
+
+    /// The current global resourceVersion.
+    pub fn rv(&self) -> u64 {
+        self.rv
+    }
+}
+
+/// Shared, thread-safe storage.
+pub struct Store {
+    state: Mutex<State>,
+    changed: tokio::sync::watch::Sender<u64>,
+}
+
+fn crd_key_matches(k: &Key) -> bool {
+    k.group == "apiextensions.k8s.io" && k.resource == "customresourcedefinitions"
+}
+
+impl Store {
+    /// An empty in-memory store keeping `history_cap` events.
+    pub fn new(history_cap: usize) -> Self {
+        Self::with_state(BTreeMap::new(), 0, history_cap, None)
+    }
+
+    /// A store persisted in `dir` (created if missing): loads the snapshot
+    /// and log written there before, then keeps appending to it.
+    pub fn open(dir: &Path, history_cap: usize) -> Result<Self, PersistError> {
+        let (objects, rv, log) = persist::Log::open(dir)?;
+        Ok(Self::with_state(objects, rv, history_cap, Some(log)))
+    }
+
+    fn with_state(
+        objects: BTreeMap<Key, Arc<Value>>,
+        rv: u64,
+        history_cap: usize,
+        persist: Option<persist::Log>,
+    ) -> Self {
+        let mut state = State {
+            rv,
+            objects,
+            history: VecDeque::new(),
+            history_cap: history_cap.max(1),
+            oldest_rv: rv,
+            registry: Arc::new(Vec::new()),
+            persist,
+        };
+        rebuild_registry(&mut state);
+        let (changed, _) = tokio::sync::watch::channel(rv);
+        Store {
+            state: Mutex::new(state),
+            changed,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock is a bug; the data is still
+        // consistent (every write is applied in one step), so keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current global resourceVersion.
+    pub fn current_rv(&self) -> u64 {
+        self.lock().rv
+    }
+
+    /// The resources being served (built-ins plus established CRDs).
+    pub fn registry(&self) -> Arc<Vec<ResourceDef>> {
+        self.lock().registry.clone()
+    }
+
+    /// The object at `key`.
+    pub fn get(&self, key: &Key) -> Option<Arc<Value>> {
+        self.lock().objects.get(key).cloned()
+    }
+
+    /// Subscribes to "the resourceVersion moved" notifications.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Runs `f` on the current object under the store lock and applies its
+    /// decision. Returns the stored object and whether it changed.
+    pub fn mutate<F>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), ApiError>
+    where
+        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, ApiError>,
+    {
+        let mut st = self.lock();
+        let current = st.objects.get(key).cloned();
+        let m = f(&st, current.as_ref())?;
+        let (mut obj, kind) = match m {
+            Mutation::Unchanged(o) => return Ok((o, false)),
+            Mutation::Put(o) => (
+                o,
+                if current.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                },
+            ),
+            Mutation::Delete(o) => (o, EventType::Deleted),
+        };
+        let rv = st.rv + 1;
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
+        }
+        let obj = Arc::new(obj);
+        if let Some(log) = st.persist.as_mut() {
+            let stored = (kind != EventType::Deleted).then_some(&*obj);
+            log.append(rv, key, stored)
+                .map_err(|e| ApiError::internal(format!("persisting the write failed: {e}")))?;
+        }
+        st.rv = rv;
+        match kind {
+            EventType::Deleted => {
+                st.objects.remove(key);
+            }
+            _ => {
+                st.objects.insert(key.clone(), obj.clone());
+            }
+        }
+        let event = Arc::new(Event {
+            rv,
+            kind,
+            key: key.clone(),
+            object: obj.clone(),
+            prev: current,
+        });
+        st.history.push_back(event);
+        while st.history.len() > st.history_cap {
+            if let Some(e) = st.history.pop_front() {
+                st.oldest_rv = e.rv;
+            }
+        }
+        if crd_key_matches(key) {
+            rebuild_registry(&mut st);
+        }
+        drop(st);
+        self.changed.send_replace(rv);
+        Ok((obj, true))
+    }
+
+    /// The objects of one resource (optionally in one namespace), sorted by
+    /// namespace and name, as they were at `at` (now when `None`).
+    pub fn list(
+        &self,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        at: Option<u64>,
+    ) -> Result<(u64, Vec<Arc<Value>>), TooOld> {
+        let st = self.lock();
+        let in_scope = |k: &Key| {
+            k.group == group
+                && k.resource == resource
+                && namespace.is_none_or(|ns| k.namespace == ns)
+        };
+        let lo = Key::new(group, resource, namespace.unwrap_or(""), "");
+        let mut items: BTreeMap<Key, Arc<Value>> = st
+            .objects
+            .range(lo..)
+            .take_while(|(k, _)| k.group == group && k.resource == resource)
+            .filter(|(k, _)| in_scope(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let rv = match at {
+            Some(at) if at < st.rv => {
+                if at < st.oldest_rv {
+                    return Err(TooOld {
+                        oldest: st.oldest_rv + 1,
+                    });
+                }
+                // Undo every later change, newest first.
+                for e in st.history.iter().rev().take_while(|e| e.rv > at) {
+                    if !in_scope(&e.key) {
+                        continue;
+                    }
+                    match &e.prev {
+                        Some(p) => items.insert(e.key.clone(), p.clone()),
+                        None => items.remove(&e.key),
+                    };
+                }
+                at
+            }
+            _ => st.rv,
+        };
+        Ok((rv, items.into_values().collect()))
+    }
+
+    /// Events after `cursor` (at most `max`), oldest first, and the current
+    /// resourceVersion. Fails when events after `cursor` were dropped.
+    pub fn events_since(&self, cursor: u64, max: usize) -> Result<(Vec<Arc<Event>>, u64), TooOld> {
+        let st = self.lock();
+        if cursor < st.oldest_rv {
+            return Err(TooOld {
+                oldest: st.oldest_rv + 1,
+            });
+        }
+        let start = st.history.partition_point(|e| e.rv <= cursor);
+        let events = st.history.range(start..).take(max).cloned().collect();
+        Ok((events, st.rv))
+    }
+}
+
+/// Recomputes the served resources from the built-ins and the stored CRDs.
+fn rebuild_registry(st: &mut State) {
+    let mut defs = builtins();
+    for (k, crd) in &st.objects {
+        if crd_key_matches(k) && crd["metadata"].get("deletionTimestamp").is_none() {
+            for d in ResourceDef::from_crd(crd) {
+                if !defs
+                    .iter()
+                    .any(|x| x.group == d.group && x.version == d.version && x.plural == d.plural)
+                {
+                    defs.push(d);
+                }
+            }
+        }
+    }
+    st.registry = Arc::new(defs);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn put(store: &Store, name: &str, v: &str) -> u64 {
+        let key = Key::new("", "configmaps", "ns", name);
+        let obj = json!({"metadata": {"name": name, "namespace": "ns"}, "data": {"v": v}});
+        let (o, _) = store.mutate(&key, |_, _| Ok(Mutation::Put(obj))).unwrap();
+        o["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn resource_versions_increase_and_lists_rewind() {
+        let s = Store::new(100);
+        let r1 = put(&s, "a", "1");
+        let r2 = put(&s, "b", "1");
+        let r3 = put(&s, "a", "2");
+        assert!(r1 < r2 && r2 < r3);
+        let (rv, items) = s.list("", "configmaps", Some("ns"), Some(r2)).unwrap();
+        assert_eq!(rv, r2);
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["data"]["v"], "1");
+        let (_, items) = s.list("", "configmaps", Some("ns"), Some(r1)).unwrap();
+        assert_eq!(items.len(), 1);
+        let (_, items) = s.list("", "configmaps", None, None).unwrap();
+        assert_eq!(items[0]["data"]["v"], "2");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let s = Store::new(2);
+        let r1 = put(&s, "a", "1");
+        put(&s, "a", "2");
+        put(&s, "a", "3");
+        assert!(s.events_since(r1 - 1, 10).is_err());
+        assert!(s.list("", "configmaps", None, Some(r1 - 1)).is_err());
+        assert!(s.list("", "configmaps", None, Some(r1)).is_ok());
+        let (ev, _) = s.events_since(r1, 10).unwrap();
+        assert_eq!(ev.len(), 2);
+    }
+}

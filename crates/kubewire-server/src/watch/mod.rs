@@ -1,0 +1,246 @@
+//! Watch streams: `?watch=1` on a collection.
+//!
+//! Each watch is a task that reads the shared event history from its own
+//! cursor and writes newline-delimited events into a channel of a few
+//! frames that feeds the HTTP body. Memory per watcher is therefore bounded
+//! (a handful of frames), whatever the write rate: a watcher that reads too
+//! slowly stops pulling from the history, and once the history has moved
+//! past its cursor the watch is closed (as kube-apiserver closes
+//! unresponsive watchers), so the client re-watches and, if its
+//! resourceVersion is gone by then, gets `410 Expired` and relists.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::resources::ResourceDef;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::storage::{Event, EventType, Store};
+use crate::table::{table, IncludeObject};
+
+/// Where a watch starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// After this resourceVersion (events with a greater one are sent).
+    After(u64),
+    /// Synthetic ADDED events for the current state, then changes
+    /// (`resourceVersion` 0 or unset).
+    CurrentState,
+    /// `sendInitialEvents=true`: the current state, then (with bookmarks
+    /// allowed) a BOOKMARK annotated `k8s.io/initial-events-end`.
+    InitialEvents,
+}
+
+/// Everything that shapes one watch.
+pub struct WatchSpec {
+    /// The resource.
+    pub def: ResourceDef,
+    /// Only this namespace, if set.
+    pub namespace: Option<String>,
+    /// Label selector.
+    pub labels: LabelSelector,
+    /// Field selector.
+    pub fields: FieldSelector,
+    /// Where to start.
+    pub start: Start,
+    /// `allowWatchBookmarks`.
+    pub bookmarks: bool,
+    /// How often to send a BOOKMARK when bookmarks are allowed.
+    pub bookmark_interval: Duration,
+    /// When the server ends the watch (`timeoutSeconds`).
+    pub timeout: Duration,
+    /// Send each object as a one-row Table.
+    pub table: Option<IncludeObject>,
+}
+
+/// Events read from the history per lock (and per frame).
+const BATCH: usize = 256;
+/// Frames buffered per watcher between its task and the connection.
+const FRAMES: usize = 4;
+
+fn kind_and_version(def: &ResourceDef, obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if o.get("kind").is_none() {
+        o["kind"] = def.kind.clone().into();
+        o["apiVersion"] = def.api_version().into();
+    }
+    o
+}
+
+impl WatchSpec {
+    fn in_scope(&self, e: &Event) -> bool {
+        e.key.group == self.def.group
+            && e.key.resource == self.def.plural
+            && self
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| e.key.namespace == ns)
+    }
+
+    fn matches(&self, o: &Value) -> bool {
+        self.labels.matches(o) && self.fields.matches(o)
+    }
+
+    /// The event as this watcher sees it: selectors turn a change that
+    /// moves an object into (out of) the selection into ADDED (DELETED).
+    fn translate(&self, e: &Event) -> Option<(&'static str, Value)> {
+        if !self.in_scope(e) {
+            return None;
+        }
+        let now = self.matches(&e.object);
+        let before = e.prev.as_deref().is_some_and(|p| self.matches(p));
+        let kind = match (e.kind, before, now) {
+            (EventType::Added, _, true) => "ADDED",
+            (EventType::Modified, true, true) => "MODIFIED",
+            (EventType::Modified, false, true) => "ADDED",
+            (EventType::Modified, true, false) => {
+                let mut p = e.prev.as_deref().cloned().unwrap_or(Value::Null);
+                p["metadata"]["resourceVersion"] = e.rv.to_string().into();
+                return Some(("DELETED", p));
+            }
+            (EventType::Deleted, _, true) => "DELETED",
+            _ => return None,
+        };
+        Some((kind, (*e.object).clone()))
+    }
+
+    fn encode(&self, kind: &str, obj: &Value, out: &mut Vec<u8>) {
+        let obj = kind_and_version(&self.def, obj);
+        let object = match self.table {
+            Some(include) if kind != "BOOKMARK" && kind != "ERROR" => table(
+                &self.def,
+                std::slice::from_ref(&obj),
+                json!({"resourceVersion": obj["metadata"]["resourceVersion"]}),
+                include,
+            ),
+            _ => obj,
+        };
+        let line = json!({"type": kind, "object": object});
+        if serde_json::to_writer(&mut *out, &line).is_ok() {
+            out.push(b'\n');
+        }
+    }
+
+    fn bookmark(&self, rv: u64, initial_end: bool) -> Value {
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": meta})
+    }
+}
+
+/// Starts a watch task and returns the receiving end of its frames.
+pub fn start(
+    store: Arc<Store>,
+    spec: WatchSpec,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> mpsc::Receiver<Bytes> {
+    let (tx, rx) = mpsc::channel(FRAMES);
+    tokio::spawn(run(store, spec, tx, shutdown));
+    rx
+}
+
+async fn run(
+    store: Arc<Store>,
+    spec: WatchSpec,
+    tx: mpsc::Sender<Bytes>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let deadline = Instant::now() + spec.timeout;
+    let mut changed = store.subscribe();
+    let mut cursor = match spec.start {
+        Start::After(rv) => rv,
+        Start::CurrentState | Start::InitialEvents => {
+            let ns = spec.namespace.as_deref();
+            let Ok((rv, items)) = store.list(&spec.def.group, &spec.def.plural, ns, None) else {
+                return;
+            };
+            for chunk in items.chunks(BATCH) {
+                let mut buf = Vec::new();
+                for o in chunk.iter().filter(|o| spec.matches(o)) {
+                    spec.encode("ADDED", o, &mut buf);
+                }
+                if !buf.is_empty() && tx.send(buf.into()).await.is_err() {
+                    return;
+                }
+            }
+            if spec.start == Start::InitialEvents && spec.bookmarks {
+                let mut buf = Vec::new();
+                spec.encode("BOOKMARK", &spec.bookmark(rv, true), &mut buf);
+                if tx.send(buf.into()).await.is_err() {
+                    return;
+                }
+            }
+            rv
+        }
+    };
+    let mut first = true;
+    let mut next_bookmark = Instant::now() + spec.bookmark_interval;
+    loop {
+        changed.borrow_and_update();
+        let (events, current) = match store.events_since(cursor, BATCH) {
+            Ok(x) => x,
+            Err(too_old) => {
+                if first {
+                    // Too old at the start: one ERROR event, then close,
+                    // exactly like kube-apiserver (HTTP 200 + ERROR 410).
+                    let status = crate::status::ApiError::new(
+                        410,
+                        "Expired",
+                        format!("too old resource version: {cursor} ({})", too_old.oldest),
+                    )
+                    .to_status();
+                    let mut buf = Vec::new();
+                    spec.encode("ERROR", &status, &mut buf);
+                    let _ = tx.send(buf.into()).await;
+                }
+                // Fell behind while streaming: close; the client re-watches.
+                return;
+            }
+        };
+        first = false;
+        let drained = events.len() < BATCH;
+        if let Some(last) = events.last() {
+            let mut buf = Vec::new();
+            for e in &events {
+                if let Some((kind, obj)) = spec.translate(e) {
+                    spec.encode(kind, &obj, &mut buf);
+                }
+            }
+            cursor = last.rv;
+            if !buf.is_empty() && tx.send(buf.into()).await.is_err() {
+                return;
+            }
+        }
+        if !drained {
+            continue;
+        }
+        if current > cursor {
+            // Everything up to `current` was seen (filtered out or none).
+            cursor = current;
+        }
+        tokio::select! {
+            _ = changed.changed() => {}
+            _ = tokio::time::sleep_until(deadline) => return,
+            _ = tokio::time::sleep_until(next_bookmark), if spec.bookmarks => {
+                next_bookmark = Instant::now() + spec.bookmark_interval;
+                // Only once the store has reached the watcher's cursor (a
+                // watch from a future resourceVersion gets no bookmarks).
+                if store.current_rv() >= cursor {
+                    let mut buf = Vec::new();
+                    spec.encode("BOOKMARK", &spec.bookmark(cursor, false), &mut buf);
+                    if tx.send(buf.into()).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            _ = tx.closed() => return,
+            _ = shutdown.changed() => return,
+        }
+    }
+}
