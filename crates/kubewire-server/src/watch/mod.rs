@@ -108,6 +108,25 @@ impl WatchSpec {
         Some((kind, (*e.object).clone()))
     }
 
+    /// The event's line when this watcher sends it exactly as recorded
+    /// (no Table, no selector turning it into ADDED/DELETED): encoded once
+    /// per event and shared by every such watcher.
+    fn shared_line(&self, e: &Event) -> Option<Bytes> {
+        if self.table.is_some() || !self.in_scope(e) || !self.matches(&e.object) {
+            return None;
+        }
+        if e.kind == EventType::Modified && !e.prev.as_deref().is_some_and(|p| self.matches(p)) {
+            return None;
+        }
+        let api_version = self.def.api_version();
+        let (for_version, line) = e.encoded.get_or_init(|| {
+            let mut buf = Vec::new();
+            self.encode(e.kind.as_str(), &e.object, &mut buf);
+            (api_version.clone(), Bytes::from(buf))
+        });
+        (*for_version == api_version).then(|| line.clone())
+    }
+
     fn encode(&self, kind: &str, obj: &Value, out: &mut Vec<u8>) {
         let obj = kind_and_version(&self.def, obj);
         let object = match self.table {
@@ -208,7 +227,9 @@ async fn run(
         if let Some(last) = events.last() {
             let mut buf = Vec::new();
             for e in &events {
-                if let Some((kind, obj)) = spec.translate(e) {
+                if let Some(line) = spec.shared_line(e) {
+                    buf.extend_from_slice(&line);
+                } else if let Some((kind, obj)) = spec.translate(e) {
                     spec.encode(kind, &obj, &mut buf);
                 }
             }

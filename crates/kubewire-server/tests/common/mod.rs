@@ -85,7 +85,7 @@ pub async fn post_json(addr: std::net::SocketAddr, path: &str, v: &Value) -> Res
 
 /// A watch stream read line by line.
 pub struct Lines {
-    body: hyper::body::Incoming,
+    pub body: hyper::body::Incoming,
     buf: Vec<u8>,
     pub status: u16,
 }
