@@ -87,3 +87,7 @@ doc:
 # Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi (clean release builds; ~12 min).
 footprint:
     bash scripts/footprint.sh
+
+# kw vs kubectl 1.37: `get configmaps -A -o name` on N objects served by kubewire-server (default 100,000).
+kw-vs-kubectl count="100000":
+    bash scripts/kw-vs-kubectl.sh {{count}}

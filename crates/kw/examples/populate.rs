@@ -1,0 +1,43 @@
+//! Fill a cluster with ConfigMaps, many requests in flight at once: the
+//! fixture for `scripts/kw-vs-kubectl.sh`.
+//!
+//! `cargo run --release -p kw --example populate -- COUNT NAMESPACE` (uses
+//! $KUBECONFIG).
+
+use futures_util::StreamExt;
+use kubewire::{known, PostParams};
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let count: usize = args.next().ok_or("usage: populate COUNT NAMESPACE")?.parse()?;
+    let namespace = args.next().ok_or("usage: populate COUNT NAMESPACE")?;
+    let client = kubewire_hyper::Client::infer()?;
+    let ns = known::namespaces().all().create(&PostParams::default(), &json!({"metadata": {"name": namespace}}))?;
+    if let Err(e) = client.call::<Value>(&ns).await {
+        if !e.status().is_some_and(|s| s.is_already_exists()) {
+            return Err(e.into());
+        }
+    }
+    let cms = known::config_maps().within(&namespace);
+    let started = std::time::Instant::now();
+    let results: Vec<Result<(), kubewire_hyper::Error>> = futures_util::stream::iter(0..count)
+        .map(|i| {
+            let (client, cms) = (client.clone(), cms.clone());
+            async move {
+                let cm = json!({"metadata": {"name": format!("cm-{i:07}"), "labels": {"batch": (i % 10).to_string()}},
+                                "data": {"index": i.to_string(), "payload": "x".repeat(200)}});
+                client.call::<Value>(&cms.create(&PostParams::default(), &cm)?).await.map(|_| ())
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    println!("created {} ConfigMaps in {namespace} in {:.1} s ({failed} failed)", count - failed, started.elapsed().as_secs_f64());
+    if failed > 0 {
+        return Err(format!("{failed} creates failed").into());
+    }
+    Ok(())
+}
