@@ -55,7 +55,10 @@ impl fmt::Display for RequestError {
                 write!(f, "{name:?} is not a valid {what}")
             }
             RequestError::NamespaceRequired { resource } => {
-                write!(f, "{resource} are namespaced: choose a namespace for this verb")
+                write!(
+                    f,
+                    "{resource} are namespaced: choose a namespace for this verb"
+                )
             }
             RequestError::InvalidParams { field, message } => write!(f, "{field}: {message}"),
             RequestError::NameMismatch { expected, found } => write!(
@@ -67,5 +70,5 @@ impl fmt::Display for RequestError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for RequestError {}
+// core::error::Error: the errors work without std too.
+impl core::error::Error for RequestError {}

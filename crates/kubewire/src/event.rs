@@ -12,6 +12,9 @@ use crate::decode::{self, DecodeError, EventType};
 use crate::status::Status;
 
 /// One event of a watch, with the object decoded into `T`.
+// A Status is larger than a small projection `T`, but ERROR events are rare
+// and boxing would cost every user a `Box` pattern for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WatchEvent<T> {
     /// The object was created, or is part of the initial state.

@@ -60,8 +60,8 @@ impl core::fmt::Display for MapError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for MapError {}
+// core::error::Error: the errors work without std too.
+impl core::error::Error for MapError {}
 
 /// Every resource a server serves, in discovery order (core first, then
 /// groups by the server's priority; within a group, the preferred version
@@ -171,18 +171,36 @@ impl RestMapper {
     /// Add the resources of one aggregated discovery document (the answer
     /// to `/api` or `/apis` with the aggregated Accept header).
     pub fn add_aggregated(&mut self, body: &[u8]) -> Result<(), MapError> {
-        let list: GroupList = serde_json::from_slice(body).map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
+        let list: GroupList = serde_json::from_slice(body)
+            .map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
         if list.kind != "APIGroupDiscoveryList" {
-            return Err(MapError::Parse(alloc::format!("expected APIGroupDiscoveryList, got {:?}", list.kind)));
+            return Err(MapError::Parse(alloc::format!(
+                "expected APIGroupDiscoveryList, got {:?}",
+                list.kind
+            )));
         }
         for group in list.items {
             for version in group.versions {
                 for r in version.resources {
                     let kind = r.response_kind.map(|k| k.kind).unwrap_or_default();
-                    let scope = if r.scope == "Cluster" { Scope::Cluster } else { Scope::Namespaced };
+                    let scope = if r.scope == "Cluster" {
+                        Scope::Cluster
+                    } else {
+                        Scope::Namespaced
+                    };
                     self.resources.push(ResourceInfo {
-                        resource: ApiResource::new(&group.metadata.name, &version.version, &kind, &r.resource, scope),
-                        singular: if r.singular_resource.is_empty() { lower(&kind) } else { r.singular_resource },
+                        resource: ApiResource::new(
+                            &group.metadata.name,
+                            &version.version,
+                            &kind,
+                            &r.resource,
+                            scope,
+                        ),
+                        singular: if r.singular_resource.is_empty() {
+                            lower(&kind)
+                        } else {
+                            r.singular_resource
+                        },
                         short_names: r.short_names,
                         verbs: r.verbs,
                         categories: r.categories,
@@ -197,7 +215,8 @@ impl RestMapper {
     /// Add the resources of one legacy `APIResourceList` (`/api/v1`,
     /// `/apis/G/V`). Subresources (`pods/log`) are attached to their parent.
     pub fn add_resource_list(&mut self, body: &[u8]) -> Result<(), MapError> {
-        let list: ResourceList = serde_json::from_slice(body).map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
+        let list: ResourceList = serde_json::from_slice(body)
+            .map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
         let (group, version) = match list.group_version.split_once('/') {
             Some((g, v)) => (g, v),
             None => ("", list.group_version.as_str()),
@@ -205,15 +224,26 @@ impl RestMapper {
         let start = self.resources.len();
         for r in list.resources {
             if let Some((parent, sub)) = r.name.split_once('/') {
-                if let Some(p) = self.resources[start..].iter_mut().find(|p| p.resource.plural == parent) {
+                if let Some(p) = self.resources[start..]
+                    .iter_mut()
+                    .find(|p| p.resource.plural == parent)
+                {
                     p.subresources.push(sub.into());
                 }
                 continue;
             }
-            let scope = if r.namespaced { Scope::Namespaced } else { Scope::Cluster };
+            let scope = if r.namespaced {
+                Scope::Namespaced
+            } else {
+                Scope::Cluster
+            };
             self.resources.push(ResourceInfo {
                 resource: ApiResource::new(group, version, &r.kind, &r.name, scope),
-                singular: if r.singular_name.is_empty() { lower(&r.kind) } else { r.singular_name },
+                singular: if r.singular_name.is_empty() {
+                    lower(&r.kind)
+                } else {
+                    r.singular_name
+                },
                 short_names: r.short_names,
                 verbs: r.verbs,
                 categories: r.categories,
@@ -262,12 +292,21 @@ impl RestMapper {
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
         self.resources
             .iter()
-            .find(|r| r.resource.group == group && r.resource.version == version && r.resource.kind == kind)
+            .find(|r| {
+                r.resource.group == group
+                    && r.resource.version == version
+                    && r.resource.kind == kind
+            })
             .ok_or_else(|| MapError::NotFound(alloc::format!("{kind} in {api_version}")))
     }
 
     /// The resources in a category (`all` for `kw get all`).
-    pub fn category<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a ResourceInfo> + 'a {
-        self.resources.iter().filter(move |r| r.categories.iter().any(|c| c == category))
+    pub fn category<'a>(
+        &'a self,
+        category: &'a str,
+    ) -> impl Iterator<Item = &'a ResourceInfo> + 'a {
+        self.resources
+            .iter()
+            .filter(move |r| r.categories.iter().any(|c| c == category))
     }
 }

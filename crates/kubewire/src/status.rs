@@ -268,7 +268,11 @@ impl Status {
         Status {
             kind: String::from("Status"),
             api_version: String::from("v1"),
-            status: String::from(if (200..300).contains(&code) { "Success" } else { "Failure" }),
+            status: String::from(if (200..300).contains(&code) {
+                "Success"
+            } else {
+                "Failure"
+            }),
             message: String::from(&text[..end]),
             reason_text: String::from(Reason::from_code(code).as_str()),
             code,
@@ -371,5 +375,5 @@ impl fmt::Display for Status {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Status {}
+// core::error::Error: the errors work without std too.
+impl core::error::Error for Status {}

@@ -79,8 +79,10 @@ fn cache_dir() -> Option<PathBuf> {
 
 /// Client options from the global flags, with `-v` logging.
 pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
-    let mut options = Options::default();
-    options.user_agent = format!("kw/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
+    let mut options = Options {
+        user_agent: format!("kw/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH),
+        ..Options::default()
+    };
     if global.request_timeout > 0 {
         options.timeout = Duration::from_secs(global.request_timeout);
     }

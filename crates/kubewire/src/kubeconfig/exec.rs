@@ -86,13 +86,14 @@ impl fmt::Display for ExecError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ExecError {}
+// core::error::Error: the errors work without std too.
+impl core::error::Error for ExecError {}
 
 impl ExecCredential {
     /// Parse and check a plugin's stdout against the kubeconfig's `exec`.
     pub fn parse(stdout: &[u8], config: &ExecConfig) -> Result<ExecCredentialStatus, ExecError> {
-        let cred: ExecCredential = serde_json::from_slice(stdout).map_err(|e| ExecError::Parse(e.to_string()))?;
+        let cred: ExecCredential =
+            serde_json::from_slice(stdout).map_err(|e| ExecError::Parse(e.to_string()))?;
         if !config.api_version.is_empty() && cred.api_version != config.api_version {
             return Err(ExecError::WrongApiVersion {
                 expected: config.api_version.clone(),
@@ -100,8 +101,14 @@ impl ExecCredential {
             });
         }
         let status = cred.status.ok_or(ExecError::NoCredential)?;
-        let has_cert = status.client_certificate_data.as_deref().is_some_and(|c| !c.is_empty());
-        let has_key = status.client_key_data.as_ref().is_some_and(|k| !k.is_empty());
+        let has_cert = status
+            .client_certificate_data
+            .as_deref()
+            .is_some_and(|c| !c.is_empty());
+        let has_key = status
+            .client_key_data
+            .as_ref()
+            .is_some_and(|k| !k.is_empty());
         if has_cert != has_key {
             return Err(ExecError::HalfACertificate);
         }
@@ -158,7 +165,13 @@ impl ExecCredentialStatus {
 /// `2026-11-21T23:54:45Z` or `2026-11-21T23:54:45.123+01:00`.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: core::ops::Range<usize>| -> Option<i64> {
@@ -170,7 +183,12 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut rest = &s[19..];
@@ -183,7 +201,10 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let h: i64 = rest[1..3].parse().ok()?;
             let m: i64 = rest[4..6].parse().ok()?;
             let sign = if rest.starts_with('-') { -1 } else { 1 };
@@ -210,7 +231,10 @@ mod tests {
     fn rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-11-21T23:54:45Z"), Some(1_795_305_285));
-        assert_eq!(parse_rfc3339("2026-11-22T00:54:45.5+01:00"), Some(1_795_305_285));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T00:54:45.5+01:00"),
+            Some(1_795_305_285)
+        );
         assert_eq!(parse_rfc3339("2026-11-21"), None);
         assert_eq!(parse_rfc3339("2026-13-21T23:54:45Z"), None);
         assert_eq!(parse_rfc3339("2026-11-21T23:54:45"), None);

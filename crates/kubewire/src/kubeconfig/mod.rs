@@ -134,7 +134,11 @@ pub struct User {
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
     pub impersonate: Option<String>,
     /// Impersonate these groups.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub as_groups: Vec<String>,
 }
 
@@ -211,7 +215,8 @@ impl Kubeconfig {
     /// Parse a JSON kubeconfig (YAML ones are parsed by the adapter's YAML
     /// crate into the same type).
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
-        serde_json::from_slice(bytes).map_err(|e| ConfigError::Parse(alloc::string::ToString::to_string(&e)))
+        serde_json::from_slice(bytes)
+            .map_err(|e| ConfigError::Parse(alloc::string::ToString::to_string(&e)))
     }
 
     /// Make every relative path in this file absolute against `dir`, the

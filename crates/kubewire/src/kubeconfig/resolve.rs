@@ -16,7 +16,8 @@ pub const IN_CLUSTER_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/servicea
 /// Where a Pod finds the cluster's CA bundle.
 pub const IN_CLUSTER_CA_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 /// Where a Pod finds its own namespace.
-pub const IN_CLUSTER_NAMESPACE_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+pub const IN_CLUSTER_NAMESPACE_PATH: &str =
+    "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 /// A PEM document: a path the adapter reads, or bytes already decoded.
 #[derive(Clone, PartialEq, Eq)]
@@ -213,8 +214,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ConfigError {}
+// core::error::Error: the errors work without std too.
+impl core::error::Error for ConfigError {}
 
 impl Kubeconfig {
     /// Resolve `context` (or `current-context` with `None`).
@@ -243,12 +244,15 @@ impl Kubeconfig {
         let user = if ctx.context.user.is_empty() {
             None
         } else {
-            Some(self.users.iter().find(|u| u.name == ctx.context.user).ok_or_else(|| {
-                ConfigError::UserNotFound {
-                    context: name.into(),
-                    user: ctx.context.user.clone(),
-                }
-            })?)
+            Some(
+                self.users
+                    .iter()
+                    .find(|u| u.name == ctx.context.user)
+                    .ok_or_else(|| ConfigError::UserNotFound {
+                        context: name.into(),
+                        user: ctx.context.user.clone(),
+                    })?,
+            )
         };
         let c = &cluster.cluster;
         let server = c.server.trim_end_matches('/');
@@ -259,10 +263,11 @@ impl Kubeconfig {
             });
         }
         let ca = match (&c.certificate_authority_data, &c.certificate_authority) {
-            (Some(data), _) if !data.is_empty() => Some(FileOrData::Data(decode_b64(
-                data,
-                || format!("clusters[{}].certificate-authority-data", cluster.name),
-            )?)),
+            (Some(data), _) if !data.is_empty() => {
+                Some(FileOrData::Data(decode_b64(data, || {
+                    format!("clusters[{}].certificate-authority-data", cluster.name)
+                })?))
+            }
             (_, Some(path)) if !path.is_empty() => Some(FileOrData::File(path.clone())),
             _ => None,
         };
@@ -309,7 +314,11 @@ impl ClusterConfig {
     /// account token (re-read before use), the cluster CA, and the
     /// namespace the Pod runs in. `host` and `port` are the values of
     /// `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`.
-    pub fn in_cluster(host: &str, port: &str, namespace: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn in_cluster(
+        host: &str,
+        port: &str,
+        namespace: Option<&str>,
+    ) -> Result<Self, ConfigError> {
         if host.is_empty() || port.is_empty() {
             return Err(ConfigError::NotInCluster);
         }
@@ -324,7 +333,11 @@ impl ClusterConfig {
             cluster: "in-cluster".into(),
             user: "service-account".into(),
             server,
-            namespace: namespace.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("default").into(),
+            namespace: namespace
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("default")
+                .into(),
             tls: TlsConfig {
                 ca: Some(FileOrData::File(IN_CLUSTER_CA_PATH.into())),
                 server_name: None,
@@ -340,7 +353,10 @@ impl ClusterConfig {
     /// The host (and port) of the server URL: credentials are only ever
     /// sent here, so an adapter refuses redirects to any other authority.
     pub fn authority(&self) -> &str {
-        let rest = self.server.split_once("://").map_or(self.server.as_str(), |(_, r)| r);
+        let rest = self
+            .server
+            .split_once("://")
+            .map_or(self.server.as_str(), |(_, r)| r);
         rest.split('/').next().unwrap_or(rest)
     }
 }
@@ -389,7 +405,11 @@ fn auth_plan(name: &str, u: &User) -> Result<AuthPlan, ConfigError> {
     };
     match (cert, key) {
         (Some(cert), Some(key)) => {
-            return Ok(AuthPlan::ClientCertificate { cert, key, bearer: token });
+            return Ok(AuthPlan::ClientCertificate {
+                cert,
+                key,
+                bearer: token,
+            });
         }
         (None, None) => {}
         _ => return Err(ConfigError::IncompleteClientCertificate { user: name.into() }),
