@@ -86,15 +86,18 @@ pub mod secret;
 pub mod status;
 
 pub use curl::{curl, CurlOptions, TlsSource};
+pub use decode::{
+    DecodeError, EventType, ListDecoder, ListItem, ListLimits, ListMeta, WatchConfig, WatchDecoder,
+};
 pub use error::RequestError;
 pub use event::{Bookmark, WatchEvent};
+pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use params::{
     DeleteParams, GetParams, ListParams, LogParams, PatchParams, PostParams, Preconditions,
     PropagationPolicy, ValidationDirective, VersionMatch, WatchParams,
 };
 pub use request::{discovery, Collection, IncludeObject, Method, Patch, Request};
 pub use resource::{known, ApiResource, Scope};
-pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use response::{decode_response, ResponseError};
 pub use restmap::{ResourceInfo, RestMapper};
 pub use secret::Secret;

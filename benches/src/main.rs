@@ -1,0 +1,414 @@
+//! kubewire's decoders against kube-rs's paths, on the same generated Pods.
+//!
+//! Every case runs in a fresh child process (this binary re-executed with
+//! `--case NAME`), so its peak memory (VmHWM from /proc/self/status) is its
+//! own. Results: a table on stdout and JSON in `<repo>/target/bench/decode.json`.
+//!
+//! Usage: `cargo run --release --manifest-path benches/Cargo.toml [-- --quick]`
+
+mod gen;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use k8s_openapi::api::core::v1::Pod;
+use kubewire::decode::{ListDecoder, WatchConfig, WatchDecoder};
+use serde::Deserialize;
+use tokio_util::codec::{Decoder, LinesCodec};
+
+/// Pods in the watch stream.
+const WATCH_EVENTS: u64 = 20_000;
+/// LIST sizes.
+const LIST_SIZES: [u64; 2] = [20_000, 100_000];
+/// Body chunk size fed to every decoder, like a network read.
+const CHUNK: usize = 64 * 1024;
+const SEED: u64 = 42;
+
+/// The projection a controller that routes traffic might need.
+#[derive(Deserialize)]
+struct PodView<'a> {
+    #[serde(borrow)]
+    metadata: MetaView<'a>,
+    #[serde(default, borrow)]
+    status: StatusView<'a>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaView<'a> {
+    /// BOOKMARK objects carry only a resourceVersion.
+    #[serde(default)]
+    name: &'a str,
+    namespace: Option<&'a str>,
+    resource_version: Option<&'a str>,
+    #[serde(default, borrow)]
+    labels: BTreeMap<&'a str, &'a str>,
+}
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusView<'a> {
+    #[serde(rename = "podIP")]
+    pod_ip: Option<&'a str>,
+}
+
+/// The same projection as a whole watch line, for serde_json alone.
+#[derive(Deserialize)]
+struct LineView<'a> {
+    #[serde(rename = "type")]
+    _type: &'a str,
+    #[serde(borrow)]
+    object: PodView<'a>,
+}
+
+struct Outcome {
+    bytes: u64,
+    items: u64,
+    secs: f64,
+    /// Touch the results so that nothing is optimised away.
+    check: u64,
+}
+
+fn lines(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    body.split(|&b| b == b'\n').filter(|l| !l.is_empty())
+}
+
+fn watch_case(case: &str) -> Outcome {
+    let body = gen::watch_stream(WATCH_EVENTS, SEED);
+    let start = Instant::now();
+    let mut items = 0u64;
+    let mut check = 0u64;
+    match case {
+        "watch/kubewire→projection" => {
+            let mut d = WatchDecoder::new();
+            for chunk in body.chunks(CHUNK) {
+                d.feed(chunk);
+                while let Some(e) = d.next_event().unwrap() {
+                    let p: PodView = e.deserialize().unwrap();
+                    check += p.metadata.name.len() as u64
+                        + p.metadata.namespace.map_or(0, str::len) as u64
+                        + p.metadata.resource_version.map_or(0, str::len) as u64
+                        + p.metadata.labels.len() as u64
+                        + p.status.pod_ip.map_or(0, str::len) as u64;
+                    items += 1;
+                }
+            }
+            d.finish().unwrap();
+        }
+        "watch/kubewire→Pod" => {
+            let mut d = WatchDecoder::new();
+            for chunk in body.chunks(CHUNK) {
+                d.feed(chunk);
+                while let Some(e) = d.next_event().unwrap() {
+                    let p: Pod = e.deserialize().unwrap();
+                    check += p.metadata.name.map_or(0, |n| n.len() as u64);
+                    items += 1;
+                }
+            }
+            d.finish().unwrap();
+        }
+        "watch/kubewire framing only" | "watch/kubewire framing, check_objects" => {
+            let config = WatchConfig::default().check_objects(case.ends_with("check_objects"));
+            let mut d = WatchDecoder::with_config(config);
+            for chunk in body.chunks(CHUNK) {
+                d.feed(chunk);
+                while let Some(e) = d.next_event().unwrap() {
+                    check += e.resource_version().map_or(0, |s| s.len() as u64)
+                        + e.raw_object().len() as u64;
+                    items += 1;
+                }
+            }
+            d.finish().unwrap();
+        }
+        "watch/kube-rs (LinesCodec+WatchEvent<Pod>)" => {
+            // kube-client's watch: tokio-util's LinesCodec over the body, then
+            // serde_json::from_str::<WatchEvent<K>>(&line) per line.
+            let mut codec = LinesCodec::new();
+            let mut buf = BytesMut::new();
+            for chunk in body.chunks(CHUNK) {
+                buf.extend_from_slice(chunk);
+                while let Some(line) = codec.decode(&mut buf).unwrap() {
+                    let e: kube_core::WatchEvent<Pod> = serde_json::from_str(&line).unwrap();
+                    if let kube_core::WatchEvent::Added(p)
+                    | kube_core::WatchEvent::Modified(p)
+                    | kube_core::WatchEvent::Deleted(p) = e
+                    {
+                        check += p.metadata.name.map_or(0, |n| n.len() as u64);
+                    }
+                    items += 1;
+                }
+            }
+        }
+        "watch/serde_json::Value per line" => {
+            for line in lines(&body) {
+                let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+                check += v["object"]["metadata"]["name"]
+                    .as_str()
+                    .map_or(0, |s| s.len() as u64);
+                items += 1;
+            }
+        }
+        "watch/serde_json→projection per line" => {
+            for line in lines(&body) {
+                let v: LineView = serde_json::from_slice(line).unwrap();
+                check += v.object.metadata.name.len() as u64;
+                items += 1;
+            }
+        }
+        "watch/serde_json parse-and-discard" => {
+            for line in lines(&body) {
+                let _: serde::de::IgnoredAny = serde_json::from_slice(line).unwrap();
+                items += 1;
+            }
+        }
+        "watch/newline framing alone" => {
+            for line in lines(&body) {
+                check += line.len() as u64;
+                items += 1;
+            }
+        }
+        _ => panic!("unknown case {case}"),
+    }
+    Outcome {
+        bytes: body.len() as u64,
+        items,
+        secs: start.elapsed().as_secs_f64(),
+        check,
+    }
+}
+
+fn list_case(case: &str, n: u64) -> Outcome {
+    let mut bytes = 0u64;
+    let mut items = 0u64;
+    let mut check = 0u64;
+    let mut secs = 0.0;
+    match case {
+        "list/kubewire streaming→Pod" | "list/kubewire streaming→projection" => {
+            let full = case.ends_with("Pod");
+            let mut d = ListDecoder::new();
+            // Only decoding is timed: the generator runs between the timed spans.
+            for chunk in gen::ListBody::new(n, SEED, CHUNK) {
+                bytes += chunk.len() as u64;
+                let t = Instant::now();
+                d.feed(&chunk);
+                while let Some(item) = d.next_item().unwrap() {
+                    if full {
+                        let p: Pod = item.deserialize().unwrap();
+                        check += p.metadata.name.map_or(0, |n| n.len() as u64);
+                    } else {
+                        let p: PodView = item.deserialize().unwrap();
+                        check += p.metadata.name.len() as u64;
+                    }
+                    items += 1;
+                }
+                secs += t.elapsed().as_secs_f64();
+            }
+            d.finish().unwrap();
+            check += d
+                .metadata()
+                .unwrap()
+                .resource_version
+                .as_ref()
+                .unwrap()
+                .len() as u64;
+        }
+        "list/kube-rs (whole body→ObjectList<Pod>)" => {
+            // kube-client's list: the whole body as text, then
+            // serde_json::from_str::<ObjectList<K>>.
+            let mut text = String::new();
+            for chunk in gen::ListBody::new(n, SEED, CHUNK) {
+                bytes += chunk.len() as u64;
+                let t = Instant::now();
+                text.push_str(std::str::from_utf8(&chunk).unwrap());
+                secs += t.elapsed().as_secs_f64();
+            }
+            let t = Instant::now();
+            let list: kube_core::ObjectList<Pod> = serde_json::from_str(&text).unwrap();
+            secs += t.elapsed().as_secs_f64();
+            items = list.items.len() as u64;
+            check += list
+                .items
+                .iter()
+                .map(|p| p.metadata.name.as_ref().map_or(0, |n| n.len() as u64))
+                .sum::<u64>();
+        }
+        _ => panic!("unknown case {case}"),
+    }
+    Outcome {
+        bytes,
+        items,
+        secs,
+        check,
+    }
+}
+
+/// Peak resident memory of this process, in KiB.
+fn vm_hwm_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+const WATCH_CASES: &[&str] = &[
+    "watch/kubewire→projection",
+    "watch/kubewire→Pod",
+    "watch/kube-rs (LinesCodec+WatchEvent<Pod>)",
+    "watch/serde_json::Value per line",
+    "watch/serde_json→projection per line",
+    "watch/serde_json parse-and-discard",
+    "watch/kubewire framing only",
+    "watch/kubewire framing, check_objects",
+    "watch/newline framing alone",
+];
+const LIST_CASES: &[&str] = &[
+    "list/kubewire streaming→projection",
+    "list/kubewire streaming→Pod",
+    "list/kube-rs (whole body→ObjectList<Pod>)",
+];
+
+#[derive(Clone)]
+struct Row {
+    case: String,
+    n: u64,
+    bytes: u64,
+    items: u64,
+    secs: f64,
+    peak_kib: u64,
+}
+
+fn child(case: &str, n: u64) -> Row {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--case", case, "--n", &n.to_string()])
+        .output()
+        .expect("re-execute the bench binary");
+    assert!(
+        out.status.success(),
+        "{case}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    Row {
+        case: case.to_string(),
+        n,
+        bytes: v["bytes"].as_u64().unwrap(),
+        items: v["items"].as_u64().unwrap(),
+        secs: v["secs"].as_f64().unwrap(),
+        peak_kib: v["peak_kib"].as_u64().unwrap(),
+    }
+}
+
+fn median(mut runs: Vec<Row>) -> Row {
+    runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    runs[runs.len() / 2].clone()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--case") {
+        let case = &args[i + 1];
+        let n: u64 = args[args.iter().position(|a| a == "--n").unwrap() + 1]
+            .parse()
+            .unwrap();
+        let o = if case.starts_with("list/") {
+            list_case(case, n)
+        } else {
+            watch_case(case)
+        };
+        println!(
+            "{}",
+            serde_json::json!({"bytes": o.bytes, "items": o.items, "secs": o.secs, "peak_kib": vm_hwm_kib(), "check": o.check})
+        );
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let repeats = if quick { 1 } else { 5 };
+    let list_repeats = if quick { 1 } else { 3 };
+
+    let mut rows = Vec::new();
+    for case in WATCH_CASES {
+        rows.push(median(
+            (0..repeats).map(|_| child(case, WATCH_EVENTS)).collect(),
+        ));
+        eprintln!("done: {case}");
+    }
+    for n in LIST_SIZES {
+        for case in LIST_CASES {
+            rows.push(median((0..list_repeats).map(|_| child(case, n)).collect()));
+            eprintln!("done: {case} n={n}");
+        }
+    }
+
+    let kube_watch = rows
+        .iter()
+        .find(|r| r.case.starts_with("watch/kube-rs"))
+        .unwrap()
+        .secs;
+    println!("\nkubewire decoders vs kube-rs — median of {repeats} (watch) / {list_repeats} (list) runs, each in a fresh process");
+    println!(
+        "{:<46} {:>7} {:>9} {:>9} {:>10} {:>9} {:>10} {:>8}",
+        "case", "n", "MB", "MB/s", "items/s", "time s", "peak MiB", "vs kube"
+    );
+    let mut json_rows = Vec::new();
+    for r in &rows {
+        let mbs = r.bytes as f64 / 1e6 / r.secs;
+        let ips = r.items as f64 / r.secs;
+        let kube = if r.case.starts_with("watch/") {
+            kube_watch
+        } else {
+            rows.iter()
+                .find(|k| k.n == r.n && k.case.starts_with("list/kube-rs"))
+                .unwrap()
+                .secs
+        };
+        let speedup = kube / r.secs;
+        let peak_mib = r.peak_kib as f64 / 1024.0;
+        println!(
+            "{:<46} {:>7} {:>9.1} {:>9.1} {:>10.0} {:>9.3} {:>10.1} {:>7.2}x",
+            r.case,
+            r.n,
+            r.bytes as f64 / 1e6,
+            mbs,
+            ips,
+            r.secs,
+            peak_mib,
+            speedup
+        );
+        json_rows.push(serde_json::json!({
+            "case": r.case, "n": r.n, "bytes": r.bytes, "items": r.items, "secs": r.secs,
+            "mb_per_s": mbs, "items_per_s": ips, "peak_kib": r.peak_kib, "speedup_vs_kube_rs": speedup,
+        }));
+    }
+    let list_mem: Vec<String> = LIST_SIZES
+        .iter()
+        .map(|&n| {
+            let kw = rows
+                .iter()
+                .find(|r| r.n == n && r.case == "list/kubewire streaming→Pod")
+                .unwrap();
+            let kr = rows
+                .iter()
+                .find(|r| r.n == n && r.case.starts_with("list/kube-rs"))
+                .unwrap();
+            format!(
+                "{n} pods: kube-rs peak / kubewire peak = {:.0}x",
+                kr.peak_kib as f64 / kw.peak_kib as f64
+            )
+        })
+        .collect();
+    println!("\n{}", list_mem.join("\n"));
+    println!("(\"vs kube\" = kube-rs time / this case's time: >1 is faster than kube-rs)");
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("decode.json");
+    let doc = serde_json::json!({
+        "machine_note": "medians; compare rows of one run only",
+        "watch_events": WATCH_EVENTS, "chunk_bytes": CHUNK, "seed": SEED,
+        "results": json_rows,
+    });
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    println!("wrote {}", path.display());
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs every fuzz target for a bounded time: `fuzz/run.sh [SECONDS]` (default 60 each).
+# Seeds the corpora with the captured API server vectors (two leading bytes
+# select chunk size and limits, see the targets).
+set -eu
+cd "$(dirname "$0")"
+SECS="${1:-60}"
+../scripts/install-cargo-fuzz.sh >/dev/null
+DATA=../tests/data/real-apiserver
+mkdir -p corpus/watch_decoder corpus/list_decoder
+for f in "$DATA"/*.ndjson; do
+    [ "$(wc -c < "$f")" -lt 20000 ] && { printf '\007\000'; cat "$f"; } > "corpus/watch_decoder/$(basename "$f")"
+done
+for f in "$DATA"/*list*.json; do
+    [ "$(wc -c < "$f")" -lt 20000 ] && { printf '\015\000'; cat "$f"; } > "corpus/list_decoder/$(basename "$f")"
+done
+for target in watch_decoder list_decoder; do
+    cargo +nightly fuzz run "$target" -- -max_total_time="$SECS" -max_len=65536
+done
