@@ -175,6 +175,33 @@ async fn watch_delivers_events_while_the_response_is_open() {
 }
 
 #[tokio::test]
+async fn tls_negotiates_http2_and_reuses_one_connection() {
+    let srv = server(true, Some("t")).await;
+    // The counting proxy sees every TCP connection the client opens.
+    let (proxy, tunnels) = connect_proxy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = srv.kubeconfig().replace(
+        &format!("    server: {}\n", srv.url()),
+        &format!("    server: {}\n    proxy-url: {proxy}\n", srv.url()),
+    );
+    let path = dir.path().join("config");
+    std::fs::write(&path, yaml).unwrap();
+    let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
+    for _ in 0..3 {
+        let resp = client.send(&kubewire::discovery::version()).await.unwrap();
+        assert_eq!(resp.version(), http::Version::HTTP_2);
+        assert_eq!(resp.status(), 200);
+    }
+    let version = kubewire::discovery::version();
+    let concurrent = (0..8).map(|_| client.call::<Value>(&version));
+    for r in futures_util::future::join_all(concurrent).await {
+        r.unwrap();
+    }
+    assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1, "one multiplexed connection");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
 async fn client_certificate_auth() {
     let srv = server(true, None).await;
     let dir = tempfile::tempdir().unwrap();
@@ -262,6 +289,34 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     client.call::<Value>(&known::namespaces().all().list(&ListParams::default()).unwrap()).await.unwrap();
     let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
     assert_eq!(runs.lines().count(), 2, "one run, one re-run after 401, then the cache");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn exec_plugin_can_hand_out_a_client_certificate() {
+    let srv = server(true, None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = srv.client_identity_pem().unwrap();
+    let credential = json!({
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "status": {"clientCertificateData": cert, "clientKeyData": key}
+    });
+    std::fs::write(dir.path().join("cred.json"), credential.to_string()).unwrap();
+    write_script(&dir.path().join("cert.sh"), r#"cat "$STATE/cred.json""#);
+    let path = exec_kubeconfig(&srv, dir.path(), "./cert.sh");
+    // The server is TLS here: trust its CA, and ask v1beta1 as the plugin answers.
+    let yaml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+        .replace(
+            &format!("    server: {}\n", srv.url()),
+            &format!("    server: {}\n    certificate-authority-data: {}\n", srv.url(), b64(srv.ca_pem().unwrap())),
+        );
+    std::fs::write(&path, yaml).unwrap();
+    let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
+    let ns: Value = client.call(&known::namespaces().all().list(&ListParams::default()).unwrap()).await.unwrap();
+    assert_eq!(ns["kind"], "NamespaceList");
     srv.shutdown().await;
 }
 

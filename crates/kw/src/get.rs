@@ -3,7 +3,11 @@
 use std::io::Write;
 
 use futures_util::stream::{self, StreamExt};
-use kubewire::{Collection, GetParams, ListParams, Request, ResourceInfo, WatchEvent, WatchParams};
+use std::borrow::Cow;
+
+use kubewire::listwatch::{Config, Event};
+use kubewire::{Collection, GetParams, ListParams, Request, ResourceInfo};
+use kubewire_hyper::watcher::{WatchError, Watcher};
 use kubewire_hyper::Error;
 use serde::Deserialize;
 use serde_json::Value;
@@ -137,7 +141,16 @@ pub async fn get(global: &Global, args: GetArgs) -> Result<()> {
         return Err(e);
     }
     if args.watch {
-        watch_all(watches, &names, args.output, show_cluster, args.all_namespaces, widths).await?;
+        let opts = WatchOptions {
+            names: &names,
+            output: args.output,
+            show_cluster,
+            all_namespaces: args.all_namespaces,
+            selector: args.selector.clone(),
+            field_selector: args.field_selector.clone(),
+            cache: args.cache.as_deref(),
+        };
+        watch_all(watches, opts, widths).await?;
     }
     Ok(())
 }
@@ -150,15 +163,48 @@ async fn stream_pages<T: serde::de::DeserializeOwned>(
     mut params: ListParams,
     mut each: impl FnMut(T),
 ) -> Result<Option<String>> {
+    let mut progress = Progress::new();
     loop {
         let mut items = target.client.list::<T>(&coll.list(&params)?).await?;
         while let Some(item) = items.next().await {
             each(item?);
+            progress.tick();
         }
         let meta = items.metadata().cloned().unwrap_or_default();
         match meta.continue_token.filter(|c| !c.is_empty()) {
             Some(c) => params = ListParams { continue_token: Some(c), ..params },
             None => return Ok(meta.resource_version),
+        }
+    }
+}
+
+/// A count on stderr while a long list streams, when stderr is a terminal
+/// (never in pipes or logs).
+struct Progress {
+    shown: bool,
+    count: u64,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress { shown: false, count: 0, enabled: std::io::stderr().is_terminal() }
+    }
+
+    fn tick(&mut self) {
+        self.count += 1;
+        if self.enabled && self.count % 5_000 == 0 {
+            eprint!("\r{} items...", self.count);
+            self.shown = true;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
         }
     }
 }
@@ -247,70 +293,101 @@ async fn get_one(
 
 type WatchTarget = (String, kubewire_hyper::Client, Collection, ResourceInfo, Option<String>);
 
-/// Watch every target at once, printing events as they arrive. A watch the
-/// server ends (its timeout) is resumed from the last resourceVersion.
-async fn watch_all(
-    targets: Vec<WatchTarget>,
-    names: &[String],
+/// What `watch_all` needs of the command line.
+struct WatchOptions<'a> {
+    names: &'a [String],
     output: Output,
     show_cluster: bool,
     all_namespaces: bool,
-    widths: Option<Vec<usize>>,
-) -> Result<()> {
-    let field_selector = match names {
+    selector: Option<String>,
+    field_selector: Option<String>,
+    cache: Option<&'a std::path::Path>,
+}
+
+/// One watched target's printing state.
+struct Shown {
+    context: String,
+    info: ResourceInfo,
+    all_ns: bool,
+    columns: Option<TableColumns>,
+    /// Until the first live `InitDone`: the listing already printed these.
+    quiet_sync: bool,
+    first: bool,
+}
+
+/// Watch every target at once with the list+watch machine (resume, 410
+/// relist, backoff), printing changes as they arrive.
+async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Option<Vec<usize>>) -> Result<()> {
+    let field_selector = match opts.names {
         [one] => Some(format!("metadata.name={one}")),
-        _ => None,
+        _ => opts.field_selector.clone(),
     };
-    let streams = targets.into_iter().map(|(context, client, coll, info, rv)| {
-        let field_selector = field_selector.clone();
-        let all_ns = all_namespaces && info.resource.is_namespaced();
-        Box::pin(stream::unfold(
-            (client, coll, info, rv, None::<kubewire_hyper::WatchStream<Value>>, context, None::<TableColumns>),
-            move |(client, coll, info, mut rv, mut current, context, mut columns)| {
-                let field_selector = field_selector.clone();
-                async move {
-                    loop {
-                        if current.is_none() {
-                            let mut params = WatchParams { field_selector: field_selector.clone(), ..WatchParams::default() };
-                            params.resource_version = rv.clone();
-                            params.bookmarks = true;
-                            let req = match coll.watch(&params) {
-                                Ok(r) => r,
-                                Err(e) => return Some((Err(Error::from(e)), (client, coll, info, rv, None, context, columns))),
-                            };
-                            let req: Request = if matches!(output, Output::Table | Output::Wide) { req.as_table(None) } else { req };
-                            match client.watch::<Value>(&req).await {
-                                Ok(s) => current = Some(s),
-                                Err(e) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
-                            }
-                        }
-                        let next = current.as_mut().expect("set above").next().await;
-                        match next {
-                            None => {
-                                current = None;
-                                continue;
-                            }
-                            Some(Err(e)) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
-                            Some(Ok(event)) => {
-                                let line = render_event(&event, &info, output, show_cluster.then_some(context.as_str()), all_ns, &mut columns, &mut rv);
-                                match line {
-                                    Ok(Some(text)) => return Some((Ok(text), (client, coll, info, rv, current, context, columns))),
-                                    Ok(None) => continue,
-                                    Err(e) => return Some((Err(e), (client, coll, info, rv, None, context, columns))),
-                                }
-                            }
-                        }
-                    }
-                }
-            },
-        ))
-    });
+    let table = matches!(opts.output, Output::Table | Output::Wide);
+    // The Accept header of a Table request, as `as_table` writes it.
+    let headers = if table { Request::new(kubewire::Method::Get, String::new()).as_table(None).headers } else { Vec::new() };
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    let mut shown = Vec::new();
+    let mut streams = Vec::new();
+    for (i, (context, client, coll, info, list_rv)) in targets.into_iter().enumerate() {
+        let mut config = Config::new(coll).seed(seed.wrapping_add(i as u64));
+        config.label_selector.clone_from(&opts.selector);
+        config.field_selector.clone_from(&field_selector);
+        config.headers.clone_from(&headers);
+        let quiet_sync = list_rv.is_none() || opts.cache.is_some();
+        let watcher = match (opts.cache, list_rv) {
+            (Some(dir), _) => {
+                let identity = config.identity();
+                let name = format!("{}-{:08x}", sanitize(&context), kubewire::store::journal::crc32(format!("{context}\n{identity}").as_bytes()));
+                Watcher::<Value>::cached(client, config, &dir.join(name))
+                    .map_err(|e| Failure::Usage(format!("cannot open the cache in {}: {e}", dir.display())))?
+            }
+            (None, Some(rv)) => Watcher::from_version(client, config, &rv),
+            (None, None) => Watcher::new(client, config),
+        };
+        let all_ns = opts.all_namespaces && info.resource.is_namespaced();
+        shown.push(Shown { context, info, all_ns, columns: None, quiet_sync, first: true });
+        streams.push(watcher.map(move |u| (i, u)));
+    }
     let mut merged = stream::select_all(streams);
     let mut widths = widths;
-    while let Some(item) = merged.next().await {
-        let text = item.map_err(Failure::from)?;
+    while let Some((i, update)) = merged.next().await {
+        let s = &mut shown[i];
+        let update = match update {
+            Ok(u) => u,
+            // The machine retries by itself; say why the server refused.
+            Err(WatchError::Protocol(e)) => {
+                eprintln!("{e}");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let first = std::mem::replace(&mut s.first, false);
+        if update.cached {
+            continue;
+        }
+        let obj = match update.event {
+            Event::Init => {
+                s.quiet_sync = s.quiet_sync && first;
+                continue;
+            }
+            Event::InitDone { .. } => {
+                s.quiet_sync = false;
+                continue;
+            }
+            Event::InitApply(_) if s.quiet_sync => continue,
+            Event::InitApply(o) | Event::Apply(o) => Cow::Owned(o.value),
+            Event::Delete(t) => match t.last {
+                Some(last) => Cow::Owned(last),
+                // Found gone by a relist: only the name is known.
+                None if opts.output == Output::Name => Cow::Owned(serde_json::json!({"metadata": {"name": t.key.name}})),
+                None => continue,
+            },
+            Event::Bookmark { .. } => continue,
+        };
+        let cluster = opts.show_cluster.then_some(s.context.as_str());
+        let Some(text) = render_object(&obj, &s.info, opts.output, cluster, s.all_ns, &mut s.columns) else { continue };
         let mut out = std::io::stdout().lock();
-        if matches!(output, Output::Table | Output::Wide) {
+        if table {
             let rows: Vec<Vec<String>> = text.lines().map(|l| l.split('\t').map(String::from).collect()).collect();
             widths = Some(write_aligned(&mut out, &rows, widths.as_deref()).unwrap_or_default());
         } else {
@@ -321,34 +398,27 @@ async fn watch_all(
     Ok(())
 }
 
-/// Render one watch event; `None` for events that print nothing
-/// (bookmarks). Tracks the newest resourceVersion.
-fn render_event(
-    event: &WatchEvent<Value>,
+/// A file name from a context name.
+fn sanitize(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}
+
+/// Render one object (a Table with rows for table output); `None` when it
+/// prints nothing.
+fn render_object(
+    obj: &Value,
     info: &ResourceInfo,
     output: Output,
     cluster: Option<&str>,
     all_ns: bool,
     columns: &mut Option<TableColumns>,
-    rv: &mut Option<String>,
-) -> std::result::Result<Option<String>, Error> {
-    let obj = match event {
-        WatchEvent::Bookmark(b) => {
-            *rv = Some(b.resource_version.clone());
-            return Ok(None);
-        }
-        WatchEvent::Error(status) => return Err(Error::Api(status.clone())),
-        WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) => o,
-    };
-    if let Some(v) = obj["metadata"]["resourceVersion"].as_str() {
-        *rv = Some(v.to_string());
-    }
-    Ok(Some(match output {
+) -> Option<String> {
+    Some(match output {
         Output::Table | Output::Wide => {
-            if obj["columnDefinitions"].is_array() {
+            if obj["columnDefinitions"].as_array().is_some_and(|c| !c.is_empty()) {
                 *columns = Some(TableColumns::of(obj, output == Output::Wide));
             }
-            let Some(cols) = columns.as_ref() else { return Ok(None) };
+            let cols = columns.as_ref()?;
             let mut lines = String::new();
             for row in obj["rows"].as_array().into_iter().flatten() {
                 lines.push_str(&cols.row(row, cluster, all_ns).join("\t"));
@@ -359,7 +429,7 @@ fn render_event(
         Output::Name => format!("{}{}\n", cluster.map(|c| format!("{c}   ")).unwrap_or_default(), kind_name(info, obj["metadata"]["name"].as_str().unwrap_or(""))),
         Output::Json => crate::output::json(&with_type(info, obj.clone())) + "\n",
         Output::Yaml => format!("---\n{}", crate::output::yaml(&with_type(info, obj.clone()))),
-    }))
+    })
 }
 
 /// `kw get --raw PATH`.

@@ -144,6 +144,10 @@ fn curl_options(c: &ClusterConfig) -> CurlOptions {
 /// An error as kubectl would put it.
 pub fn describe(e: &Error) -> String {
     match e {
+        // kubectl's wording: the credentials are the problem, not the request.
+        Error::Api(s) if s.is_unauthorized() => {
+            "error: You must be logged in to the server (Unauthorized)".into()
+        }
         Error::Api(s) => {
             let reason = s.reason().as_str();
             if reason.is_empty() {
