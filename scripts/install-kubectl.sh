@@ -42,5 +42,9 @@ if ! have kubectl-1.37; then
     install -m 0755 "$WORK/kubectl" "$BIN/kubectl-1.37"
 fi
 
-"$BIN/kubectl-1.20" version --client 2>/dev/null | head -1 >&2
-"$BIN/kubectl-1.37" version --client 2>/dev/null | head -1 >&2
+# Print each version's first line. Not `| head -1`: with pipefail, kubectl
+# dying of SIGPIPE after head exits would fail the whole script.
+for k in kubectl-1.20 kubectl-1.37; do
+    v=$("$BIN/$k" version --client 2>/dev/null)
+    echo "$k: ${v%%$'\n'*}" >&2
+done
