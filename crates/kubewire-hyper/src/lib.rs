@@ -38,7 +38,6 @@
 )]
 
 mod auth;
-pub mod cache;
 mod client;
 mod dial;
 pub mod discovery;
@@ -47,7 +46,6 @@ pub mod load;
 mod multi;
 mod stream;
 mod tls;
-pub mod watcher;
 
 pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;
