@@ -23,8 +23,10 @@ default:
 setup:
     bash scripts/setup.sh
 
-# Run every test: unit, table, vector, property and integration tests, and the no_std wasm build.
-test: setup test-rust wasm-core
+# Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
+# the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
+# and the list+watch fault-injection suite.
+test: setup test-rust wasm-core test-wasi wasi-bindings-check faults
 
 # The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:

@@ -38,6 +38,7 @@
 )]
 
 mod auth;
+pub mod cache;
 mod client;
 mod dial;
 pub mod discovery;
@@ -46,6 +47,7 @@ pub mod load;
 mod multi;
 mod stream;
 mod tls;
+pub mod watcher;
 
 pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;

@@ -22,6 +22,8 @@
 //!   OpenAPI v3 index, `/version`, health endpoints.
 //! - TokenRequest with ES256 JWTs and OIDC discovery; static bearer tokens;
 //!   TLS with a generated CA and client certificates.
+//! - CORS for explicitly allowed origins, so a page can call the API
+//!   directly ([`ServerBuilder::cors_origin`]).
 //!
 //! ## Out of scope
 //!

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls]
-//!                 [--write-kubeconfig FILE]
+//!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 //! ```
 
 // A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
@@ -20,12 +20,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 const USAGE: &str = "usage: kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls] [--write-kubeconfig FILE]
+                       [--cors-origin ORIGIN]...
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
   --token-file FILE        require bearer tokens (CSV: token,user,...)
   --tls                    serve HTTPS with a CA generated into the data dir
   --write-kubeconfig FILE  write a kubeconfig for the running server to FILE
+  --cors-origin ORIGIN     let pages from ORIGIN (http://127.0.0.1:8080) call the
+                           API from a browser; repeatable; `*` = any, no credentials
 ";
 
 fn main() {
@@ -58,6 +61,7 @@ fn main() {
             "--data" => builder = builder.data_dir(value()),
             "--token-file" => builder = builder.token_file(value()),
             "--tls" => builder = builder.tls(true),
+            "--cors-origin" => builder = builder.cors_origin(&value()),
             "--write-kubeconfig" => kubeconfig = Some(PathBuf::from(value())),
             "-h" | "--help" => {
                 print!("{USAGE}");

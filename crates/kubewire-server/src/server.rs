@@ -13,7 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::StaticTokens;
-use crate::http::{handle, ConnIdentity, Ctx};
+use crate::http::cors::{handle_cors, Cors};
+use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
 use crate::storage::{Key, Mutation, Store};
@@ -37,6 +38,7 @@ impl Server {
             max_body: 3 * 1024 * 1024,
             bookmark_interval: Duration::from_secs(10),
             max_watch: Duration::from_secs(30 * 60),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -52,6 +54,7 @@ pub struct ServerBuilder {
     max_body: usize,
     bookmark_interval: Duration,
     max_watch: Duration,
+    cors_origins: Vec<String>,
 }
 
 /// Why a server did not start.
@@ -119,6 +122,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Let pages served from `origin` (`http://127.0.0.1:8080`) call the
+    /// API from a browser (CORS); call once per origin. `*` allows every
+    /// origin, without credentials. None is allowed by default. A malformed
+    /// origin makes [`ServerBuilder::start`] fail.
+    pub fn cors_origin(mut self, origin: &str) -> Self {
+        self.cors_origins.push(origin.to_string());
+        self
+    }
+
     /// Binds, loads the data directory and starts serving.
     pub async fn start(mut self) -> Result<RunningServer, StartError> {
         let e = |what: &str, err: &dyn core::fmt::Display| StartError(format!("{what}: {err}"));
@@ -134,6 +146,10 @@ impl ServerBuilder {
             for (tok, user) in t.iter() {
                 self.tokens.insert(tok, user);
             }
+        }
+        let mut cors = Cors::default();
+        for origin in &self.cors_origins {
+            cors.allow(origin).map_err(|x| StartError(x.to_string()))?;
         }
         let auth_required = !self.tokens.is_empty() || self.tls;
         if !self.listen.ip().is_loopback() && !auth_required {
@@ -177,6 +193,7 @@ impl ServerBuilder {
             max_watch: self.max_watch,
             address: addr.to_string(),
             shutdown: stop_rx.clone(),
+            cors,
         });
         let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, stop_rx));
         Ok(RunningServer {
@@ -289,7 +306,7 @@ fn service(
     hyper::service::service_fn(move |req| {
         let ctx = ctx.clone();
         let id = id.clone();
-        async move { Ok(handle(ctx, id, req).await) }
+        async move { Ok(handle_cors(ctx, id, req).await) }
     })
 }
 

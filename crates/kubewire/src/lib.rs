@@ -76,6 +76,7 @@ pub mod decode;
 pub mod error;
 pub mod event;
 pub mod kubeconfig;
+pub mod listwatch;
 pub mod params;
 mod query;
 pub mod request;
@@ -84,6 +85,7 @@ pub mod response;
 pub mod restmap;
 pub mod secret;
 pub mod status;
+pub mod store;
 
 pub use curl::{curl, CurlOptions, TlsSource};
 pub use decode::{

@@ -113,6 +113,11 @@ pub struct GetArgs {
     /// After listing, watch for changes.
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// With `-w`: keep the watched state in DIR, and next time resume the
+    /// watch from it instead of from the listing (changes made while kw was
+    /// not watching are printed after the listing).
+    #[arg(long, value_name = "DIR", requires = "watch")]
+    pub cache: Option<std::path::PathBuf>,
     /// Page size of LIST requests.
     #[arg(long, default_value_t = 500)]
     pub chunk_size: u32,
@@ -195,6 +200,10 @@ pub struct ServeArgs {
     /// Write a kubeconfig for the running server here.
     #[arg(long)]
     pub write_kubeconfig: Option<PathBuf>,
+    /// Let pages from this origin (`http://127.0.0.1:8080`) call the API
+    /// from a browser (CORS); repeatable; `*` allows any origin, without credentials.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
 }
 
 /// `kw demo`.

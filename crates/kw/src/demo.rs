@@ -23,6 +23,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(file) = &args.token_file {
         builder = builder.token_file(file.clone());
     }
+    for origin in &args.cors_origins {
+        builder = builder.cors_origin(origin);
+    }
     let server = builder.start().await.map_err(|e| Failure::Input(e.to_string()))?;
     println!("kubewire-server listening on {}", server.url());
     if let Some(path) = &args.write_kubeconfig {

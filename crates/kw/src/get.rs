@@ -3,8 +3,6 @@
 use std::io::Write;
 
 use futures_util::stream::{self, StreamExt};
-use std::borrow::Cow;
-
 use kubewire::listwatch::{Config, Event};
 use kubewire::{Collection, GetParams, ListParams, Request, ResourceInfo};
 use kubewire_hyper::watcher::{WatchError, Watcher};
@@ -375,11 +373,11 @@ async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Op
                 continue;
             }
             Event::InitApply(_) if s.quiet_sync => continue,
-            Event::InitApply(o) | Event::Apply(o) => Cow::Owned(o.value),
+            Event::InitApply(o) | Event::Apply(o) => o.value,
             Event::Delete(t) => match t.last {
-                Some(last) => Cow::Owned(last),
+                Some(last) => last,
                 // Found gone by a relist: only the name is known.
-                None if opts.output == Output::Name => Cow::Owned(serde_json::json!({"metadata": {"name": t.key.name}})),
+                None if opts.output == Output::Name => serde_json::json!({"metadata": {"name": t.key.name}}),
                 None => continue,
             },
             Event::Bookmark { .. } => continue,

@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
             WatchEvent::Deleted(cm) => println!("deleted {}", cm.metadata.name.unwrap_or_default()),
             WatchEvent::Bookmark(_) => {}
-            WatchEvent::Error(e) => return Err(Box::new(e)),
+            WatchEvent::Error(e) => return Err(e.into()),
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The HTTP front: authentication, routing, non-resource endpoints.
 
 mod body;
+pub mod cors;
 mod crud;
 pub mod route;
 
@@ -43,6 +44,8 @@ pub struct Ctx {
     pub address: String,
     /// Flips to true on shutdown; watches end.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The origins whose pages may call the API from a browser.
+    pub cors: cors::Cors,
 }
 
 /// Identity established by the connection (a verified client certificate).

@@ -1,0 +1,415 @@
+//! The list+watch driver: runs the core's [`ListWatch`] over a [`Client`]
+//! and hands its events out as a [`Stream`].
+//!
+//! All protocol decisions (which request, when to retry, what a response
+//! means) are the core machine's; this file is its drive loop: send what
+//! it asks, push response bytes back as they arrive, sleep until its
+//! deadline. Optionally it keeps a shared [`Store`] current and a
+//! [`DiskCache`](crate::cache::DiskCache) on disk, and on start emits the
+//! cached state at once (marked [`Update::cached`]) before resuming the
+//! watch from the cached resourceVersion.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use kubewire::known;
+//! use kubewire::listwatch::{Config, Event};
+//! use kubewire_hyper::watcher::Watcher;
+//!
+//! #[derive(Clone, serde::Deserialize)]
+//! struct ConfigMap {
+//!     #[serde(default)]
+//!     data: std::collections::BTreeMap<String, String>,
+//! }
+//!
+//! # async fn run() -> Result<(), kubewire_hyper::Error> {
+//! let client = kubewire_hyper::Client::infer()?;
+//! let config = Config::new(known::config_maps().within("demo")).fields("metadata.name=app-config");
+//! let mut changes = Watcher::<ConfigMap>::new(client, config);
+//! while let Some(update) = changes.next().await {
+//!     match update.map(|u| u.event) {
+//!         Ok(Event::InitApply(cm) | Event::Apply(cm)) => println!("mode = {:?}", cm.value.data.get("mode")),
+//!         Ok(Event::Delete(_)) => println!("gone"),
+//!         Ok(_) => {}
+//!         Err(e) => eprintln!("retrying: {e}"),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use http_body::Body;
+use hyper::body::Incoming;
+use kubewire::listwatch::{self, Config, Event, Input, Instant, ListWatch, Output, RequestId};
+use kubewire::store::Store;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::cache::{CacheSink, DiskCache, Sink, StoreSink};
+use crate::{Client, Error};
+
+/// Events buffered between the driver and a slow consumer; beyond it the
+/// driver stops reading the response (TCP backpressure), never buffers more.
+const CHANNEL: usize = 256;
+
+/// One event, and whether it came from the disk cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update<T> {
+    /// The event.
+    pub event: Event<T>,
+    /// `true` for the state loaded from the disk cache at start (possibly
+    /// stale); `false` for everything the server said.
+    pub cached: bool,
+}
+
+/// Something the driver met and is recovering from; the stream goes on.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WatchError {
+    /// Sending a request or reading its body failed.
+    Transport(Error),
+    /// The machine reports a problem (error status, broken stream, object
+    /// that does not fit the type).
+    Protocol(listwatch::Error),
+    /// The disk cache could not be written; the watch goes on without it
+    /// being current.
+    Cache(io::Error),
+}
+
+impl fmt::Display for WatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatchError::Transport(e) => write!(f, "{e}"),
+            WatchError::Protocol(e) => write!(f, "{e}"),
+            WatchError::Cache(e) => write!(f, "disk cache: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WatchError {}
+
+/// A collection kept in view: a [`Stream`] of [`Update`]s (and of
+/// [`WatchError`]s it recovers from). Dropping it stops the driver task.
+pub struct Watcher<T> {
+    rx: mpsc::Receiver<Result<Update<T>, WatchError>>,
+    task: tokio::task::JoinHandle<()>,
+    store: Option<Arc<RwLock<Store<T>>>>,
+}
+
+impl<T> fmt::Debug for Watcher<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher")
+            .field("store", &self.store.is_some())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
+    /// Watch `config`'s collection; objects are only in the events.
+    /// Needs a tokio runtime.
+    pub fn new(client: Client, config: Config) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let lw = ListWatch::new(config, Instant(0));
+        let task = tokio::spawn(drive(client, lw, tx, None));
+        Watcher {
+            rx,
+            task,
+            store: None,
+        }
+    }
+
+    /// Watch from `resource_version` without listing first, e.g. after a
+    /// listing of one's own (as `kw get -w` prints one). Known objects are
+    /// none, so should the history be gone (410), the relist reports every
+    /// object as `InitApply`.
+    pub fn from_version(client: Client, config: Config, resource_version: &str) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let lw = ListWatch::resume(config, Instant(0), resource_version, []);
+        let task = tokio::spawn(drive(client, lw, tx, None));
+        Watcher {
+            rx,
+            task,
+            store: None,
+        }
+    }
+
+    /// Watch and also keep a shared [`Store`] current ([`Watcher::store`]).
+    pub fn with_store(client: Client, config: Config) -> Self
+    where
+        T: Clone,
+    {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let store = Arc::new(RwLock::new(Store::new()));
+        let sink = Box::new(StoreSink {
+            store: store.clone(),
+        });
+        let lw = ListWatch::new(config, Instant(0));
+        let task = tokio::spawn(drive(client, lw, tx, Some(sink)));
+        Watcher {
+            rx,
+            task,
+            store: Some(store),
+        }
+    }
+
+    /// Watch with a disk cache in `dir` (one directory per collection).
+    /// The cached state comes out first, at once, as `Init`, `InitApply`...,
+    /// `InitDone` marked [`Update::cached`]; then the watch resumes from the
+    /// cached resourceVersion (a relist, reported as a diff, if the server
+    /// no longer has that history). Also keeps a shared [`Store`].
+    pub fn cached(client: Client, config: Config, dir: &Path) -> io::Result<Self>
+    where
+        T: Clone + Serialize,
+    {
+        let (cache, loaded) = DiskCache::open::<T>(dir, &config.identity())?;
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let resume = loaded.resource_version;
+        let store = Arc::new(RwLock::new(loaded.store));
+        let sink = Box::new(CacheSink::new(store.clone(), cache));
+        let shared = store.clone();
+        // The store is complete when this returns; the task replays it as
+        // events, a slice at a time so the lock is never held long.
+        let task = tokio::spawn(async move {
+            let lw = match &resume {
+                Some(rv) => {
+                    let known: Vec<_> = shared
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .versions()
+                        .collect();
+                    ListWatch::resume(config, Instant(0), rv, known)
+                }
+                None => ListWatch::new(config, Instant(0)),
+            };
+            if let Some(rv) = resume {
+                if !replay_cached(&shared, &tx, rv).await {
+                    return;
+                }
+            }
+            drive(client, lw, tx, Some(sink)).await
+        });
+        Ok(Watcher {
+            rx,
+            task,
+            store: Some(store),
+        })
+    }
+}
+
+impl<T> Watcher<T> {
+    /// The shared store, for watchers made with [`Watcher::with_store`] or
+    /// [`Watcher::cached`]. It is updated before each event is handed out.
+    pub fn store(&self) -> Option<Arc<RwLock<Store<T>>>> {
+        self.store.clone()
+    }
+}
+
+impl<T> Stream for Watcher<T> {
+    type Item = Result<Update<T>, WatchError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl<T> Drop for Watcher<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type Tx<T> = mpsc::Sender<Result<Update<T>, WatchError>>;
+
+/// Send the cached state as `Init`, `InitApply`..., `InitDone`, marked
+/// cached. Returns `false` when the consumer is gone.
+async fn replay_cached<T: Clone>(
+    store: &RwLock<Store<T>>,
+    tx: &Tx<T>,
+    resource_version: String,
+) -> bool {
+    const SLICE: usize = 1024;
+    let send = |event| {
+        tx.send(Ok(Update {
+            event,
+            cached: true,
+        }))
+    };
+    if send(Event::Init).await.is_err() {
+        return false;
+    }
+    let mut after = None;
+    loop {
+        let slice: Vec<Event<T>> = {
+            let store = store.read().unwrap_or_else(|p| p.into_inner());
+            store
+                .iter_after(after.as_ref())
+                .take(SLICE)
+                .map(|(key, o)| {
+                    Event::InitApply(listwatch::Object {
+                        meta: listwatch::ObjectMeta {
+                            key: key.clone(),
+                            resource_version: o.resource_version.clone(),
+                            labels: o.labels.clone(),
+                        },
+                        value: o.value.clone(),
+                    })
+                })
+                .collect()
+        };
+        let Some(Event::InitApply(last)) = slice.last() else {
+            break;
+        };
+        after = Some(last.meta.key.clone());
+        for event in slice {
+            if send(event).await.is_err() {
+                return false;
+            }
+        }
+    }
+    send(Event::InitDone { resource_version }).await.is_ok()
+}
+
+/// What woke the driver.
+enum Wake {
+    Frame(Option<Result<hyper::body::Frame<bytes::Bytes>, hyper::Error>>),
+    Deadline,
+}
+
+/// The drive loop. Returns when the consumer is gone.
+async fn drive<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    mut lw: ListWatch<T>,
+    tx: Tx<T>,
+    mut sink: Option<Box<dyn Sink<T>>>,
+) {
+    let origin = tokio::time::Instant::now();
+    let now = || Instant(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
+    let mut body: Option<(RequestId, Incoming)> = None;
+    loop {
+        let deadline = loop {
+            match lw.poll_output(now()) {
+                Output::Send(id, req) => {
+                    body = None;
+                    match client.send(&req).await {
+                        Ok(resp) => {
+                            let (parts, incoming) = resp.into_parts();
+                            let headers: Vec<(&str, &str)> = parts
+                                .headers
+                                .iter()
+                                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+                                .collect();
+                            let status = parts.status.as_u16();
+                            lw.handle_input(
+                                now(),
+                                Input::Response {
+                                    id,
+                                    status,
+                                    headers: &headers,
+                                },
+                            );
+                            body = Some((id, incoming));
+                        }
+                        Err(e) => {
+                            lw.handle_input(now(), Input::Cut { id });
+                            if tx.send(Err(WatchError::Transport(e))).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+                Output::Cancel(id) => {
+                    if body.as_ref().is_some_and(|(b, _)| *b == id) {
+                        body = None;
+                    }
+                }
+                Output::Event(event) => {
+                    if let Some(s) = sink.as_mut() {
+                        if let Err(e) = s.event(&event) {
+                            if tx.send(Err(WatchError::Cache(e))).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    if tx
+                        .send(Ok(Update {
+                            event,
+                            cached: false,
+                        }))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Output::Error(e) => {
+                    if tx.send(Err(WatchError::Protocol(e))).await.is_err() {
+                        return;
+                    }
+                }
+                Output::Idle { deadline } => break deadline,
+            }
+        };
+        if let Some(s) = sink.as_mut() {
+            if let Err(e) = s.batch_end() {
+                if tx.send(Err(WatchError::Cache(e))).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let mut sleep = deadline.map(|d| {
+            Box::pin(tokio::time::sleep_until(
+                origin + Duration::from_millis(d.0),
+            ))
+        });
+        let wake = poll_fn(|cx| {
+            if let Some((_, b)) = body.as_mut() {
+                if let Poll::Ready(frame) = Pin::new(b).poll_frame(cx) {
+                    return Poll::Ready(Wake::Frame(frame));
+                }
+            }
+            if let Some(s) = sleep.as_mut() {
+                if s.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Deadline);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        let Wake::Frame(frame) = wake else { continue };
+        let Some((id, _)) = body.as_ref() else {
+            continue;
+        };
+        let id = *id;
+        match frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    lw.handle_input(now(), Input::Body { id, bytes: data });
+                }
+            }
+            Some(Err(e)) => {
+                body = None;
+                lw.handle_input(now(), Input::Cut { id });
+                if tx
+                    .send(Err(WatchError::Transport(Error::Body(e.to_string()))))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            None => {
+                body = None;
+                lw.handle_input(now(), Input::End { id });
+            }
+        }
+    }
+}

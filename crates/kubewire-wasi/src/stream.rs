@@ -1,0 +1,165 @@
+//! Response bodies read through `wasi:io`: each chunk goes into a core
+//! decoder the moment the host has it, and each complete item or event
+//! comes out at once. Memory is bounded by one object, not by the list.
+
+use core::marker::PhantomData;
+
+use kubewire::decode::{DecodeError, ListDecoder, ListMeta, WatchDecoder};
+use kubewire::WatchEvent;
+use serde::de::DeserializeOwned;
+use wasi::http::types::{IncomingBody, IncomingResponse};
+use wasi::io::streams::{InputStream, StreamError};
+
+use crate::Error;
+
+/// The most bytes asked of the host per read. The host returns what it has,
+/// at least one byte, so small watch events are not held back.
+const READ_SIZE: u64 = 64 * 1024;
+
+/// A response body being read. Field order is drop order, and it matters:
+/// `wasi:http` resources must be dropped child first (stream, then body,
+/// then response).
+pub(crate) struct Body {
+    stream: InputStream,
+    _body: IncomingBody,
+    _response: IncomingResponse,
+}
+
+impl Body {
+    pub(crate) fn new(response: IncomingResponse) -> Result<Self, Error> {
+        let body = response
+            .consume()
+            .map_err(|()| Error::Body("the body was taken twice".into()))?;
+        let stream = body
+            .stream()
+            .map_err(|()| Error::Body("the body stream was taken twice".into()))?;
+        Ok(Body {
+            stream,
+            _body: body,
+            _response: response,
+        })
+    }
+
+    /// The next chunk, `None` at the end of the body. `blocking-read`
+    /// sleeps on the stream's pollable until bytes arrive: no spinning.
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        loop {
+            match self.stream.blocking_read(READ_SIZE) {
+                Ok(bytes) if bytes.is_empty() => continue,
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(StreamError::Closed) => return Ok(None),
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(Error::Body(e.to_debug_string()))
+                }
+            }
+        }
+    }
+}
+
+/// A core decoder that yields `T`s (the same shape as the native adapter's).
+pub trait Pull<T> {
+    /// Give it bytes.
+    fn feed(&mut self, bytes: &[u8]);
+    /// The next complete value, `Ok(None)` when it needs more bytes.
+    fn pull(&mut self) -> Result<Option<T>, DecodeError>;
+    /// The body ended: fail if it ended mid-value.
+    fn finish(&mut self) -> Result<(), DecodeError>;
+}
+
+impl<T: DeserializeOwned> Pull<T> for ListDecoder {
+    fn feed(&mut self, bytes: &[u8]) {
+        ListDecoder::feed(self, bytes)
+    }
+    fn pull(&mut self) -> Result<Option<T>, DecodeError> {
+        self.next_item()?.map(|item| item.deserialize()).transpose()
+    }
+    fn finish(&mut self) -> Result<(), DecodeError> {
+        ListDecoder::finish(self)
+    }
+}
+
+impl<T: DeserializeOwned> Pull<WatchEvent<T>> for WatchDecoder {
+    fn feed(&mut self, bytes: &[u8]) {
+        WatchDecoder::feed(self, bytes)
+    }
+    fn pull(&mut self) -> Result<Option<WatchEvent<T>>, DecodeError> {
+        self.next_event()?
+            .map(|e| WatchEvent::from_raw(&e))
+            .transpose()
+    }
+    fn finish(&mut self) -> Result<(), DecodeError> {
+        WatchDecoder::finish(self)
+    }
+}
+
+/// A response body decoded as it streams; an iterator of values.
+pub struct Decoded<D, T> {
+    body: Body,
+    decoder: D,
+    done: bool,
+    _out: PhantomData<fn() -> T>,
+}
+
+/// The items of a LIST, one at a time.
+pub type ListStream<T> = Decoded<ListDecoder, T>;
+/// The events of a WATCH, one at a time.
+pub type WatchStream<T> = Decoded<WatchDecoder, WatchEvent<T>>;
+
+impl<D, T> Decoded<D, T> {
+    pub(crate) fn new(body: Body, decoder: D) -> Self {
+        Decoded {
+            body,
+            decoder,
+            done: false,
+            _out: PhantomData,
+        }
+    }
+
+    /// The decoder, e.g. to see how many bytes it holds.
+    pub fn decoder(&self) -> &D {
+        &self.decoder
+    }
+}
+
+impl<T> Decoded<ListDecoder, T> {
+    /// The LIST's metadata once the decoder has seen it (for the usual
+    /// field order, after the last item).
+    pub fn metadata(&self) -> Option<&ListMeta> {
+        self.decoder.metadata()
+    }
+}
+
+impl<D: Pull<T>, T> Iterator for Decoded<D, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.decoder.pull() {
+                Ok(Some(value)) => return Some(Ok(value)),
+                Ok(None) => {}
+                Err(e) => {
+                    // A value that does not fit `T` is reported and the
+                    // stream goes on; a broken stream ends.
+                    if !matches!(e, DecodeError::Deserialize { .. }) {
+                        self.done = true;
+                    }
+                    return Some(Err(e.into()));
+                }
+            }
+            match self.body.next_chunk() {
+                Ok(Some(chunk)) => self.decoder.feed(&chunk),
+                Ok(None) => {
+                    self.done = true;
+                    return self.decoder.finish().err().map(|e| Err(e.into()));
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! What the list+watch machine reports: objects with their identity, and
+//! the events of kube-rs's watcher vocabulary.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::Deserialize;
+
+use super::labels::Labels;
+
+/// An object's identity in its collection: namespace (for namespaced
+/// resources) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    /// `metadata.namespace`; `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// A key in a namespace.
+    pub fn namespaced(namespace: &str, name: &str) -> Self {
+        ObjectKey {
+            namespace: Some(namespace.into()),
+            name: name.into(),
+        }
+    }
+
+    /// A key of a cluster-scoped object.
+    pub fn cluster(name: &str) -> Self {
+        ObjectKey {
+            namespace: None,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    /// `namespace/name`, or `name` when cluster-scoped (client-go's
+    /// `MetaNamespaceKeyFunc`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{ns}/{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What the machine reads of every object besides the user's `T`: its key,
+/// resourceVersion and labels (for [`crate::store::Store`] queries by
+/// label selector, whatever `T` holds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Namespace and name.
+    pub key: ObjectKey,
+    /// `metadata.resourceVersion`.
+    pub resource_version: String,
+    /// `metadata.labels`.
+    pub labels: Labels,
+}
+
+/// An object as the user's type `T`, with its [`ObjectMeta`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object<T> {
+    /// Identity, version and labels.
+    pub meta: ObjectMeta,
+    /// The object decoded into the user's type.
+    pub value: T,
+}
+
+/// A deletion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tombstone<T> {
+    /// The deleted object's key.
+    pub key: ObjectKey,
+    /// The resourceVersion of the deletion, or for a deletion found by a
+    /// relist, the last version this machine reported.
+    pub resource_version: String,
+    /// The object's last state from a `DELETED` event; `None` when the
+    /// deletion was found by a relist (the object vanished while the watch
+    /// was away), since the machine keeps keys, not objects.
+    pub last: Option<T>,
+}
+
+/// An event of the list+watch machine, as kube-rs's `watcher::Event`.
+///
+/// A sync (the first list, and every relist after a `410 Gone`) is
+/// `Init`, `InitApply`... (then `Delete` for objects that vanished),
+/// `InitDone`. After the first sync only objects that are new or changed
+/// since this machine last reported them come as `InitApply`: a relist is
+/// a diff, not a replay. Then `Apply` / `Delete` / `Bookmark` follow the
+/// watch.
+///
+/// Applying events in order to a map keyed by [`ObjectKey`] (as
+/// [`crate::store::Store`] does) always converges on the server's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<T> {
+    /// A sync starts.
+    Init,
+    /// An object of the sync's listing.
+    InitApply(Object<T>),
+    /// The sync is complete: the state reported so far is the collection at
+    /// `resource_version` (the seeds' `isInInitialList` ends here).
+    InitDone {
+        /// The listing's resourceVersion; a watch resumes from it.
+        resource_version: String,
+    },
+    /// An object was created or changed.
+    Apply(Object<T>),
+    /// An object was deleted (or, during a sync, vanished while away).
+    Delete(Tombstone<T>),
+    /// Nothing changed up to `resource_version` (a server BOOKMARK).
+    Bookmark {
+        /// Resume from here.
+        resource_version: String,
+    },
+}
+
+impl<T> Event<T> {
+    /// The resourceVersion a watch may resume from once this event and all
+    /// before it are applied: the sync's at `InitDone`, the object's for
+    /// `Apply` and watched `Delete`, the bookmark's. `None` inside a sync,
+    /// where versions of single objects say nothing about the collection.
+    pub fn resume_point(&self) -> Option<&str> {
+        match self {
+            Event::InitDone { resource_version } | Event::Bookmark { resource_version } => {
+                Some(resource_version)
+            }
+            Event::Apply(o) => Some(&o.meta.resource_version),
+            Event::Delete(t) if t.last.is_some() => Some(&t.resource_version),
+            Event::Init | Event::InitApply(_) | Event::Delete(_) => None,
+        }
+    }
+}
+
+/// The `metadata` fields the machine needs, borrowed where the JSON allows.
+///
+/// A `meta.k8s.io/v1` `Table` (a watch asked for with a Table `Accept`
+/// header, as `kubectl get -w` does) names its object in its single row's
+/// `object.metadata`; that is used when the top level has no name.
+#[derive(Deserialize)]
+pub(crate) struct MetaOnly<'a> {
+    #[serde(default, borrow)]
+    metadata: Option<MetaFields<'a>>,
+    #[serde(default, borrow)]
+    rows: Option<Vec<TableRow<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct TableRow<'a> {
+    #[serde(default, borrow)]
+    object: Option<RowObject<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RowObject<'a> {
+    #[serde(borrow)]
+    metadata: MetaFields<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaFields<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    resource_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    labels: Option<Labels>,
+}
+
+impl MetaOnly<'_> {
+    /// The object's meta; `None` when nothing names it.
+    pub(crate) fn into_meta(self) -> Option<ObjectMeta> {
+        let top = self
+            .metadata
+            .filter(|m| m.name.as_deref().is_some_and(|n| !n.is_empty()));
+        let m = match top {
+            Some(m) => m,
+            None => {
+                let mut rows = self.rows?;
+                if rows.len() != 1 {
+                    return None;
+                }
+                rows.pop()?.object?.metadata
+            }
+        };
+        Some(ObjectMeta {
+            key: ObjectKey {
+                namespace: m.namespace.filter(|n| !n.is_empty()).map(Cow::into_owned),
+                name: m.name.filter(|n| !n.is_empty())?.into_owned(),
+            },
+            resource_version: m.resource_version.map(Cow::into_owned).unwrap_or_default(),
+            labels: m.labels.unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! # The conformance scenarios every kubewire adapter runs
+//!
+//! Adapters are thin: the same scenarios, run through any of them against
+//! a fresh `kubewire-server` on 127.0.0.1, must give the same results. Each
+//! scenario drives an [`Adapter`] (the transport under test) and returns a
+//! [`Transcript`]: normalized lines (names, event types, error kinds, never
+//! timestamps or UIDs) that runners compare across adapters. Scenarios also
+//! assert what must hold for any adapter (10,000 items, events before the
+//! response ends), so two adapters cannot agree on a wrong answer.
+//!
+//! Objects are set up with an admin client (kubewire-hyper) that is not
+//! the adapter under test. [`native::HyperAdapter`] is the reference run;
+//! the wasmtime host (`tests/wasi-host`) drives the `kubewire:client`
+//! component; the browser adapter can implement [`Adapter`] the same way.
+
+pub mod adapter;
+pub mod native;
+pub mod scenarios;
+mod setup;
+
+pub use adapter::{
+    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+};
+pub use scenarios::{Scenario, Transcript, ALL};

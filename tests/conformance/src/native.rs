@@ -1,0 +1,165 @@
+//! The reference run: the native adapter, kubewire-hyper.
+
+use futures_util::StreamExt;
+use kubewire::kubeconfig::{FileOrData, TlsConfig};
+use kubewire::{
+    ApiResource, AuthPlan, ClusterConfig, Collection, GetParams, ListParams, Secret, WatchEvent,
+    WatchParams,
+};
+use kubewire_hyper::{Client, Error, WatchStream};
+use serde_json::Value;
+
+use crate::adapter::{
+    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+};
+
+/// [`Adapter`] over kubewire-hyper.
+#[derive(Debug, Default)]
+pub struct HyperAdapter;
+
+/// A kubewire-hyper client for `t` (also the scenarios' admin client).
+pub fn client(t: &Target) -> Result<Client, Failure> {
+    let cluster = ClusterConfig {
+        context: "conformance".into(),
+        cluster: "conformance".into(),
+        user: "conformance".into(),
+        server: t.server.clone(),
+        namespace: "default".into(),
+        tls: TlsConfig {
+            ca: t
+                .ca_pem
+                .clone()
+                .map(|pem| FileOrData::Data(pem.into_bytes())),
+            ..TlsConfig::default()
+        },
+        auth: t
+            .token
+            .clone()
+            .map_or(AuthPlan::None, |token| AuthPlan::Bearer(Secret::new(token))),
+        impersonate: Default::default(),
+        proxy_url: None,
+        disable_compression: false,
+    };
+    Client::new(cluster).map_err(failure)
+}
+
+/// `r` in `ns`, or cluster-wide when `ns` is empty.
+pub fn collection(r: &ApiResource, ns: &str) -> Collection {
+    if ns.is_empty() {
+        r.all()
+    } else {
+        r.within(ns)
+    }
+}
+
+/// Classify a native error. hyper reports TLS failures inside a connect
+/// error, so only here, in the test harness, is the message looked at.
+pub fn failure(e: Error) -> Failure {
+    match e {
+        Error::Url(_) | Error::Request(_) => Failure::Invalid,
+        Error::Tls(_) => Failure::Tls,
+        Error::Connect { message, .. } if message.to_lowercase().contains("certificate") => {
+            Failure::Tls
+        }
+        Error::Connect { .. } => Failure::Connect,
+        Error::Timeout { .. } => Failure::Timeout,
+        Error::Api(s) => Failure::Api {
+            code: s.code,
+            reason: s.reason().as_str().into(),
+        },
+        other => Failure::Other(other.to_string()),
+    }
+}
+
+impl Adapter for HyperAdapter {
+    type Watch = HyperWatch;
+
+    async fn get(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+    ) -> Result<Value, Failure> {
+        let req = collection(r, ns)
+            .get(name, &GetParams::default())
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        client(t)?.call::<Value>(&req).await.map_err(failure)
+    }
+
+    async fn list(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListOptions,
+    ) -> Result<Listed, Failure> {
+        let params = ListParams {
+            limit: o.limit,
+            continue_token: o.continue_token.clone(),
+            ..ListParams::default()
+        };
+        let req = collection(r, ns)
+            .list(&params)
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        let mut items = client(t)?.list::<Value>(&req).await.map_err(failure)?;
+        let mut names = Vec::new();
+        while let Some(item) = items.next().await {
+            names.push(name_of(&item.map_err(failure)?));
+        }
+        let meta = items.metadata().cloned().unwrap_or_default();
+        Ok(Listed {
+            names,
+            resource_version: meta.resource_version,
+            continue_token: meta.continue_token.filter(|c| !c.is_empty()),
+        })
+    }
+
+    async fn watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &WatchOptions,
+    ) -> Result<HyperWatch, Failure> {
+        let params = WatchParams {
+            resource_version: o.resource_version.clone(),
+            timeout: o.timeout_seconds,
+            bookmarks: o.bookmarks,
+            ..WatchParams::default()
+        };
+        let req = collection(r, ns)
+            .watch(&params)
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        Ok(HyperWatch(
+            client(t)?.watch::<Value>(&req).await.map_err(failure)?,
+        ))
+    }
+}
+
+/// An open native watch.
+pub struct HyperWatch(WatchStream<Value>);
+
+impl EventSource for HyperWatch {
+    async fn next(&mut self) -> Option<Result<Event, Failure>> {
+        Some(match self.0.next().await? {
+            Ok(WatchEvent::Added(o)) => Ok(Event::Added(o)),
+            Ok(WatchEvent::Modified(o)) => Ok(Event::Modified(o)),
+            Ok(WatchEvent::Deleted(o)) => Ok(Event::Deleted(o)),
+            Ok(WatchEvent::Bookmark(b)) => Ok(Event::Bookmark(b.resource_version)),
+            Ok(WatchEvent::Error(s)) => Ok(Event::Error {
+                code: s.code,
+                reason: s.reason().as_str().into(),
+            }),
+            Err(e) => Err(failure(e)),
+        })
+    }
+}
+
+/// `metadata.name` of an object, empty when it has none.
+pub fn name_of(object: &Value) -> String {
+    object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,407 @@
+//! A wasmtime host for kubewire's components, for tests.
+//!
+//! [`Host`] compiles the `kubewire:client` component once and instantiates
+//! it per call with only `wasi:*` 0.2 imports linked (wasmtime-wasi's p2
+//! interfaces plus wasmtime-wasi-http's default outgoing handler).
+//! [`WasiAdapter`] drives it through the shared conformance scenarios, the
+//! same ones the native adapter runs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use kubewire::{ApiResource, Scope};
+use kubewire_conformance::{
+    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+};
+use serde_json::Value;
+use wasmtime::component::{Component, InstancePre, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "client-component",
+    exports: { default: async },
+});
+
+use exports::kubewire::client::client as wit;
+
+/// Per-instance state: a WASI context with nothing inherited (no
+/// environment, no files, no stdio), a wasi:http context, and the largest
+/// linear memory the guest has asked for.
+pub struct State {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    peak_memory: usize,
+}
+
+/// Records memory growth (and allows it): how the tests see that a LIST
+/// streams through the guest instead of being buffered whole.
+impl ResourceLimiter for State {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.peak_memory = self.peak_memory.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+impl State {
+    /// A fresh state; `env` becomes the guest's environment.
+    pub fn new(env: &[(&str, &str)]) -> Self {
+        let mut wasi = WasiCtx::builder();
+        for (k, v) in env {
+            wasi.env(k, v);
+        }
+        State {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            peak_memory: 0,
+        }
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}
+
+/// An engine for async calls: guests block on pollables while the host's
+/// tokio runtime keeps running (wasmtime 48 enables async by default).
+pub fn engine() -> Engine {
+    Engine::new(&Config::new()).expect("engine")
+}
+
+/// A linker with wasi 0.2 (io, clocks, random, cli, filesystem, sockets)
+/// and wasi:http; a component gets only what it imports.
+pub fn linker(engine: &Engine) -> Linker<State> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).expect("wasi");
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).expect("wasi:http");
+    linker
+}
+
+/// Where a component built by `just component` is: `$VAR` if set, else the
+/// recipe's default target dir.
+pub fn component_path(var: &str, file: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME").expect("HOME");
+    Path::new(&home)
+        .join(".cache/kubewire/target-wasi-guest")
+        .join(file)
+}
+
+/// The path of the client component.
+pub fn client_component_path() -> PathBuf {
+    component_path(
+        "KUBEWIRE_CLIENT_COMPONENT",
+        "kubewire_client.component.wasm",
+    )
+}
+
+/// The path of the example proxy component.
+pub fn proxy_component_path() -> PathBuf {
+    component_path(
+        "KUBEWIRE_PROXY_COMPONENT",
+        "kubewire_wasi_proxy.component.wasm",
+    )
+}
+
+/// Compile a component file, with a message that says how to build it.
+pub fn load(engine: &Engine, path: &Path) -> Component {
+    Component::from_file(engine, path)
+        .unwrap_or_else(|e| panic!("{}: {e:#} (build it with `just component`)", path.display()))
+}
+
+/// The interfaces a component imports, without their versions
+/// (`wasi:http/types`, ...).
+pub fn imports(engine: &Engine, component: &Component) -> BTreeSet<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.split('@').next().unwrap_or(name).to_owned())
+        .collect()
+}
+
+/// The kubewire:client component, compiled and pre-linked.
+#[derive(Clone)]
+pub struct Host {
+    pre: ClientComponentPre<State>,
+    engine: Engine,
+    timeout_ms: Option<u64>,
+}
+
+impl Host {
+    /// Compile the client component at `path`.
+    pub fn new(path: &Path) -> Self {
+        let engine = engine();
+        let component = load(&engine, path);
+        let pre: InstancePre<State> = linker(&engine)
+            .instantiate_pre(&component)
+            .expect("imports are all linked");
+        Host {
+            pre: ClientComponentPre::new(pre)
+                .expect("the component exports kubewire:client/client"),
+            engine,
+            timeout_ms: None,
+        }
+    }
+
+    /// Clients opened from now on wait at most `ms` for response headers.
+    pub fn with_timeout_ms(mut self, ms: u64) -> Self {
+        self.timeout_ms = Some(ms);
+        self
+    }
+
+    async fn instance(&self) -> (Store<State>, ClientComponent) {
+        let mut store = Store::new(&self.engine, State::new(&[]));
+        store.limiter(|state| state);
+        let bindings = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
+        (store, bindings)
+    }
+
+    async fn open(
+        &self,
+        t: &Target,
+    ) -> Result<(Store<State>, ClientComponent, ResourceAny), Failure> {
+        let (mut store, bindings) = self.instance().await;
+        let config = wit::Config {
+            server: t.server.clone(),
+            token: t.token.clone(),
+            timeout_ms: self.timeout_ms,
+        };
+        let client = bindings
+            .kubewire_client_client()
+            .client()
+            .call_open(&mut store, &config)
+            .await
+            .expect("no trap")
+            .map_err(failure)?;
+        Ok((store, bindings, client))
+    }
+}
+
+fn resource(r: &ApiResource) -> wit::ApiResource {
+    wit::ApiResource {
+        group: r.group.clone(),
+        version: r.version.clone(),
+        kind: r.kind.clone(),
+        plural: r.plural.clone(),
+        namespaced: r.scope == Scope::Namespaced,
+    }
+}
+
+fn namespace(ns: &str) -> Option<&str> {
+    (!ns.is_empty()).then_some(ns)
+}
+
+/// The component's error, classified as the scenarios compare them.
+fn failure(e: wit::Error) -> Failure {
+    match e {
+        wit::Error::Invalid(_) => Failure::Invalid,
+        wit::Error::Connect(_) => Failure::Connect,
+        wit::Error::Tls(_) => Failure::Tls,
+        wit::Error::Timeout(_) => Failure::Timeout,
+        wit::Error::Api(s) => Failure::Api {
+            code: s.code,
+            reason: s.reason,
+        },
+        wit::Error::Http(m) | wit::Error::Decode(m) => Failure::Other(m),
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("the component returns JSON objects")
+}
+
+/// [`Adapter`] that runs every call inside the client component, each in a
+/// fresh instance.
+pub struct WasiAdapter {
+    host: Host,
+    peak_list_memory: usize,
+}
+
+impl WasiAdapter {
+    /// An adapter over `host`'s component.
+    pub fn new(host: Host) -> Self {
+        WasiAdapter {
+            host,
+            peak_list_memory: 0,
+        }
+    }
+
+    /// The largest linear memory any instance that ran a LIST has had.
+    pub fn peak_list_memory(&self) -> usize {
+        self.peak_list_memory
+    }
+}
+
+impl Adapter for WasiAdapter {
+    type Watch = WasiWatch;
+
+    async fn get(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+    ) -> Result<Value, Failure> {
+        let (mut store, bindings, client) = self.host.open(t).await?;
+        let got = bindings
+            .kubewire_client_client()
+            .client()
+            .call_get(&mut store, client, &resource(r), namespace(ns), name)
+            .await
+            .expect("no trap");
+        client.resource_drop_async(&mut store).await.expect("drop");
+        got.map(|text| json(&text)).map_err(failure)
+    }
+
+    async fn list(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListOptions,
+    ) -> Result<Listed, Failure> {
+        let (mut store, bindings, client) = self.host.open(t).await?;
+        let api = bindings.kubewire_client_client();
+        let options = wit::ListOptions {
+            label_selector: None,
+            field_selector: None,
+            limit: o.limit,
+            continue_token: o.continue_token.clone(),
+        };
+        let items = api
+            .client()
+            .call_list(&mut store, client, &resource(r), namespace(ns), &options)
+            .await
+            .expect("no trap")
+            .map_err(failure)?;
+        let mut names = Vec::new();
+        while let Some(text) = api
+            .items()
+            .call_next(&mut store, items)
+            .await
+            .expect("no trap")
+            .map_err(failure)?
+        {
+            names.push(kubewire_conformance::native::name_of(&json(&text)));
+        }
+        let meta = api
+            .items()
+            .call_metadata(&mut store, items)
+            .await
+            .expect("no trap");
+        items.resource_drop_async(&mut store).await.expect("drop");
+        client.resource_drop_async(&mut store).await.expect("drop");
+        self.peak_list_memory = self.peak_list_memory.max(store.data().peak_memory);
+        let meta = meta.unwrap_or(wit::ListMetadata {
+            resource_version: None,
+            continue_token: None,
+            remaining_item_count: None,
+        });
+        Ok(Listed {
+            names,
+            resource_version: meta.resource_version,
+            continue_token: meta.continue_token,
+        })
+    }
+
+    async fn watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &WatchOptions,
+    ) -> Result<WasiWatch, Failure> {
+        let (mut store, bindings, client) = self.host.open(t).await?;
+        let options = wit::WatchOptions {
+            label_selector: None,
+            field_selector: None,
+            resource_version: o.resource_version.clone(),
+            timeout_seconds: o.timeout_seconds,
+            bookmarks: o.bookmarks,
+        };
+        let events = bindings
+            .kubewire_client_client()
+            .client()
+            .call_watch(&mut store, client, &resource(r), namespace(ns), &options)
+            .await
+            .expect("no trap")
+            .map_err(failure)?;
+        Ok(WasiWatch {
+            store,
+            bindings,
+            events,
+        })
+    }
+}
+
+/// A watch open inside a component instance (which it owns).
+pub struct WasiWatch {
+    store: Store<State>,
+    bindings: ClientComponent,
+    events: ResourceAny,
+}
+
+impl EventSource for WasiWatch {
+    async fn next(&mut self) -> Option<Result<Event, Failure>> {
+        let next = self
+            .bindings
+            .kubewire_client_client()
+            .events()
+            .call_next(&mut self.store, self.events)
+            .await
+            .expect("no trap");
+        match next {
+            Ok(None) => None,
+            Err(e) => Some(Err(failure(e))),
+            Ok(Some(event)) => Some(Ok(match event {
+                wit::Event::Added(o) => Event::Added(json(&o)),
+                wit::Event::Modified(o) => Event::Modified(json(&o)),
+                wit::Event::Deleted(o) => Event::Deleted(json(&o)),
+                wit::Event::Bookmark(rv) => Event::Bookmark(rv),
+                wit::Event::Error(s) => Event::Error {
+                    code: s.code,
+                    reason: s.reason,
+                },
+            })),
+        }
+    }
+}
