@@ -25,8 +25,8 @@ setup:
 
 # Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
 # the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
-# and the list+watch fault-injection suite.
-test: setup test-rust wasm-core test-wasi wasi-bindings-check faults
+# the browser adapter and dashboard in headless Chromium, and the list+watch fault-injection suite.
+test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser faults
 
 # The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:

@@ -1,0 +1,207 @@
+//! The JavaScript API: `new Client({server, token})`, then `get`, `list`
+//! and `watch`. Every call returns a promise that rejects with a `KubeError`
+//! (see [`Error::into_js`]).
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::string::String;
+
+use js_sys::{Array, Function, Object, Promise};
+use kubewire::{DecodeError, GetParams, ListDecoder};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortController;
+
+use crate::error::{set, Error};
+use crate::options;
+use crate::transport::{status_of, Body, Credentials, Endpoint, MAX_WHOLE_BODY};
+use crate::watch::WatchHandle;
+
+/// A client for one API server (or one proxy prefix in front of one).
+#[wasm_bindgen]
+pub struct Client {
+    endpoint: Rc<Endpoint>,
+}
+
+/// JSON text into a JavaScript value. The decoders hand out raw bytes, and
+/// the browser's own `JSON.parse` is both the smallest and the fastest way
+/// to build objects for the page.
+/// A body that is not JSON (an HTML error page from a misconfigured proxy,
+/// say) is a decode error at its first byte.
+pub(crate) fn parse(raw: &[u8]) -> Result<JsValue, Error> {
+    let not_json = |reason| Error::Decode(DecodeError::InvalidJson { offset: 0, reason });
+    let text = core::str::from_utf8(raw).map_err(|_| not_json("an object that is not UTF-8"))?;
+    js_sys::JSON::parse(text).map_err(|_| not_json("a JSON object"))
+}
+
+fn promise(f: impl core::future::Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
+    future_to_promise(async move { f.await.map_err(Error::into_js) })
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// A client for `options.server`: a base URL that may end in a proxy
+    /// prefix (`http://127.0.0.1:8001`, `/clusters/prod`). `options.token`
+    /// is sent as a bearer token; `options.credentials` is fetch's cookie
+    /// mode (`"omit"`, `"same-origin"`, `"include"`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<Client, JsValue> {
+        let read = || -> Result<Endpoint, Error> {
+            let base = options::string_option(&options, "server")?.ok_or_else(|| {
+                Error::Invalid("options.server is required (\"\" for the page's own origin)".into())
+            })?;
+            let credentials = match options::string_option(&options, "credentials")?.as_deref() {
+                None | Some("same-origin") => Credentials::SameOrigin,
+                Some("omit") => Credentials::Omit,
+                Some("include") => Credentials::Include,
+                Some(other) => {
+                    return Err(Error::Invalid(alloc::format!(
+                        "unknown credentials mode {other:?}"
+                    )))
+                }
+            };
+            let token = options::string_option(&options, "token")?.filter(|t| !t.is_empty());
+            Ok(Endpoint {
+                base,
+                token,
+                credentials,
+            })
+        };
+        let endpoint = read().map_err(Error::into_js)?;
+        Ok(Client {
+            endpoint: Rc::new(endpoint),
+        })
+    }
+
+    /// The base URL requests go to.
+    #[wasm_bindgen(getter)]
+    pub fn server(&self) -> String {
+        self.endpoint.base.clone()
+    }
+
+    /// GET one object: `get("configmaps", "app-config", {namespace: "demo"})`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        name: String,
+        #[wasm_bindgen(unchecked_param_type = "GetOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let req = options::collection(&r, &opts)?.get(&name, &GetParams::default())?;
+            let signal = options::signal(&opts)?;
+            let resp = endpoint.send(&req, signal.as_ref()).await?;
+            if !resp.ok() {
+                return Err(Error::Api(Box::new(status_of(&resp).await?)));
+            }
+            parse(&Body::new(&resp).read_all(MAX_WHOLE_BODY).await?)
+        })
+    }
+
+    /// LIST a collection, decoding items one by one as the body streams in.
+    /// Resolves to `{apiVersion, kind, metadata, items}`; with
+    /// `opts.onItem`, each item goes to the callback as it arrives instead
+    /// and `items` stays empty, so memory holds one item at a time.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ObjectList>")]
+    pub fn list(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ListOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let req = options::collection(&r, &opts)?.list(&options::list_params(&opts)?)?;
+            let on_item = options::callback(&opts, "onItem")?;
+            let signal = options::signal(&opts)?;
+            let resp = endpoint.send(&req, signal.as_ref()).await?;
+            if !resp.ok() {
+                return Err(Error::Api(Box::new(status_of(&resp).await?)));
+            }
+            read_list(Body::new(&resp), on_item).await
+        })
+    }
+
+    /// WATCH a collection. Resolves to a [`WatchHandle`] once the server
+    /// has accepted the watch (an error answer rejects with its Status);
+    /// then `onEvent` gets `{type, object}` for every event as it arrives
+    /// (`BOOKMARK` also has `resourceVersion`, `ERROR` has `status`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<WatchHandle>")]
+    pub fn watch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WatchOptions")] opts: Option<Object>,
+        #[wasm_bindgen(
+            js_name = "onEvent",
+            unchecked_param_type = "(event: WatchEvent) => void"
+        )]
+        on_event: Function,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let req = options::collection(&r, &opts)?.watch(&options::watch_params(&opts)?)?;
+            let controller = AbortController::new().map_err(Error::from_js)?;
+            let resp = endpoint.send(&req, Some(&controller.signal())).await?;
+            if !resp.ok() {
+                return Err(Error::Api(Box::new(status_of(&resp).await?)));
+            }
+            Ok(WatchHandle::start(controller, Body::new(&resp), on_event).into())
+        })
+    }
+}
+
+/// The drive loop of a LIST: every chunk goes into the decoder as it
+/// arrives, and every complete item comes out before the next read.
+async fn read_list(mut body: Body, on_item: Option<Function>) -> Result<JsValue, Error> {
+    let mut decoder = ListDecoder::new();
+    let items = Array::new();
+    loop {
+        while let Some(item) = decoder.next_item()? {
+            let value = parse(item.raw())?;
+            match &on_item {
+                Some(f) => {
+                    f.call1(&JsValue::NULL, &value).map_err(Error::Js)?;
+                }
+                None => {
+                    items.push(&value);
+                }
+            }
+        }
+        match body.next().await? {
+            Some(chunk) => decoder.feed(&chunk),
+            None => break,
+        }
+    }
+    decoder.finish()?;
+    let out = Object::new();
+    set(
+        &out,
+        "apiVersion",
+        &decoder.api_version().unwrap_or("v1").into(),
+    );
+    set(&out, "kind", &decoder.kind().unwrap_or("List").into());
+    let metadata = Object::new();
+    if let Some(meta) = decoder.metadata() {
+        if let Some(rv) = &meta.resource_version {
+            set(&metadata, "resourceVersion", &rv.into());
+        }
+        if let Some(token) = meta.continue_token.as_deref().filter(|t| !t.is_empty()) {
+            set(&metadata, "continue", &token.into());
+        }
+        if let Some(n) = meta.remaining_item_count {
+            set(&metadata, "remainingItemCount", &(n as f64).into());
+        }
+    }
+    set(&out, "metadata", &metadata);
+    set(&out, "items", &items);
+    Ok(out.into())
+}

@@ -1,0 +1,170 @@
+//! # kubewire-web: the kubewire client in a browser page
+//!
+//! The transport is the browser's `fetch`; response bodies are read through
+//! a `ReadableStream` reader and every chunk goes into kubewire's decoders
+//! the moment it arrives, so LIST items and WATCH events reach the page as
+//! they stream, and memory is bounded by one object.
+//!
+//! ## In scope
+//!
+//! - [`transport`]: the core's `Request` over `fetch`, with a bearer token,
+//!   a base URL that may carry a proxy prefix (`kubectl proxy`, or
+//!   Headlamp-style `/clusters/NAME`), an `AbortSignal`, and streamed bodies.
+//! - A JavaScript/TypeScript API made with wasm-bindgen ([`Client`],
+//!   [`WatchHandle`]): `get`, `list` and `watch`, with objects as plain
+//!   JavaScript values and errors as rejected promises carrying the
+//!   Kubernetes Status.
+//!
+//! ## Out of scope
+//!
+//! Kubernetes semantics (they live in the core), kubeconfig files, client
+//! certificates and private CAs (a page cannot use them: see the README for
+//! the proxy a real cluster needs).
+//!
+//! ## From JavaScript
+//!
+//! ```text
+//! import init, { Client } from "kubewire-web";
+//! await init();
+//! const kube = new Client({ server: "http://127.0.0.1:8001", token });
+//! const pods = await kube.list("pods", { namespace: "default" });
+//! const watch = await kube.watch("pods", { resourceVersion: pods.metadata.resourceVersion },
+//!                                e => console.log(e.type, e.object.metadata.name));
+//! watch.stop();
+//! ```
+
+#![no_std]
+
+// The core is no_std; this crate only needs `alloc` for its own strings and
+// vectors, everything else is the browser's.
+extern crate alloc;
+
+mod client;
+pub mod error;
+mod options;
+pub mod transport;
+mod watch;
+
+pub use client::Client;
+pub use error::Error;
+pub use watch::WatchHandle;
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Where to send requests. */
+export interface ClientOptions {
+  /** Base URL, possibly with a proxy prefix: "http://127.0.0.1:8001", "/clusters/prod", or "" for the page's origin. */
+  server: string;
+  /** Bearer token for the Authorization header. */
+  token?: string;
+  /** fetch's cookie mode; "include" for a proxy that authenticates with a session cookie. */
+  credentials?: "omit" | "same-origin" | "include";
+}
+
+/** A built-in resource name ("pods", "cm", "deployments", ...) or any resource by group/version/plural. */
+export type Resource =
+  | string
+  | { group?: string; version: string; plural: string; kind?: string; namespaced?: boolean };
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** The namespace; absent or "" means every namespace. */
+  namespace?: string;
+  /** Stops the call. */
+  signal?: AbortSignal;
+}
+
+export interface GetOptions extends CallOptions {}
+
+export interface ListOptions extends CallOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: "NotOlderThan" | "Exact";
+  timeoutSeconds?: number;
+  /** Receive items one by one as they stream in; the result's items stay empty. */
+  onItem?: (item: KubeObject) => void;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Resume after this resourceVersion (a list's metadata.resourceVersion). */
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  /** Ask for BOOKMARK events. */
+  bookmarks?: boolean;
+  /** A watch-list: the current state as ADDED events, then a BOOKMARK with initialEventsEnd. */
+  sendInitialEvents?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface ObjectList {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: KubeObject[];
+}
+
+/** The API server's error object. */
+export interface KubeStatus {
+  kind: "Status";
+  apiVersion: "v1";
+  status?: string;
+  message?: string;
+  reason?: string;
+  code: number;
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    uid?: string;
+    retryAfterSeconds?: number;
+    causes?: { reason?: string; message?: string; field?: string }[];
+  };
+}
+
+/** The calls without options (merged into the class's declaration). */
+export interface Client {
+  get(resource: Resource, name: string): Promise<KubeObject>;
+  list(resource: Resource): Promise<ObjectList>;
+}
+
+export type WatchEvent =
+  | { type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }
+  | { type: "BOOKMARK"; object: KubeObject; resourceVersion: string; initialEventsEnd: boolean }
+  | { type: "ERROR"; object: unknown; status: KubeStatus };
+
+/**
+ * What every rejected promise carries. kind: "api" (the server's Status is in status),
+ * "network" (unreachable, refused, untrusted certificate or blocked by CORS: browsers do
+ * not tell these apart), "invalid" (bad URL or option), "decode", "aborted".
+ */
+export interface KubeError extends Error {
+  name: "KubeError";
+  kind: "api" | "network" | "invalid" | "decode" | "aborted";
+  code?: number;
+  reason?: string;
+  status?: KubeStatus;
+}
+"#;

@@ -1,0 +1,90 @@
+//! The shared conformance scenarios (tests/conformance) through kubewire-web
+//! in headless Chromium, each compared line by line with the native
+//! adapter's transcript.
+
+use kubewire::known;
+use kubewire_browser_tests::adapter::BrowserAdapter;
+use kubewire_browser_tests::files::Files;
+use kubewire_browser_tests::site;
+use kubewire_conformance::native::HyperAdapter;
+use kubewire_conformance::{Adapter, Failure, Scenario, Target};
+
+async fn same_as_native(s: Scenario) {
+    let files = Files::start(site(), 0).expect("file server");
+    let mut browser = BrowserAdapter::start(&files);
+    let native = s.run(&mut HyperAdapter).await;
+    let web = s.run(&mut browser).await;
+    println!("{s:?} in Chromium:\n  {}", web.join("\n  "));
+    assert_eq!(
+        web, native,
+        "{s:?}: the browser's transcript differs from the native one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get() {
+    same_as_native(Scenario::Get).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_10k() {
+    same_as_native(Scenario::List10k).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_live() {
+    same_as_native(Scenario::WatchLive).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gone() {
+    same_as_native(Scenario::Gone).await;
+}
+
+/// `Scenario::TransportErrors` asks for a TLS failure distinct from a
+/// refused connection; a page cannot tell them apart (both are "Failed to
+/// fetch"), so its steps are checked here with that one difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_errors_as_a_browser_sees_them() {
+    let files = Files::start(site(), 0).expect("file server");
+    let mut browser = BrowserAdapter::start(&files);
+    let cm = known::config_maps();
+    let at = |server: String| Target {
+        server,
+        token: Some("t".into()),
+        ca_pem: None,
+    };
+    let bad = browser
+        .get(
+            &at("http://kube api.local:6443".into()),
+            &cm,
+            "default",
+            "x",
+        )
+        .await;
+    assert_eq!(bad.err(), Some(Failure::Invalid));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let refused = browser
+        .get(&at(format!("http://127.0.0.1:{port}")), &cm, "default", "x")
+        .await;
+    assert_eq!(refused.err(), Some(Failure::Connect));
+
+    let tls = kubewire_server::Server::builder()
+        .tls(true)
+        .start()
+        .await
+        .expect("TLS server");
+    let untrusted = browser
+        .get(&at(tls.url().to_string()), &cm, "default", "x")
+        .await;
+    assert_eq!(
+        untrusted.err(),
+        Some(Failure::Connect),
+        "an untrusted certificate is a network error in a page"
+    );
+    tls.shutdown().await;
+}
