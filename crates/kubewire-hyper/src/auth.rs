@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use kubewire::kubeconfig::{AuthPlan, ClusterConfig, ExecConfig, ExecCredential, ExecCredentialStatus};
+use kubewire::kubeconfig::{
+    AuthPlan, ClusterConfig, ExecConfig, ExecCredential, ExecCredentialStatus,
+};
 use kubewire::Secret;
 use tokio::sync::Mutex;
 
@@ -58,7 +60,9 @@ impl Auth {
         Ok(match &self.plan {
             AuthPlan::None => None,
             AuthPlan::Bearer(token) => Some(bearer(token.expose())),
-            AuthPlan::ClientCertificate { bearer: token, .. } => token.as_ref().map(|t| bearer(t.expose())),
+            AuthPlan::ClientCertificate { bearer: token, .. } => {
+                token.as_ref().map(|t| bearer(t.expose()))
+            }
             AuthPlan::BearerFile(path) => {
                 // Re-read each time: kubelet rotates projected tokens in place.
                 // A token file is a few hundred bytes: a blocking read is cheaper
@@ -68,7 +72,8 @@ impl Auth {
             }
             AuthPlan::Basic { username, password } => Some(Secret::new(format!(
                 "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", password.expose()))
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{}", password.expose()))
             ))),
             AuthPlan::Exec(exec) => {
                 let status = self.exec_credential(exec).await?;
@@ -85,8 +90,10 @@ impl Auth {
             }
         }
         let status = run_plugin(exec, &self.cluster).await?;
-        if let (Some(cert), Some(key)) = (&status.client_certificate_data, &status.client_key_data) {
-            self.cert.set_pem(cert.as_bytes(), key.expose().as_bytes())?;
+        if let (Some(cert), Some(key)) = (&status.client_certificate_data, &status.client_key_data)
+        {
+            self.cert
+                .set_pem(cert.as_bytes(), key.expose().as_bytes())?;
         }
         let expiry = status
             .expires_at_unix()
@@ -101,7 +108,10 @@ fn bearer(token: &str) -> Secret {
 }
 
 /// Run a credential plugin the way client-go does.
-async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCredentialStatus, Error> {
+async fn run_plugin(
+    exec: &ExecConfig,
+    cluster: &ClusterConfig,
+) -> Result<ExecCredentialStatus, Error> {
     let mode = exec.interactive_mode.as_deref().unwrap_or("IfAvailable");
     let terminal = std::io::stdin().is_terminal();
     let interactive = match mode {
@@ -116,14 +126,25 @@ async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCr
     };
     let mut cmd = std::process::Command::new(&exec.command);
     cmd.args(&exec.args)
-        .env("KUBERNETES_EXEC_INFO", ExecCredential::exec_info(exec, cluster, interactive))
+        .env(
+            "KUBERNETES_EXEC_INFO",
+            ExecCredential::exec_info(exec, cluster, interactive),
+        )
         .envs(exec.env.iter().map(|e| (&e.name, &e.value)))
         // stdout carries the credential and is never shown. stderr goes to
         // our stderr only when a person may be prompted; otherwise it is kept
         // for the error message, so it never mixes into our own output.
         .stdout(Stdio::piped())
-        .stdin(if interactive { Stdio::inherit() } else { Stdio::null() })
-        .stderr(if interactive { Stdio::inherit() } else { Stdio::piped() });
+        .stdin(if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stderr(if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        });
     // The plugin runs on a blocking thread: it may take seconds (a login),
     // and must not stall the runtime's workers.
     let output = tokio::task::spawn_blocking(move || cmd.output())
@@ -133,20 +154,26 @@ async fn run_plugin(exec: &ExecConfig, cluster: &ClusterConfig) -> Result<ExecCr
             message: e.to_string(),
         })?
         .map_err(|e| Error::Exec {
-        command: exec.command.clone(),
-        message: match (&exec.install_hint, e.kind()) {
-            (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),
-            _ => e.to_string(),
-        },
-    })?;
+            command: exec.command.clone(),
+            message: match (&exec.install_hint, e.kind()) {
+                (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),
+                _ => e.to_string(),
+            },
+        })?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr[..output.stderr.len().min(4096)]).trim().to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr[..output.stderr.len().min(4096)])
+            .trim()
+            .to_string();
         return Err(Error::Exec {
             command: exec.command.clone(),
             message: format!(
                 "exited with {}{}",
                 output.status,
-                if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+                if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {stderr}")
+                }
             ),
         });
     }

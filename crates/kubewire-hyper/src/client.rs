@@ -73,7 +73,12 @@ impl Default for Options {
         Options {
             timeout: Duration::from_secs(32),
             connect_timeout: Duration::from_secs(10),
-            user_agent: format!("kubewire/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH),
+            user_agent: format!(
+                "kubewire/{} ({}/{})",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            ),
             observer: None,
         }
     }
@@ -115,11 +120,14 @@ impl Client {
         let auth = Auth::new(&cluster, cert.clone())?;
         let tls = client_config(&cluster.tls, cert, &cluster.server)?;
         let dial = Dial::new(cluster.proxy_url.as_deref(), options.connect_timeout)?;
-        let builder = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        let builder = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
         let builder = match &cluster.tls.server_name {
             Some(name) => {
-                let name = ServerName::try_from(name.clone())
-                    .map_err(|_| Error::Tls(format!("tls-server-name {name:?} is not a valid name")))?;
+                let name = ServerName::try_from(name.clone()).map_err(|_| {
+                    Error::Tls(format!("tls-server-name {name:?} is not a valid name"))
+                })?;
                 builder.with_server_name_resolver(FixedServerNameResolver::new(name))
             }
             None => builder,
@@ -167,7 +175,9 @@ impl Client {
     async fn send_once(&self, req: &Request) -> Result<http::Response<Incoming>, Error> {
         let inner = &self.inner;
         let url = format!("{}{}", inner.cluster.server, req.path_and_query);
-        let mut builder = http::Request::builder().method(req.method.as_str()).uri(&url);
+        let mut builder = http::Request::builder()
+            .method(req.method.as_str())
+            .uri(&url);
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -179,17 +189,22 @@ impl Client {
         });
         if let Some(auth) = inner.auth.header().await? {
             if let Some(shown) = &mut shown {
-                shown.set_header("Authorization", &kubewire::request::redact_header_value(auth.expose()));
+                shown.set_header(
+                    "Authorization",
+                    &kubewire::request::redact_header_value(auth.expose()),
+                );
             }
-            let mut value = HeaderValue::from_str(auth.expose())
-                .map_err(|_| Error::Tls("the credential contains characters not allowed in a header".into()))?;
+            let mut value = HeaderValue::from_str(auth.expose()).map_err(|_| {
+                Error::Tls("the credential contains characters not allowed in a header".into())
+            })?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(user) = &inner.cluster.impersonate.user {
             builder = builder.header(HeaderName::from_static("impersonate-user"), user.as_str());
             for group in &inner.cluster.impersonate.groups {
-                builder = builder.header(HeaderName::from_static("impersonate-group"), group.as_str());
+                builder =
+                    builder.header(HeaderName::from_static("impersonate-group"), group.as_str());
             }
         }
         let http_req = builder
@@ -243,7 +258,12 @@ impl Client {
     /// [`Error::Api`] with the server's `Status`.
     pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<T, Error> {
         let (status, headers, body) = self.call_raw(req).await?;
-        decode_response(status.as_u16(), header(&headers, RETRY_AFTER).as_deref(), &body).map_err(|e| match e {
+        decode_response(
+            status.as_u16(),
+            header(&headers, RETRY_AFTER).as_deref(),
+            &body,
+        )
+        .map_err(|e| match e {
             kubewire::ResponseError::Api(s) => Error::Api(s),
             other => Error::Decode(kubewire::decode::DecodeError::Deserialize {
                 offset: 0,
@@ -289,7 +309,10 @@ async fn read_whole(body: Incoming) -> Result<Bytes, Error> {
 }
 
 fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(String::from)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 /// hyper-util's errors say "client error (Connect)"; the cause is inside.

@@ -35,7 +35,9 @@ impl Dial {
         let Some(proxy) = proxy_url else {
             return Ok(Dial::Direct(tcp));
         };
-        let uri: Uri = proxy.parse().map_err(|e| Error::Url(format!("proxy-url {proxy:?}: {e}")))?;
+        let uri: Uri = proxy
+            .parse()
+            .map_err(|e| Error::Url(format!("proxy-url {proxy:?}: {e}")))?;
         match uri.scheme_str() {
             Some("http") => Ok(Dial::HttpProxy(Tunnel::new(uri, tcp))),
             // socks5h resolves names at the proxy, socks5 locally, as in curl.

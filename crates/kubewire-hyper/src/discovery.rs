@@ -73,13 +73,19 @@ impl Discovery {
 
     /// The resource serving `apiVersion`/`kind` (from a manifest), with
     /// the same refresh-on-miss.
-    pub async fn find_kind(&mut self, api_version: &str, kind: &str) -> Result<ResourceInfo, Error> {
+    pub async fn find_kind(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<ResourceInfo, Error> {
         if let Ok(r) = self.mapper(false).await?.find_kind(api_version, kind) {
             return Ok(r.clone());
         }
         match self.mapper(true).await?.find_kind(api_version, kind) {
             Ok(r) => Ok(r.clone()),
-            Err(MapError::NotFound(_)) => Err(Error::Api(not_found_status(&format!("{kind} ({api_version})")))),
+            Err(MapError::NotFound(_)) => Err(Error::Api(not_found_status(&format!(
+                "{kind} ({api_version})"
+            )))),
             Err(e) => Err(Error::Discovery(e.to_string())),
         }
     }
@@ -106,7 +112,12 @@ impl Discovery {
         let mut mapper = RestMapper::default();
         for file in ["api.json", "apis.json"] {
             let path = dir.join(file);
-            let age = std::fs::metadata(&path).ok()?.modified().ok()?.elapsed().unwrap_or(Duration::MAX);
+            let age = std::fs::metadata(&path)
+                .ok()?
+                .modified()
+                .ok()?
+                .elapsed()
+                .unwrap_or(Duration::MAX);
             if age > self.ttl {
                 return None;
             }
@@ -128,8 +139,9 @@ impl Discovery {
         // No aggregated discovery: walk the preferred group versions.
         let mut mapper = RestMapper::default();
         let mut paths = vec![discovery::resources("", "v1")];
-        let list: GroupList = kubewire::decode_response(200, None, &self.get(&discovery::groups()).await?)
-            .map_err(|e| Error::Discovery(format!("bad /apis document: {e}")))?;
+        let list: GroupList =
+            kubewire::decode_response(200, None, &self.get(&discovery::groups()).await?)
+                .map_err(|e| Error::Discovery(format!("bad /apis document: {e}")))?;
         for g in list.groups {
             if let Some(gv) = g.preferred_version {
                 if let Some((group, version)) = gv.group_version.split_once('/') {
@@ -149,8 +161,14 @@ impl Discovery {
     async fn get(&self, req: &Request) -> Result<bytes::Bytes, Error> {
         let (status, headers, body) = self.client.call_raw(req).await?;
         if !status.is_success() {
-            let retry = headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
-            return Err(Error::Api(kubewire::Status::from_response(status.as_u16(), retry, &body)));
+            let retry = headers
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            return Err(Error::Api(kubewire::Status::from_response(
+                status.as_u16(),
+                retry,
+                &body,
+            )));
         }
         Ok(body)
     }
@@ -176,7 +194,13 @@ fn cache_key(server: &str) -> String {
         .split_once("://")
         .map_or(server, |(_, rest)| rest)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

@@ -51,6 +51,6 @@ pub mod watcher;
 
 pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;
+pub use kubewire;
 pub use multi::Clients;
 pub use stream::{Decoded, ListStream, Pull, WatchStream};
-pub use kubewire;

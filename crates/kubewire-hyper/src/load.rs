@@ -53,7 +53,13 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, Error> {
         .map_err(|e| file_error(&shown, format!("not a valid kubeconfig: {e}")))?;
     let dir = path
         .parent()
-        .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
         .unwrap_or(Path::new("."));
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     config.resolve_paths(&dir.to_string_lossy());
@@ -73,7 +79,10 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
         let paths: Vec<PathBuf> = std::env::split_paths(&list)
             .filter(|p| !p.as_os_str().is_empty() && p.exists())
             .collect();
-        let files = paths.iter().map(|p| read_kubeconfig(p)).collect::<Result<Vec<_>, _>>()?;
+        let files = paths
+            .iter()
+            .map(|p| read_kubeconfig(p))
+            .collect::<Result<Vec<_>, _>>()?;
         return Ok(Loaded {
             kubeconfig: merge(files),
             source: Source::Files(paths),
@@ -100,11 +109,17 @@ pub fn in_cluster() -> Result<ClusterConfig, Error> {
     let host = std::env::var("KUBERNETES_SERVICE_HOST").unwrap_or_default();
     let port = std::env::var("KUBERNETES_SERVICE_PORT").unwrap_or_default();
     let namespace = std::fs::read_to_string(IN_CLUSTER_NAMESPACE_PATH).ok();
-    Ok(ClusterConfig::in_cluster(&host, &port, namespace.as_deref())?)
+    Ok(ClusterConfig::in_cluster(
+        &host,
+        &port,
+        namespace.as_deref(),
+    )?)
 }
 
 fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// `~/` in a path field means the user's home, as in kubectl.

@@ -26,7 +26,9 @@ impl Clients {
     /// Build the clients of an already loaded configuration.
     pub fn from_loaded(loaded: &Loaded, options: &Options) -> Self {
         if loaded.source == Source::InCluster {
-            let client = loaded.cluster(None).and_then(|c| Client::with_options(c, options.clone()));
+            let client = loaded
+                .cluster(None)
+                .and_then(|c| Client::with_options(c, options.clone()));
             return Clients {
                 current: Some("in-cluster".into()),
                 clients: vec![("in-cluster".into(), client)],
@@ -37,7 +39,9 @@ impl Clients {
             .resolve_all()
             .into_iter()
             .map(|(name, cluster)| {
-                let client = cluster.map_err(Error::from).and_then(|c| Client::with_options(c, options.clone()));
+                let client = cluster
+                    .map_err(Error::from)
+                    .and_then(|c| Client::with_options(c, options.clone()));
                 (name, client)
             })
             .collect();

@@ -42,7 +42,9 @@ impl<T: DeserializeOwned> Pull<WatchEvent<T>> for WatchDecoder {
         WatchDecoder::feed(self, bytes)
     }
     fn pull(&mut self) -> Result<Option<WatchEvent<T>>, DecodeError> {
-        self.next_event()?.map(|e| WatchEvent::from_raw(&e)).transpose()
+        self.next_event()?
+            .map(|e| WatchEvent::from_raw(&e))
+            .transpose()
     }
     fn finish(&mut self) -> Result<(), DecodeError> {
         WatchDecoder::finish(self)

@@ -30,11 +30,14 @@ impl ClientCert {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::Tls(format!("client certificate: {e}")))?;
         if certs.is_empty() {
-            return Err(Error::Tls("client certificate: no PEM certificate found".into()));
+            return Err(Error::Tls(
+                "client certificate: no PEM certificate found".into(),
+            ));
         }
         // Errors about the key never quote it.
-        let key = PrivateKeyDer::from_pem_slice(key_pem)
-            .map_err(|_| Error::Tls("client key: not a PEM RSA, EC or PKCS#8 private key".into()))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| {
+            Error::Tls("client key: not a PEM RSA, EC or PKCS#8 private key".into())
+        })?;
         let signing = provider()
             .key_provider
             .load_private_key(key)
@@ -45,7 +48,10 @@ impl ClientCert {
     }
 
     fn get(&self) -> Option<Arc<CertifiedKey>> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -80,7 +86,11 @@ pub(crate) fn read_key(source: &FileOrSecret) -> Result<Vec<u8>, Error> {
 }
 
 /// Build the rustls configuration for one cluster.
-pub(crate) fn client_config(tls: &TlsConfig, cert: Arc<ClientCert>, server: &str) -> Result<ClientConfig, Error> {
+pub(crate) fn client_config(
+    tls: &TlsConfig,
+    cert: Arc<ClientCert>,
+    server: &str,
+) -> Result<ClientConfig, Error> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?;
@@ -109,7 +119,9 @@ fn roots(tls: &TlsConfig) -> Result<RootCertStore, Error> {
                 added += 1;
             }
             if added == 0 {
-                return Err(Error::Tls("certificate authority: no PEM certificate found".into()));
+                return Err(Error::Tls(
+                    "certificate authority: no PEM certificate found".into(),
+                ));
             }
         }
         None => {
@@ -160,7 +172,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -169,7 +186,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use kubewire::{
-    known, DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+    known, DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
 };
 use kubewire_hyper::{load, Client, Clients, Error, Options};
 use kubewire_server::{RunningServer, Server};
@@ -78,33 +79,64 @@ async fn crud_over_tls_with_token_and_typed_errors() {
     make_namespace(&client, "crud").await;
     let cms = known::config_maps().within("crud");
 
-    let created: ConfigMap = client.call(&cms.create(&PostParams::default(), &cm("a", "1")).unwrap()).await.unwrap();
+    let created: ConfigMap = client
+        .call(&cms.create(&PostParams::default(), &cm("a", "1")).unwrap())
+        .await
+        .unwrap();
     assert_eq!(created.metadata.name, "a");
     assert!(!created.metadata.resource_version.is_empty());
 
-    let again = client.call::<Value>(&cms.create(&PostParams::default(), &cm("a", "1")).unwrap()).await;
-    assert!(again.unwrap_err().status().is_some_and(|s| s.is_already_exists()));
+    let again = client
+        .call::<Value>(&cms.create(&PostParams::default(), &cm("a", "1")).unwrap())
+        .await;
+    assert!(again
+        .unwrap_err()
+        .status()
+        .is_some_and(|s| s.is_already_exists()));
 
     let mut stale = cm("a", "2");
     stale["metadata"]["resourceVersion"] = json!("1");
-    let conflict = client.call::<Value>(&cms.replace("a", &PostParams::default(), &stale).unwrap()).await;
-    assert!(conflict.unwrap_err().status().is_some_and(|s| s.is_conflict()));
+    let conflict = client
+        .call::<Value>(&cms.replace("a", &PostParams::default(), &stale).unwrap())
+        .await;
+    assert!(conflict
+        .unwrap_err()
+        .status()
+        .is_some_and(|s| s.is_conflict()));
 
     let mut fresh = cm("a", "2");
     fresh["metadata"]["resourceVersion"] = json!(created.metadata.resource_version);
-    let replaced: ConfigMap = client.call(&cms.replace("a", &PostParams::default(), &fresh).unwrap()).await.unwrap();
+    let replaced: ConfigMap = client
+        .call(&cms.replace("a", &PostParams::default(), &fresh).unwrap())
+        .await
+        .unwrap();
     assert_eq!(replaced.data["k"], "2");
 
     let patch = Patch::Merge(json!({"data": {"extra": "x"}}));
-    let patched: ConfigMap = client.call(&cms.patch("a", &PatchParams::default(), &patch).unwrap()).await.unwrap();
+    let patched: ConfigMap = client
+        .call(&cms.patch("a", &PatchParams::default(), &patch).unwrap())
+        .await
+        .unwrap();
     assert_eq!(patched.data.len(), 2);
 
     let apply = Patch::Apply(cm("applied", "ssa"));
-    let applied: ConfigMap = client.call(&cms.patch("applied", &PatchParams::apply("kubewire-test"), &apply).unwrap()).await.unwrap();
+    let applied: ConfigMap = client
+        .call(
+            &cms.patch("applied", &PatchParams::apply("kubewire-test"), &apply)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(applied.data["k"], "ssa");
 
-    client.call::<Value>(&cms.delete("a", &DeleteParams::default()).unwrap()).await.unwrap();
-    let gone = client.call::<Value>(&cms.get("a", &GetParams::default()).unwrap()).await.unwrap_err();
+    client
+        .call::<Value>(&cms.delete("a", &DeleteParams::default()).unwrap())
+        .await
+        .unwrap();
+    let gone = client
+        .call::<Value>(&cms.get("a", &GetParams::default()).unwrap())
+        .await
+        .unwrap_err();
     assert!(gone.status().is_some_and(|s| s.is_not_found()), "{gone}");
     srv.shutdown().await;
 }
@@ -117,27 +149,46 @@ async fn list_streams_items_and_reports_metadata() {
     make_namespace(&client, "bulk").await;
     let cms = known::config_maps().within("bulk");
     for i in 0..300 {
-        client.call::<Value>(&cms.create(&PostParams::default(), &cm(&format!("cm-{i:03}"), "v")).unwrap()).await.unwrap();
+        client
+            .call::<Value>(
+                &cms.create(&PostParams::default(), &cm(&format!("cm-{i:03}"), "v"))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
     }
-    let mut stream = client.list::<ConfigMap>(&cms.list(&ListParams::default()).unwrap()).await.unwrap();
+    let mut stream = client
+        .list::<ConfigMap>(&cms.list(&ListParams::default()).unwrap())
+        .await
+        .unwrap();
     let mut names = Vec::new();
     while let Some(item) = stream.next().await {
         names.push(item.unwrap().metadata.name);
     }
     assert_eq!(names.iter().filter(|n| n.starts_with("cm-")).count(), 300);
-    let rv = stream.metadata().and_then(|m| m.resource_version.clone()).expect("list resourceVersion");
+    let rv = stream
+        .metadata()
+        .and_then(|m| m.resource_version.clone())
+        .expect("list resourceVersion");
     assert!(rv.parse::<u64>().unwrap() >= 300);
 
     // Pages: limit + continue visit every object exactly once.
     let mut seen = 0;
     let mut params = ListParams::default().limit(128);
     loop {
-        let mut page = client.list::<ConfigMap>(&cms.list(&params).unwrap()).await.unwrap();
+        let mut page = client
+            .list::<ConfigMap>(&cms.list(&params).unwrap())
+            .await
+            .unwrap();
         while let Some(item) = page.next().await {
             item.unwrap();
             seen += 1;
         }
-        match page.metadata().and_then(|m| m.continue_token.clone()).filter(|c| !c.is_empty()) {
+        match page
+            .metadata()
+            .and_then(|m| m.continue_token.clone())
+            .filter(|c| !c.is_empty())
+        {
             Some(token) => params = ListParams::default().limit(128).continue_token(&token),
             None => break,
         }
@@ -154,13 +205,25 @@ async fn watch_delivers_events_while_the_response_is_open() {
     make_namespace(&client, "w").await;
     let cms = known::config_maps().within("w");
     let rv = srv.resource_version().to_string();
-    let mut watch = client.watch::<ConfigMap>(&cms.watch(&WatchParams::from_version(&rv).timeout(30)).unwrap()).await.unwrap();
+    let mut watch = client
+        .watch::<ConfigMap>(
+            &cms.watch(&WatchParams::from_version(&rv).timeout(30))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     for i in 0..3 {
         let name = format!("live-{i}");
-        client.call::<Value>(&cms.create(&PostParams::default(), &cm(&name, "v")).unwrap()).await.unwrap();
+        client
+            .call::<Value>(&cms.create(&PostParams::default(), &cm(&name, "v")).unwrap())
+            .await
+            .unwrap();
         // Each event arrives before the next write: the body is still open.
         let event = loop {
-            match tokio::time::timeout(Duration::from_secs(10), watch.next()).await.expect("event in time") {
+            match tokio::time::timeout(Duration::from_secs(10), watch.next())
+                .await
+                .expect("event in time")
+            {
                 Some(Ok(WatchEvent::Bookmark(_))) => continue,
                 Some(other) => break other.unwrap(),
                 None => panic!("watch ended"),
@@ -197,7 +260,11 @@ async fn tls_negotiates_http2_and_reuses_one_connection() {
     for r in futures_util::future::join_all(concurrent).await {
         r.unwrap();
     }
-    assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1, "one multiplexed connection");
+    assert_eq!(
+        tunnels.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one multiplexed connection"
+    );
     srv.shutdown().await;
 }
 
@@ -206,10 +273,21 @@ async fn client_certificate_auth() {
     let srv = server(true, None).await;
     let dir = tempfile::tempdir().unwrap();
     let client = client_for(&srv, dir.path());
-    assert!(matches!(client.cluster().auth, kubewire::AuthPlan::ClientCertificate { .. }));
+    assert!(matches!(
+        client.cluster().auth,
+        kubewire::AuthPlan::ClientCertificate { .. }
+    ));
     let version: Value = client.call(&kubewire::discovery::version()).await.unwrap();
     assert!(version["gitVersion"].is_string());
-    let ns: Value = client.call(&known::namespaces().all().list(&ListParams::default()).unwrap()).await.unwrap();
+    let ns: Value = client
+        .call(
+            &known::namespaces()
+                .all()
+                .list(&ListParams::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(ns["kind"], "NamespaceList");
     srv.shutdown().await;
 }
@@ -220,25 +298,44 @@ async fn wrong_ca_and_unreachable_server_are_clear_errors() {
     let other = server(true, Some("t")).await;
     let dir = tempfile::tempdir().unwrap();
     // A kubeconfig that trusts the other server's CA.
-    let yaml = srv.kubeconfig().replace(&b64(srv.ca_pem().unwrap()), &b64(other.ca_pem().unwrap()));
+    let yaml = srv
+        .kubeconfig()
+        .replace(&b64(srv.ca_pem().unwrap()), &b64(other.ca_pem().unwrap()));
     let path = dir.path().join("wrong-ca");
     std::fs::write(&path, yaml).unwrap();
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
-    let err = client.call::<Value>(&kubewire::discovery::version()).await.unwrap_err();
+    let err = client
+        .call::<Value>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
-    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let yaml = srv.kubeconfig().replace(srv.url(), &format!("https://127.0.0.1:{port}"));
+    let yaml = srv
+        .kubeconfig()
+        .replace(srv.url(), &format!("https://127.0.0.1:{port}"));
     std::fs::write(&path, yaml).unwrap();
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
-    let err = client.call::<Value>(&kubewire::discovery::version()).await.unwrap_err();
+    let err = client
+        .call::<Value>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
-    assert!(!err.to_string().contains("t\n") && !format!("{err:?}").contains("Bearer"), "{err:?}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("t\n") && !format!("{err:?}").contains("Bearer"),
+        "{err:?}"
+    );
     srv.shutdown().await;
     other.shutdown().await;
 }
@@ -286,9 +383,21 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
     let v: Value = client.call(&kubewire::discovery::version()).await.unwrap();
     assert!(v["gitVersion"].is_string());
-    client.call::<Value>(&known::namespaces().all().list(&ListParams::default()).unwrap()).await.unwrap();
+    client
+        .call::<Value>(
+            &known::namespaces()
+                .all()
+                .list(&ListParams::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
-    assert_eq!(runs.lines().count(), 2, "one run, one re-run after 401, then the cache");
+    assert_eq!(
+        runs.lines().count(),
+        2,
+        "one run, one re-run after 401, then the cache"
+    );
     srv.shutdown().await;
 }
 
@@ -308,14 +417,29 @@ async fn exec_plugin_can_hand_out_a_client_certificate() {
     // The server is TLS here: trust its CA, and ask v1beta1 as the plugin answers.
     let yaml = std::fs::read_to_string(&path)
         .unwrap()
-        .replace("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+        .replace(
+            "client.authentication.k8s.io/v1",
+            "client.authentication.k8s.io/v1beta1",
+        )
         .replace(
             &format!("    server: {}\n", srv.url()),
-            &format!("    server: {}\n    certificate-authority-data: {}\n", srv.url(), b64(srv.ca_pem().unwrap())),
+            &format!(
+                "    server: {}\n    certificate-authority-data: {}\n",
+                srv.url(),
+                b64(srv.ca_pem().unwrap())
+            ),
         );
     std::fs::write(&path, yaml).unwrap();
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
-    let ns: Value = client.call(&known::namespaces().all().list(&ListParams::default()).unwrap()).await.unwrap();
+    let ns: Value = client
+        .call(
+            &known::namespaces()
+                .all()
+                .list(&ListParams::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(ns["kind"], "NamespaceList");
     srv.shutdown().await;
 }
@@ -324,13 +448,22 @@ async fn exec_plugin_can_hand_out_a_client_certificate() {
 async fn exec_plugin_failure_names_the_plugin_and_its_stderr() {
     let srv = server(false, Some("t")).await;
     let dir = tempfile::tempdir().unwrap();
-    write_script(&dir.path().join("broken.sh"), "echo 'login expired, run sso-login' >&2\nexit 7");
+    write_script(
+        &dir.path().join("broken.sh"),
+        "echo 'login expired, run sso-login' >&2\nexit 7",
+    );
     let path = exec_kubeconfig(&srv, dir.path(), "./broken.sh");
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
-    let err = client.call::<Value>(&kubewire::discovery::version()).await.unwrap_err();
+    let err = client
+        .call::<Value>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::Exec { .. }), "{err:?}");
-    assert!(msg.contains("broken.sh") && msg.contains("login expired"), "{msg}");
+    assert!(
+        msg.contains("broken.sh") && msg.contains("login expired"),
+        "{msg}"
+    );
     srv.shutdown().await;
 }
 
@@ -347,7 +480,10 @@ async fn token_file_is_reread_on_every_use() {
     let path = dir.path().join("config");
     std::fs::write(&path, yaml).unwrap();
     let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
-    let ns = known::namespaces().all().list(&ListParams::default()).unwrap();
+    let ns = known::namespaces()
+        .all()
+        .list(&ListParams::default())
+        .unwrap();
     let err = client.call::<Value>(&ns).await.unwrap_err();
     assert!(err.status().is_some_and(|s| s.is_unauthorized()), "{err}");
     std::fs::write(&token, "rotated-2\n").unwrap();
@@ -365,7 +501,9 @@ async fn every_context_uses_only_its_own_credentials() {
     std::fs::write(&file_a, a.kubeconfig().replace("kubewire", "alpha")).unwrap();
     std::fs::write(
         &file_b,
-        b.kubeconfig().replace("kubewire", "beta").replace("current-context: beta", "current-context: alpha-wrong")
+        b.kubeconfig()
+            .replace("kubewire", "beta")
+            .replace("current-context: beta", "current-context: alpha-wrong")
             + "",
     )
     .unwrap();
@@ -374,23 +512,38 @@ async fn every_context_uses_only_its_own_credentials() {
     let mixed = "contexts:\n- name: mixed\n  context: {cluster: alpha, user: beta}\n";
     let file_c = dir.path().join("c.yaml");
     std::fs::write(&file_c, mixed).unwrap();
-    let list = std::env::join_paths([&file_a, &file_b, &dir.path().join("missing.yaml"), &file_c]).unwrap();
+    let list = std::env::join_paths([&file_a, &file_b, &dir.path().join("missing.yaml"), &file_c])
+        .unwrap();
     // KUBECONFIG is read by `load`; set it only for this process's test.
     std::env::set_var("KUBECONFIG", &list);
     let clients = Clients::load(None, &Options::default()).unwrap();
     std::env::remove_var("KUBECONFIG");
-    assert_eq!(clients.current.as_deref(), Some("alpha"), "first file's current-context wins");
+    assert_eq!(
+        clients.current.as_deref(),
+        Some("alpha"),
+        "first file's current-context wins"
+    );
     let names: Vec<&str> = clients.clients.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["alpha", "beta", "mixed"]);
-    let req = known::namespaces().all().list(&ListParams::default()).unwrap();
+    let req = known::namespaces()
+        .all()
+        .list(&ListParams::default())
+        .unwrap();
     let mut outcomes = Vec::new();
     for (name, client) in &clients.clients {
         let result = client.as_ref().unwrap().call::<Value>(&req).await;
-        outcomes.push((name.clone(), result.map(|_| ()).map_err(|e| e.status().map(|s| s.code))));
+        outcomes.push((
+            name.clone(),
+            result.map(|_| ()).map_err(|e| e.status().map(|s| s.code)),
+        ));
     }
     assert_eq!(
         outcomes,
-        [("alpha".into(), Ok(())), ("beta".into(), Ok(())), ("mixed".into(), Err(Some(401)))]
+        [
+            ("alpha".into(), Ok(())),
+            ("beta".into(), Ok(())),
+            ("mixed".into(), Err(Some(401)))
+        ]
     );
     a.shutdown().await;
     b.shutdown().await;
@@ -428,7 +581,10 @@ async fn redirects_are_never_followed() {
         disable_compression: false,
     };
     let client = Client::new(cluster).unwrap();
-    let err = client.call::<Value>(&kubewire::discovery::version()).await.unwrap_err();
+    let err = client
+        .call::<Value>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
     match &err {
         Error::Redirect { code, location } => {
             assert_eq!(*code, 307);
@@ -465,9 +621,13 @@ async fn connect_proxy() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsi
                     let _ = inbound.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").await;
                     return;
                 }
-                let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
+                let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                    return;
+                };
                 seen.fetch_add(1, Ordering::SeqCst);
-                let _ = inbound.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let _ = inbound
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
                 let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
             });
         }

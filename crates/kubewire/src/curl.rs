@@ -66,13 +66,22 @@ pub fn curl(request: &Request, options: &CurlOptions) -> String {
     }
     if !request.body.is_empty() {
         if carries_secret(request) {
-            out.push_str(&format!(" --data-binary '<redacted {} bytes>'", request.body.len()));
+            out.push_str(&format!(
+                " --data-binary '<redacted {} bytes>'",
+                request.body.len()
+            ));
         } else {
-            out.push_str(&format!(" --data-binary {}", quote(&String::from_utf8_lossy(&request.body))));
+            out.push_str(&format!(
+                " --data-binary {}",
+                quote(&String::from_utf8_lossy(&request.body))
+            ));
         }
     }
     let base = redact_url_password(options.base_url.trim_end_matches('/'));
-    out.push_str(&format!(" {}", quote(&format!("{base}{}", request.path_and_query))));
+    out.push_str(&format!(
+        " {}",
+        quote(&format!("{base}{}", request.path_and_query))
+    ));
     out
 }
 
@@ -115,7 +124,10 @@ mod tests {
 
     #[test]
     fn password_in_url_is_redacted() {
-        assert_eq!(redact_url_password("https://bob:hunter2@h:6443/x"), "https://bob:<redacted>@h:6443/x");
+        assert_eq!(
+            redact_url_password("https://bob:hunter2@h:6443/x"),
+            "https://bob:<redacted>@h:6443/x"
+        );
         assert_eq!(redact_url_password("https://h:6443"), "https://h:6443");
     }
 
@@ -123,7 +135,13 @@ mod tests {
     fn quoting_survives_single_quotes() {
         let mut req = Request::new(Method::Get, "/api".into());
         req.set_header("X-Note", "it's");
-        let out = curl(&req, &CurlOptions { base_url: "https://h".into(), ..Default::default() });
+        let out = curl(
+            &req,
+            &CurlOptions {
+                base_url: "https://h".into(),
+                ..Default::default()
+            },
+        );
         assert!(out.contains(r#"-H 'X-Note: it'\''s'"#), "{out}");
     }
 }

@@ -106,7 +106,10 @@ impl ListParams {
     /// Check the options with kube-apiserver's rules for a LIST.
     pub fn validate(&self) -> Result<(), RequestError> {
         let rv = self.resource_version.as_deref().unwrap_or("");
-        let has_continue = self.continue_token.as_deref().is_some_and(|c| !c.is_empty());
+        let has_continue = self
+            .continue_token
+            .as_deref()
+            .is_some_and(|c| !c.is_empty());
         if let Some(m) = self.version_match {
             if rv.is_empty() {
                 return Err(invalid(
@@ -142,7 +145,10 @@ impl ListParams {
         q.opt_num("limit", self.limit.filter(|l| *l > 0));
         q.opt_str("continue", self.continue_token.as_deref());
         q.opt_str("resourceVersion", self.resource_version.as_deref());
-        q.opt_str("resourceVersionMatch", self.version_match.map(VersionMatch::as_str));
+        q.opt_str(
+            "resourceVersionMatch",
+            self.version_match.map(VersionMatch::as_str),
+        );
     }
 }
 
@@ -247,7 +253,10 @@ impl WatchParams {
             q.str("sendInitialEvents", "true");
         }
         q.opt_str("resourceVersion", self.resource_version.as_deref());
-        q.opt_str("resourceVersionMatch", self.version_match.map(VersionMatch::as_str));
+        q.opt_str(
+            "resourceVersionMatch",
+            self.version_match.map(VersionMatch::as_str),
+        );
     }
 }
 
@@ -307,7 +316,12 @@ pub struct PostParams {
 
 impl PostParams {
     pub(crate) fn write(&self, q: &mut Query) -> Result<(), RequestError> {
-        write_write_options(q, self.dry_run, self.field_manager.as_deref(), self.field_validation)
+        write_write_options(
+            q,
+            self.dry_run,
+            self.field_manager.as_deref(),
+            self.field_validation,
+        )
     }
 }
 
@@ -340,7 +354,12 @@ impl PatchParams {
     }
 
     pub(crate) fn write(&self, q: &mut Query, is_apply: bool) -> Result<(), RequestError> {
-        write_write_options(q, self.dry_run, self.field_manager.as_deref(), self.field_validation)?;
+        write_write_options(
+            q,
+            self.dry_run,
+            self.field_manager.as_deref(),
+            self.field_validation,
+        )?;
         if is_apply {
             if self.field_manager.as_deref().is_none_or(str::is_empty) {
                 return Err(invalid(
@@ -351,7 +370,10 @@ impl PatchParams {
             // kubectl always states `force`, so the request says what it means.
             q.str("force", if self.force { "true" } else { "false" });
         } else if self.force {
-            return Err(invalid("force", "force may not be specified for non-apply patch"));
+            return Err(invalid(
+                "force",
+                "force may not be specified for non-apply patch",
+            ));
         }
         Ok(())
     }
@@ -412,14 +434,17 @@ impl DeleteParams {
 
     /// Delete only if the object's resourceVersion is still `rv`.
     pub fn if_version(mut self, rv: &str) -> Self {
-        self.preconditions.get_or_insert_with(Preconditions::default).resource_version =
-            Some(rv.into());
+        self.preconditions
+            .get_or_insert_with(Preconditions::default)
+            .resource_version = Some(rv.into());
         self
     }
 
     /// Delete only if the object's uid is `uid`.
     pub fn if_uid(mut self, uid: &str) -> Self {
-        self.preconditions.get_or_insert_with(Preconditions::default).uid = Some(uid.into());
+        self.preconditions
+            .get_or_insert_with(Preconditions::default)
+            .uid = Some(uid.into());
         self
     }
 
@@ -513,11 +538,17 @@ fn write_write_options(
     if let Some(manager) = field_manager {
         // The server's limit: a manager name is at most 128 characters.
         if manager.chars().count() > 128 {
-            return Err(invalid("fieldManager", "fieldManager must be at most 128 characters"));
+            return Err(invalid(
+                "fieldManager",
+                "fieldManager must be at most 128 characters",
+            ));
         }
         q.str("fieldManager", manager);
     }
-    q.opt_str("fieldValidation", field_validation.map(ValidationDirective::as_str));
+    q.opt_str(
+        "fieldValidation",
+        field_validation.map(ValidationDirective::as_str),
+    );
     Ok(())
 }
 

@@ -70,14 +70,18 @@ const SENSITIVE_HEADERS: &[&str] = &["authorization", "proxy-authorization", "co
 
 /// Whether a header carries credentials and must be redacted when shown.
 pub fn is_sensitive_header(name: &str) -> bool {
-    SENSITIVE_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(name))
 }
 
 /// The redacted form of a sensitive header value: the auth scheme stays
 /// (`Bearer <redacted>`), so a reader still sees *which* credential was used.
 pub fn redact_header_value(value: &str) -> String {
     match value.split_once(' ') {
-        Some((scheme, _)) if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) => {
+        Some((scheme, _))
+            if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) =>
+        {
             format!("{scheme} <redacted>")
         }
         _ => String::from("<redacted>"),
@@ -145,7 +149,11 @@ impl Request {
         self
     }
 
-    fn with_json_body<T: Serialize>(mut self, content_type: &str, body: &T) -> Result<Self, RequestError> {
+    fn with_json_body<T: Serialize>(
+        mut self,
+        content_type: &str,
+        body: &T,
+    ) -> Result<Self, RequestError> {
         self.body = serde_json::to_vec(body).map_err(|e| RequestError::Serialize(e.to_string()))?;
         self.set_header("Content-Type", content_type);
         Ok(self)
@@ -293,7 +301,11 @@ impl Collection {
     }
 
     /// The path of one object, and of its subresource if given.
-    pub fn object_path(&self, name: &str, subresource: Option<&str>) -> Result<String, RequestError> {
+    pub fn object_path(
+        &self,
+        name: &str,
+        subresource: Option<&str>,
+    ) -> Result<String, RequestError> {
         if self.resource.scope == Scope::Namespaced && self.namespace.is_none() {
             return Err(RequestError::NamespaceRequired {
                 resource: self.resource.plural.clone(),
@@ -323,7 +335,10 @@ impl Collection {
     ) -> Result<Request, RequestError> {
         let mut q = Query::default();
         params.write(&mut q);
-        Ok(Request::new(Method::Get, q.finish(self.object_path(name, subresource)?)))
+        Ok(Request::new(
+            Method::Get,
+            q.finish(self.object_path(name, subresource)?),
+        ))
     }
 
     /// LIST the collection. Decode the body with the streaming list decoder.
@@ -344,7 +359,11 @@ impl Collection {
 
     /// CREATE an object (POST to the collection; needs a namespace for a
     /// namespaced resource).
-    pub fn create<T: Serialize>(&self, params: &PostParams, object: &T) -> Result<Request, RequestError> {
+    pub fn create<T: Serialize>(
+        &self,
+        params: &PostParams,
+        object: &T,
+    ) -> Result<Request, RequestError> {
         if self.resource.scope == Scope::Namespaced && self.namespace.is_none() {
             return Err(RequestError::NamespaceRequired {
                 resource: self.resource.plural.clone(),
@@ -366,8 +385,11 @@ impl Collection {
     ) -> Result<Request, RequestError> {
         let mut q = Query::default();
         params.write(&mut q)?;
-        Request::new(Method::Post, q.finish(self.object_path(name, Some(subresource))?))
-            .with_json_body(ACCEPT_JSON, body)
+        Request::new(
+            Method::Post,
+            q.finish(self.object_path(name, Some(subresource))?),
+        )
+        .with_json_body(ACCEPT_JSON, body)
     }
 
     /// REPLACE an object (PUT). Optimistic concurrency comes from the
@@ -375,7 +397,12 @@ impl Collection {
     /// `409 Conflict` if the object changed since; when absent, the write is
     /// unconditional. The body's `metadata.name`, when present, must equal
     /// `name`.
-    pub fn replace<T: Serialize>(&self, name: &str, params: &PostParams, object: &T) -> Result<Request, RequestError> {
+    pub fn replace<T: Serialize>(
+        &self,
+        name: &str,
+        params: &PostParams,
+        object: &T,
+    ) -> Result<Request, RequestError> {
         self.replace_subresource(name, None, params, object)
     }
 
@@ -387,7 +414,8 @@ impl Collection {
         params: &PostParams,
         object: &T,
     ) -> Result<Request, RequestError> {
-        let value = serde_json::to_value(object).map_err(|e| RequestError::Serialize(e.to_string()))?;
+        let value =
+            serde_json::to_value(object).map_err(|e| RequestError::Serialize(e.to_string()))?;
         if let Some(found) = value.pointer("/metadata/name").and_then(|n| n.as_str()) {
             if found != name {
                 return Err(RequestError::NameMismatch {
@@ -404,7 +432,12 @@ impl Collection {
 
     /// PATCH an object with any of the four patch kinds; `Patch::Apply` is
     /// server-side apply and needs `params.field_manager`.
-    pub fn patch<T: Serialize>(&self, name: &str, params: &PatchParams, patch: &Patch<T>) -> Result<Request, RequestError> {
+    pub fn patch<T: Serialize>(
+        &self,
+        name: &str,
+        params: &PatchParams,
+        patch: &Patch<T>,
+    ) -> Result<Request, RequestError> {
         self.patch_subresource(name, None, params, patch)
     }
 
@@ -418,8 +451,11 @@ impl Collection {
     ) -> Result<Request, RequestError> {
         let mut q = Query::default();
         params.write(&mut q, matches!(patch, Patch::Apply(_)))?;
-        Request::new(Method::Patch, q.finish(self.object_path(name, subresource)?))
-            .with_json_body(patch.content_type(), patch.body())
+        Request::new(
+            Method::Patch,
+            q.finish(self.object_path(name, subresource)?),
+        )
+        .with_json_body(patch.content_type(), patch.body())
     }
 
     /// DELETE an object. The server answers with the object when a finalizer
@@ -435,7 +471,11 @@ impl Collection {
     }
 
     /// DELETE every object the selectors in `list` match.
-    pub fn delete_collection(&self, params: &DeleteParams, list: &ListParams) -> Result<Request, RequestError> {
+    pub fn delete_collection(
+        &self,
+        params: &DeleteParams,
+        list: &ListParams,
+    ) -> Result<Request, RequestError> {
         list.validate()?;
         let mut q = Query::default();
         params.write(&mut q);

@@ -108,5 +108,9 @@ fn secret_and_token_request_bodies_are_not_printed() {
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .unwrap();
-    assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap(), cm, "{out}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(body).unwrap(),
+        cm,
+        "{out}"
+    );
 }

@@ -9,14 +9,19 @@ use kubewire::kubeconfig::{
 };
 
 fn load(name: &str, dir: &str) -> Kubeconfig {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/kubeconfig").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/kubeconfig")
+        .join(name);
     let mut k = Kubeconfig::from_json(&std::fs::read(path).unwrap()).unwrap();
     k.resolve_paths(dir);
     k
 }
 
 fn merged() -> Kubeconfig {
-    merge([load("a.json", "/home/me/.kube"), load("b.json", "/etc/kube")])
+    merge([
+        load("a.json", "/home/me/.kube"),
+        load("b.json", "/etc/kube"),
+    ])
 }
 
 #[test]
@@ -30,7 +35,10 @@ fn first_file_wins_for_names_and_current_context() {
         other => panic!("{other:?}"),
     }
     let names: Vec<&str> = k.context_names().collect();
-    assert_eq!(names, ["dev", "shared", "prod", "rotating", "basic", "anonymous"]);
+    assert_eq!(
+        names,
+        ["dev", "shared", "prod", "rotating", "basic", "anonymous"]
+    );
 }
 
 #[test]
@@ -39,12 +47,21 @@ fn current_context_resolves_with_paths_relative_to_its_file() {
     assert_eq!(c.context, "dev");
     assert_eq!(c.server, "https://127.0.0.1:6443", "trailing slash dropped");
     assert_eq!(c.namespace, "team-a");
-    assert_eq!(c.tls.ca, Some(FileOrData::File("/home/me/.kube/certs/ca.crt".into())));
+    assert_eq!(
+        c.tls.ca,
+        Some(FileOrData::File("/home/me/.kube/certs/ca.crt".into()))
+    );
     assert_eq!(c.tls.server_name.as_deref(), Some("kubernetes"));
     match c.auth {
         AuthPlan::ClientCertificate { cert, key, bearer } => {
-            assert_eq!(cert, FileOrData::File("/home/me/.kube/certs/admin.crt".into()));
-            assert_eq!(key, FileOrSecret::File("/home/me/.kube/certs/admin.key".into()));
+            assert_eq!(
+                cert,
+                FileOrData::File("/home/me/.kube/certs/admin.crt".into())
+            );
+            assert_eq!(
+                key,
+                FileOrSecret::File("/home/me/.kube/certs/admin.key".into())
+            );
             assert!(bearer.is_none());
         }
         other => panic!("{other:?}"),
@@ -71,13 +88,19 @@ fn exec_token_file_basic_and_anonymous() {
     assert_eq!(prod.proxy_url.as_deref(), Some("socks5://127.0.0.1:1080"));
     match &prod.auth {
         AuthPlan::Exec(e) => {
-            assert_eq!(e.command, "/etc/kube/bin/get-token", "a command with a / is relative to its file");
+            assert_eq!(
+                e.command, "/etc/kube/bin/get-token",
+                "a command with a / is relative to its file"
+            );
             assert_eq!(e.args, ["--cluster", "prod"]);
             assert_eq!(e.interactive_mode.as_deref(), Some("Never"));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(k.resolve(Some("rotating")).unwrap().auth, AuthPlan::BearerFile("/etc/kube/tokens/current".into()));
+    assert_eq!(
+        k.resolve(Some("rotating")).unwrap().auth,
+        AuthPlan::BearerFile("/etc/kube/tokens/current".into())
+    );
     assert_eq!(k.resolve(Some("rotating")).unwrap().namespace, "default");
     match k.resolve(Some("basic")).unwrap().auth {
         AuthPlan::Basic { username, password } => {
@@ -124,9 +147,16 @@ fn debug_never_shows_credentials() {
     let k = Kubeconfig::from_json(inline_key.as_bytes()).unwrap();
     let c = k.resolve(Some("x")).unwrap();
     let dump = format!("{k:?} {c:?}");
-    assert!(!dump.contains("LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t") && !dump.contains("BEGIN EC PRIVATE KEY"), "{dump}");
+    assert!(
+        !dump.contains("LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t")
+            && !dump.contains("BEGIN EC PRIVATE KEY"),
+        "{dump}"
+    );
     match c.auth {
-        AuthPlan::ClientCertificate { key: FileOrSecret::Data(pem), .. } => {
+        AuthPlan::ClientCertificate {
+            key: FileOrSecret::Data(pem),
+            ..
+        } => {
             assert_eq!(pem.expose(), "-----BEGIN EC PRIVATE KEY-----")
         }
         other => panic!("{other:?}"),
@@ -140,20 +170,55 @@ fn broken_entries_give_clear_errors() {
     assert!(matches!(err("noserver"), ConfigError::BadServer { .. }));
     assert_eq!(
         err("nocluster"),
-        ConfigError::ClusterNotFound { context: "nocluster".into(), cluster: "missing".into() }
+        ConfigError::ClusterNotFound {
+            context: "nocluster".into(),
+            cluster: "missing".into()
+        }
     );
-    assert_eq!(err("nouser"), ConfigError::UserNotFound { context: "nouser".into(), user: "ghost".into() });
+    assert_eq!(
+        err("nouser"),
+        ConfigError::UserNotFound {
+            context: "nouser".into(),
+            user: "ghost".into()
+        }
+    );
     assert!(matches!(err("both"), ConfigError::ConflictingAuth { .. }));
-    assert_eq!(err("halfcert"), ConfigError::IncompleteClientCertificate { user: "halfcert".into() });
-    assert!(matches!(err("gcp"), ConfigError::UnsupportedAuthProvider { ref provider, .. } if provider == "gcp"));
-    assert_eq!(err("badca"), ConfigError::BadBase64 { field: "clusters[badca].certificate-authority-data".into() });
+    assert_eq!(
+        err("halfcert"),
+        ConfigError::IncompleteClientCertificate {
+            user: "halfcert".into()
+        }
+    );
+    assert!(
+        matches!(err("gcp"), ConfigError::UnsupportedAuthProvider { ref provider, .. } if provider == "gcp")
+    );
+    assert_eq!(
+        err("badca"),
+        ConfigError::BadBase64 {
+            field: "clusters[badca].certificate-authority-data".into()
+        }
+    );
     assert_eq!(k.resolve(None).unwrap_err(), ConfigError::NoCurrentContext);
-    assert_eq!(k.resolve(Some("nope")).unwrap_err(), ConfigError::ContextNotFound("nope".into()));
-    for ctx in ["noserver", "nocluster", "nouser", "both", "halfcert", "gcp", "badca"] {
+    assert_eq!(
+        k.resolve(Some("nope")).unwrap_err(),
+        ConfigError::ContextNotFound("nope".into())
+    );
+    for ctx in [
+        "noserver",
+        "nocluster",
+        "nouser",
+        "both",
+        "halfcert",
+        "gcp",
+        "badca",
+    ] {
         let msg = err(ctx).to_string();
         assert!(!msg.is_empty() && !msg.contains("ya29.secret"), "{msg}");
     }
-    assert!(matches!(Kubeconfig::from_json(b"{not json"), Err(ConfigError::Parse(_))));
+    assert!(matches!(
+        Kubeconfig::from_json(b"{not json"),
+        Err(ConfigError::Parse(_))
+    ));
 }
 
 #[test]
@@ -161,19 +226,27 @@ fn in_cluster() {
     let c = ClusterConfig::in_cluster("10.96.0.1", "443", Some("team-b\n")).unwrap();
     assert_eq!(c.server, "https://10.96.0.1:443");
     assert_eq!(c.namespace, "team-b");
-    assert_eq!(c.auth, AuthPlan::BearerFile(kubewire::kubeconfig::IN_CLUSTER_TOKEN_PATH.into()));
+    assert_eq!(
+        c.auth,
+        AuthPlan::BearerFile(kubewire::kubeconfig::IN_CLUSTER_TOKEN_PATH.into())
+    );
     assert_eq!(c.authority(), "10.96.0.1:443");
     let v6 = ClusterConfig::in_cluster("fd00::1", "443", None).unwrap();
     assert_eq!(v6.server, "https://[fd00::1]:443");
     assert_eq!(v6.namespace, "default");
-    assert_eq!(ClusterConfig::in_cluster("", "", None).unwrap_err(), ConfigError::NotInCluster);
+    assert_eq!(
+        ClusterConfig::in_cluster("", "", None).unwrap_err(),
+        ConfigError::NotInCluster
+    );
 }
 
 #[test]
 fn exec_credentials() {
     let k = merged();
     let prod = k.resolve(Some("prod")).unwrap();
-    let AuthPlan::Exec(exec) = &prod.auth else { panic!() };
+    let AuthPlan::Exec(exec) = &prod.auth else {
+        panic!()
+    };
     let ok = br#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"plugin-token","expirationTimestamp":"2026-11-21T23:54:45Z"}}"#;
     let status = ExecCredential::parse(ok, exec).unwrap();
     assert_eq!(status.token.as_ref().unwrap().expose(), "plugin-token");
@@ -181,20 +254,43 @@ fn exec_credentials() {
     assert!(!format!("{status:?}").contains("plugin-token"));
 
     let wrong = br#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}}"#;
-    assert!(matches!(ExecCredential::parse(wrong, exec), Err(ExecError::WrongApiVersion { .. })));
-    let empty = br#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}}"#;
-    assert_eq!(ExecCredential::parse(empty, exec), Err(ExecError::NoCredential));
+    assert!(matches!(
+        ExecCredential::parse(wrong, exec),
+        Err(ExecError::WrongApiVersion { .. })
+    ));
+    let empty =
+        br#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}}"#;
+    assert_eq!(
+        ExecCredential::parse(empty, exec),
+        Err(ExecError::NoCredential)
+    );
     let half = br#"{"apiVersion":"client.authentication.k8s.io/v1","status":{"clientCertificateData":"x"}}"#;
-    assert_eq!(ExecCredential::parse(half, exec), Err(ExecError::HalfACertificate));
+    assert_eq!(
+        ExecCredential::parse(half, exec),
+        Err(ExecError::HalfACertificate)
+    );
     let bad_time = br#"{"apiVersion":"client.authentication.k8s.io/v1","status":{"token":"t","expirationTimestamp":"soon"}}"#;
-    assert!(matches!(ExecCredential::parse(bad_time, exec), Err(ExecError::BadExpiration(_))));
-    assert!(matches!(ExecCredential::parse(b"Password:", exec), Err(ExecError::Parse(_))));
+    assert!(matches!(
+        ExecCredential::parse(bad_time, exec),
+        Err(ExecError::BadExpiration(_))
+    ));
+    assert!(matches!(
+        ExecCredential::parse(b"Password:", exec),
+        Err(ExecError::Parse(_))
+    ));
 
-    let info: serde_json::Value = serde_json::from_str(&ExecCredential::exec_info(exec, &prod, false)).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&ExecCredential::exec_info(exec, &prod, false)).unwrap();
     assert_eq!(info["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(info["kind"], "ExecCredential");
     assert_eq!(info["spec"]["interactive"], false);
-    assert_eq!(info["spec"]["cluster"]["server"], "https://prod.example:6443");
+    assert_eq!(
+        info["spec"]["cluster"]["server"],
+        "https://prod.example:6443"
+    );
     assert_eq!(info["spec"]["cluster"]["insecure-skip-tls-verify"], true);
-    assert_eq!(info["spec"]["cluster"]["proxy-url"], "socks5://127.0.0.1:1080");
+    assert_eq!(
+        info["spec"]["cluster"]["proxy-url"],
+        "socks5://127.0.0.1:1080"
+    );
 }

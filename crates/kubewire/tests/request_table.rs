@@ -4,9 +4,9 @@
 //! kube-apiserver and kubectl were seen to use in the captures.
 
 use kubewire::{
-    discovery, known, ApiResource, Collection, DeleteParams, GetParams, IncludeObject,
-    ListParams, LogParams, Patch, PatchParams, PostParams, Preconditions, PropagationPolicy,
-    Request, RequestError, Scope, ValidationDirective, VersionMatch, WatchParams,
+    discovery, known, ApiResource, Collection, DeleteParams, GetParams, IncludeObject, ListParams,
+    LogParams, Patch, PatchParams, PostParams, Preconditions, PropagationPolicy, Request,
+    RequestError, Scope, ValidationDirective, VersionMatch, WatchParams,
 };
 use serde_json::Value;
 
@@ -217,7 +217,9 @@ fn request_table() {
                     // Every error explains itself.
                     assert!(!e.to_string().is_empty());
                 }
-                other => failures.push(format!("{label}: expected error {expected}, got {other:?}")),
+                other => {
+                    failures.push(format!("{label}: expected error {expected}, got {other:?}"))
+                }
             }
             continue;
         }
@@ -229,15 +231,24 @@ fn request_table() {
             }
         };
         if req.method.as_str() != case["method"].as_str().unwrap() {
-            failures.push(format!("{label}: method {} != {}", req.method, case["method"]));
+            failures.push(format!(
+                "{label}: method {} != {}",
+                req.method, case["method"]
+            ));
         }
         if req.path_and_query != case["path"].as_str().unwrap() {
-            failures.push(format!("{label}: path\n  got  {}\n  want {}", req.path_and_query, case["path"]));
+            failures.push(format!(
+                "{label}: path\n  got  {}\n  want {}",
+                req.path_and_query, case["path"]
+            ));
         }
         if let Some(headers) = case["headers"].as_object() {
             for (name, want) in headers {
                 if req.header(name) != want.as_str() {
-                    failures.push(format!("{label}: header {name} = {:?}, want {want}", req.header(name)));
+                    failures.push(format!(
+                        "{label}: header {name} = {:?}, want {want}",
+                        req.header(name)
+                    ));
                 }
             }
         }
@@ -255,7 +266,13 @@ fn request_table() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[cfg(feature = "http")]
@@ -263,12 +280,22 @@ fn request_table() {
 fn converts_into_http_request() {
     let req = known::config_maps()
         .within("demo")
-        .patch("x", &PatchParams::apply("me"), &Patch::Apply(serde_json::json!({"data": {}})))
+        .patch(
+            "x",
+            &PatchParams::apply("me"),
+            &Patch::Apply(serde_json::json!({"data": {}})),
+        )
         .unwrap();
     let http_req: http::Request<Vec<u8>> = req.clone().try_into().unwrap();
     assert_eq!(http_req.method(), http::Method::PATCH);
-    assert_eq!(http_req.uri().path(), "/api/v1/namespaces/demo/configmaps/x");
+    assert_eq!(
+        http_req.uri().path(),
+        "/api/v1/namespaces/demo/configmaps/x"
+    );
     assert_eq!(http_req.uri().query(), Some("fieldManager=me&force=false"));
-    assert_eq!(http_req.headers()["content-type"], "application/apply-patch+yaml");
+    assert_eq!(
+        http_req.headers()["content-type"],
+        "application/apply-patch+yaml"
+    );
     assert_eq!(http_req.body(), &req.body);
 }

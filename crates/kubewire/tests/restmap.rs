@@ -6,7 +6,12 @@ use kubewire::restmap::MapError;
 use kubewire::{RestMapper, Scope};
 
 fn read(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/real-apiserver").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/real-apiserver")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn aggregated() -> RestMapper {
@@ -34,7 +39,11 @@ fn kubectl_names_map_to_resources() {
         ("sa", "", "serviceaccounts"),
     ] {
         let r = m.find(typed).unwrap_or_else(|e| panic!("{typed}: {e}"));
-        assert_eq!((r.resource.group.as_str(), r.resource.plural.as_str()), (group, plural), "{typed}");
+        assert_eq!(
+            (r.resource.group.as_str(), r.resource.plural.as_str()),
+            (group, plural),
+            "{typed}"
+        );
     }
     let ns = m.find("ns").unwrap();
     assert_eq!(ns.resource.scope, Scope::Cluster);
@@ -44,11 +53,26 @@ fn kubectl_names_map_to_resources() {
     assert!(deploy.subresources.iter().any(|s| s == "scale"));
     // Events exist in core and in events.k8s.io: the core one wins, as in kubectl.
     assert_eq!(m.find("events").unwrap().resource.group, "");
-    assert_eq!(m.find("events.events.k8s.io").unwrap().resource.group, "events.k8s.io");
-    assert_eq!(m.find("nope").unwrap_err(), MapError::NotFound("nope".into()));
+    assert_eq!(
+        m.find("events.events.k8s.io").unwrap().resource.group,
+        "events.k8s.io"
+    );
+    assert_eq!(
+        m.find("nope").unwrap_err(),
+        MapError::NotFound("nope".into())
+    );
     assert!(m.category("all").any(|r| r.resource.plural == "pods"));
-    assert_eq!(m.find_kind("apps/v1", "Deployment").unwrap().resource.plural, "deployments");
-    assert_eq!(m.find_kind("v1", "ConfigMap").unwrap().resource.plural, "configmaps");
+    assert_eq!(
+        m.find_kind("apps/v1", "Deployment")
+            .unwrap()
+            .resource
+            .plural,
+        "deployments"
+    );
+    assert_eq!(
+        m.find_kind("v1", "ConfigMap").unwrap().resource.plural,
+        "configmaps"
+    );
     assert!(m.find_kind("apps/v2", "Deployment").is_err());
 }
 
@@ -56,10 +80,17 @@ fn kubectl_names_map_to_resources() {
 fn legacy_resource_lists_map_too() {
     let mut m = RestMapper::default();
     m.add_resource_list(&read("discovery-api-v1.json")).unwrap();
-    m.add_resource_list(&read("discovery-apis-apps-v1.json")).unwrap();
-    m.add_resource_list(&read("discovery-apis-example.com-v1.json")).unwrap();
+    m.add_resource_list(&read("discovery-apis-apps-v1.json"))
+        .unwrap();
+    m.add_resource_list(&read("discovery-apis-example.com-v1.json"))
+        .unwrap();
     assert_eq!(m.find("cm").unwrap().resource.plural, "configmaps");
-    assert!(m.find("pods").unwrap().subresources.iter().any(|s| s == "log"));
+    assert!(m
+        .find("pods")
+        .unwrap()
+        .subresources
+        .iter()
+        .any(|s| s == "log"));
     assert_eq!(m.find("deploy").unwrap().resource.api_version(), "apps/v1");
     let w = m.find("widgets.example.com").unwrap();
     assert_eq!(w.resource.kind, "Widget");
@@ -69,6 +100,12 @@ fn legacy_resource_lists_map_too() {
 #[test]
 fn not_discovery_is_an_error() {
     let mut m = RestMapper::default();
-    assert!(matches!(m.add_aggregated(&read("discovery-apis.json")), Err(MapError::Parse(_))));
-    assert!(matches!(m.add_aggregated(b"<html>"), Err(MapError::Parse(_))));
+    assert!(matches!(
+        m.add_aggregated(&read("discovery-apis.json")),
+        Err(MapError::Parse(_))
+    ));
+    assert!(matches!(
+        m.add_aggregated(b"<html>"),
+        Err(MapError::Parse(_))
+    ));
 }

@@ -13,7 +13,14 @@ fn data_dir() -> PathBuf {
 fn head(stem: &str) -> (u16, Option<String>) {
     let text = std::fs::read_to_string(data_dir().join(format!("{stem}.headers"))).unwrap();
     let mut lines = text.lines();
-    let code = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let code = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let retry = lines
         .filter_map(|l| l.split_once(':'))
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
@@ -40,7 +47,9 @@ fn every_captured_error_decodes_with_its_code() {
     let mut seen = 0;
     for entry in std::fs::read_dir(data_dir()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        let Some(stem) = name.strip_suffix(".headers") else { continue };
+        let Some(stem) = name.strip_suffix(".headers") else {
+            continue;
+        };
         let (code, _) = head(stem);
         if code < 400 {
             continue;
@@ -74,12 +83,21 @@ fn classification_matches_kube_apiserver() {
         ("configmap-create-invalid-422", Reason::Invalid),
         ("configmap-patch-json-test-failed", Reason::Invalid),
         ("configmap-apply-missing-field-manager", Reason::Invalid),
-        ("watch-list-missing-resource-version-match-422", Reason::Invalid),
+        (
+            "watch-list-missing-resource-version-match-422",
+            Reason::Invalid,
+        ),
         ("configmap-create-bad-json-400", Reason::BadRequest),
-        ("configmap-list-invalid-label-selector-400", Reason::BadRequest),
+        (
+            "configmap-list-invalid-label-selector-400",
+            Reason::BadRequest,
+        ),
         ("configmap-collection-put-405", Reason::MethodNotAllowed),
         ("error-not-acceptable-406", Reason::NotAcceptable),
-        ("configmap-create-unsupported-media-type-415", Reason::UnsupportedMediaType),
+        (
+            "configmap-create-unsupported-media-type-415",
+            Reason::UnsupportedMediaType,
+        ),
         ("configmaps-list-continue-expired-410", Reason::Expired),
         ("configmaps-list-rv-exact-compacted-410", Reason::Expired),
         ("configmaps-list-rv-too-large", Reason::Timeout),
@@ -121,20 +139,30 @@ fn invalid_keeps_its_causes() {
 fn not_found_names_the_object() {
     let s = status("configmap-get-not-found-404");
     let d = s.details.unwrap();
-    assert_eq!((d.name.as_str(), d.kind.as_str()), ("does-not-exist", "configmaps"));
+    assert_eq!(
+        (d.name.as_str(), d.kind.as_str()),
+        ("does-not-exist", "configmaps")
+    );
 }
 
 #[test]
 fn expired_continue_offers_a_fresh_token() {
     let s = status("configmaps-list-continue-expired-410");
     assert!(s.is_gone());
-    assert!(s.metadata.continue_token.as_deref().is_some_and(|t| !t.is_empty()));
+    assert!(s
+        .metadata
+        .continue_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty()));
 }
 
 #[test]
 fn retry_after_from_details_and_header() {
     // The capture has both `Retry-After: 1` and details.retryAfterSeconds=1.
-    assert_eq!(status("configmaps-list-rv-too-large").retry_after_seconds(), Some(1));
+    assert_eq!(
+        status("configmaps-list-rv-too-large").retry_after_seconds(),
+        Some(1)
+    );
     // A 429 from a proxy: no Status body, only the header.
     let s = Status::from_response(429, Some("7"), b"<html>slow down</html>");
     assert!(s.is_too_many_requests());

@@ -21,10 +21,16 @@ use serde_json::{json, Value};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let count: usize = args.next().ok_or("usage: populate COUNT NAMESPACE")?.parse()?;
+    let count: usize = args
+        .next()
+        .ok_or("usage: populate COUNT NAMESPACE")?
+        .parse()?;
     let namespace = args.next().ok_or("usage: populate COUNT NAMESPACE")?;
     let client = kubewire_hyper::Client::infer()?;
-    let ns = known::namespaces().all().create(&PostParams::default(), &json!({"metadata": {"name": namespace}}))?;
+    let ns = known::namespaces().all().create(
+        &PostParams::default(),
+        &json!({"metadata": {"name": namespace}}),
+    )?;
     if let Err(e) = client.call::<Value>(&ns).await {
         if !e.status().is_some_and(|s| s.is_already_exists()) {
             return Err(e.into());
@@ -45,7 +51,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect()
         .await;
     let failed = results.iter().filter(|r| r.is_err()).count();
-    println!("created {} ConfigMaps in {namespace} in {:.1} s ({failed} failed)", count - failed, started.elapsed().as_secs_f64());
+    println!(
+        "created {} ConfigMaps in {namespace} in {:.1} s ({failed} failed)",
+        count - failed,
+        started.elapsed().as_secs_f64()
+    );
     if failed > 0 {
         return Err(format!("{failed} creates failed").into());
     }

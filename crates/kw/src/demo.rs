@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use kubewire::{known, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use kubewire::{
+    known, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+};
 use kubewire_hyper::{Client, Error};
 use kubewire_server::{RunningServer, Server};
 use serde::Deserialize;
@@ -26,7 +28,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     for origin in &args.cors_origins {
         builder = builder.cors_origin(origin);
     }
-    let server = builder.start().await.map_err(|e| Failure::Input(e.to_string()))?;
+    let server = builder
+        .start()
+        .await
+        .map_err(|e| Failure::Input(e.to_string()))?;
     println!("kubewire-server listening on {}", server.url());
     if let Some(path) = &args.write_kubeconfig {
         server
@@ -67,11 +72,19 @@ fn step(n: usize, text: &str) {
 /// cluster is configured.
 pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
     let started = Instant::now();
-    let configured = if args.embedded { None } else { session::single(global).ok() };
+    let configured = if args.embedded {
+        None
+    } else {
+        session::single(global).ok()
+    };
     let mut embedded: Option<(RunningServer, tempfile_dir::Dir)> = None;
     let client = match configured {
         Some(t) => {
-            println!("Using context {:?} ({}).", t.context, t.client.cluster().server);
+            println!(
+                "Using context {:?} ({}).",
+                t.context,
+                t.client.cluster().server
+            );
             t.client
         }
         None => {
@@ -83,7 +96,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
                 .map_err(|e| Failure::Input(e.to_string()))?;
             let dir = tempfile_dir::Dir::new()?;
             let path = dir.path().join("kubeconfig");
-            server.write_kubeconfig(&path).map_err(|e| Failure::Input(e.to_string()))?;
+            server
+                .write_kubeconfig(&path)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             println!(
                 "No cluster configured: started the embedded kubewire-server at {} (TLS, token auth).\nkubeconfig: {}",
                 server.url(),
@@ -99,26 +114,53 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
 
     step(1, "Who is there: GET /version");
     let version: Value = client.call(&kubewire::discovery::version()).await?;
-    println!("server {} ({})", version["gitVersion"].as_str().unwrap_or("?"), version["platform"].as_str().unwrap_or("?"));
+    println!(
+        "server {} ({})",
+        version["gitVersion"].as_str().unwrap_or("?"),
+        version["platform"].as_str().unwrap_or("?")
+    );
 
-    step(2, "Namespaces, created with POST; the request as curl (credentials redacted):");
+    step(
+        2,
+        "Namespaces, created with POST; the request as curl (credentials redacted):",
+    );
     for ns in NAMESPACES {
-        let req = known::namespaces().all().create(&PostParams::default(), &json!({"metadata": {"name": ns}}))?;
+        let req = known::namespaces()
+            .all()
+            .create(&PostParams::default(), &json!({"metadata": {"name": ns}}))?;
         if ns == NAMESPACES[0] {
             let mut shown = req.clone();
             shown.set_header("Authorization", "Bearer kw-demo-admin-token");
-            println!("{}", kubewire::curl(&shown, &kubewire::CurlOptions { base_url: client.cluster().server.clone(), ..Default::default() }));
+            println!(
+                "{}",
+                kubewire::curl(
+                    &shown,
+                    &kubewire::CurlOptions {
+                        base_url: client.cluster().server.clone(),
+                        ..Default::default()
+                    }
+                )
+            );
         }
         match client.call::<Value>(&req).await {
             Ok(_) => println!("namespace/{ns} created"),
-            Err(e) if e.status().is_some_and(|s| s.is_already_exists()) => println!("namespace/{ns} exists"),
+            Err(e) if e.status().is_some_and(|s| s.is_already_exists()) => {
+                println!("namespace/{ns} exists")
+            }
             Err(e) => return Err(e.into()),
         }
     }
 
-    step(3, "A live watch of ConfigMaps labelled app=kw-demo, in every namespace, while they change:");
+    step(
+        3,
+        "A live watch of ConfigMaps labelled app=kw-demo, in every namespace, while they change:",
+    );
     let rv = current_rv(&client).await?;
-    let watch_req = known::config_maps().all().watch(&WatchParams::from_version(&rv).labels("app=kw-demo").timeout(120))?;
+    let watch_req = known::config_maps().all().watch(
+        &WatchParams::from_version(&rv)
+            .labels("app=kw-demo")
+            .timeout(120),
+    )?;
     let mut watch = client.watch::<Obj>(&watch_req).await?;
     let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<String>();
     let watcher = tokio::spawn(async move {
@@ -168,8 +210,17 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
     }
     watcher.abort();
 
-    step(4, "Typed errors: the same create again, and a missing object");
-    for req in [cms_b.create(&PostParams::default(), &json!({"metadata": {"name": "features"}}))?, cms_a.get("settings", &Default::default())?] {
+    step(
+        4,
+        "Typed errors: the same create again, and a missing object",
+    );
+    for req in [
+        cms_b.create(
+            &PostParams::default(),
+            &json!({"metadata": {"name": "features"}}),
+        )?,
+        cms_a.get("settings", &Default::default())?,
+    ] {
         match client.call::<Value>(&req).await {
             Err(Error::Api(s)) => println!("{:?}: {} (HTTP {})", s.reason(), s.message, s.code),
             other => println!("unexpected: {other:?}"),
@@ -180,15 +231,31 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
     let pods = known::pods().within(NAMESPACES[1]);
     for name in ["web-0", "web-1"] {
         let pod = json!({"metadata": {"name": name, "labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}});
-        client.call::<Value>(&pods.create(&PostParams::default(), &pod)?).await?;
+        client
+            .call::<Value>(&pods.create(&PostParams::default(), &pod)?)
+            .await?;
     }
-    let table: Value = client.call(&pods.list(&ListParams::default())?.as_table(None)).await?;
+    let table: Value = client
+        .call(&pods.list(&ListParams::default())?.as_table(None))
+        .await?;
     let cols = TableColumns::of(&table, false);
     let mut rows = vec![cols.header(false, false)];
-    rows.extend(table["rows"].as_array().into_iter().flatten().map(|r| cols.row(r, None, false)));
+    rows.extend(
+        table["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| cols.row(r, None, false)),
+    );
     print_aligned(&rows);
 
-    step(6, &format!("A LIST of {} ConfigMaps, decoded item by item as the body streams", args.objects));
+    step(
+        6,
+        &format!(
+            "A LIST of {} ConfigMaps, decoded item by item as the body streams",
+            args.objects
+        ),
+    );
     let bulk = known::config_maps().within(NAMESPACES[2]);
     let creates = futures_util::stream::iter(0..args.objects).map(|i| {
         let client = client.clone();
@@ -201,14 +268,22 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
         }
     });
     let results: Vec<std::result::Result<(), Error>> = creates.buffer_unordered(16).collect().await;
-    results.into_iter().collect::<std::result::Result<Vec<()>, Error>>()?;
+    results
+        .into_iter()
+        .collect::<std::result::Result<Vec<()>, Error>>()?;
     let list_started = Instant::now();
-    let mut items = client.list::<Obj>(&bulk.list(&ListParams::default())?).await?;
+    let mut items = client
+        .list::<Obj>(&bulk.list(&ListParams::default())?)
+        .await?;
     let (mut count, mut peak, mut bytes) = (0usize, 0usize, 0usize);
     while let Some(item) = items.next().await {
         let item = item?;
         count += 1;
-        bytes += item.data.get("payload").and_then(Value::as_str).map_or(0, str::len);
+        bytes += item
+            .data
+            .get("payload")
+            .and_then(Value::as_str)
+            .map_or(0, str::len);
         peak = peak.max(items.decoder().buffered());
     }
     println!(
@@ -221,7 +296,13 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
     if embedded.is_none() {
         step(7, "Cleaning up the demo namespaces");
         for ns in NAMESPACES {
-            client.call::<Value>(&known::namespaces().all().delete(ns, &DeleteParams::default())?).await?;
+            client
+                .call::<Value>(
+                    &known::namespaces()
+                        .all()
+                        .delete(ns, &DeleteParams::default())?,
+                )
+                .await?;
             println!("namespace \"{ns}\" deleted");
         }
     }
@@ -254,9 +335,14 @@ fn describe_event(kind: &str, o: &Obj) -> String {
 
 /// The newest resourceVersion, from an empty page of a cheap LIST.
 async fn current_rv(client: &Client) -> std::result::Result<String, Error> {
-    let req = known::namespaces().all().list(&ListParams::default().limit(1))?;
+    let req = known::namespaces()
+        .all()
+        .list(&ListParams::default().limit(1))?;
     let list: Value = client.call(&req).await?;
-    Ok(list["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string())
+    Ok(list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("")
+        .to_string())
 }
 
 /// A private temporary directory, removed on drop.
@@ -270,7 +356,8 @@ mod tempfile_dir {
     impl Dir {
         pub fn new() -> Result<Self, Failure> {
             let path = std::env::temp_dir().join(format!("kw-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+            std::fs::create_dir_all(&path)
+                .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
             Ok(Dir(path))
         }
 

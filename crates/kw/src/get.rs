@@ -30,7 +30,9 @@ struct NameMeta {
 /// The request type and names from `TYPE NAME...` or `TYPE/NAME`.
 pub fn split_type(resource: Option<&str>, names: &[String]) -> Result<(String, Vec<String>)> {
     let Some(resource) = resource else {
-        return Err(Failure::Usage("you must specify the type of resource".into()));
+        return Err(Failure::Usage(
+            "you must specify the type of resource".into(),
+        ));
     };
     match resource.split_once('/') {
         Some((kind, name)) => {
@@ -42,9 +44,16 @@ pub fn split_type(resource: Option<&str>, names: &[String]) -> Result<(String, V
     }
 }
 
-
-fn collection(target: &Target, info: &ResourceInfo, global: &Global, all_namespaces: bool) -> Collection {
-    let ns = global.namespace.clone().unwrap_or_else(|| target.client.default_namespace().to_string());
+fn collection(
+    target: &Target,
+    info: &ResourceInfo,
+    global: &Global,
+    all_namespaces: bool,
+) -> Collection {
+    let ns = global
+        .namespace
+        .clone()
+        .unwrap_or_else(|| target.client.default_namespace().to_string());
     if all_namespaces {
         info.resource.all()
     } else {
@@ -64,7 +73,8 @@ pub async fn get(global: &Global, args: GetArgs) -> Result<()> {
     let mut printed = 0usize;
     let mut widths: Option<Vec<usize>> = None;
     let mut printer = ListPrinter::new(args.output);
-    let single_object = names.len() == 1 && matches!(args.output, Output::Json | Output::Yaml) && !show_cluster;
+    let single_object =
+        names.len() == 1 && matches!(args.output, Output::Json | Output::Yaml) && !show_cluster;
     let mut failures: Vec<Failure> = Vec::new();
     let mut watches = Vec::new();
     let mut info_seen = None;
@@ -83,7 +93,18 @@ pub async fn get(global: &Global, args: GetArgs) -> Result<()> {
             };
             list_rv = match args.output {
                 Output::Table | Output::Wide => {
-                    list_table(target, &coll, params, args.output == Output::Wide, cluster, all_ns, &mut out, &mut printed, &mut widths).await?
+                    list_table(
+                        target,
+                        &coll,
+                        params,
+                        args.output == Output::Wide,
+                        cluster,
+                        all_ns,
+                        &mut out,
+                        &mut printed,
+                        &mut widths,
+                    )
+                    .await?
                 }
                 Output::Name => {
                     stream_pages::<NameOnly>(target, &coll, params, |item| {
@@ -106,26 +127,61 @@ pub async fn get(global: &Global, args: GetArgs) -> Result<()> {
             };
         } else {
             for name in &names {
-                match get_one(target, &info, &coll, name, args.output, cluster, all_ns, &mut out, &mut printer, single_object, &mut widths, printed == 0).await {
+                match get_one(
+                    target,
+                    &info,
+                    &coll,
+                    name,
+                    args.output,
+                    cluster,
+                    all_ns,
+                    &mut out,
+                    &mut printer,
+                    single_object,
+                    &mut widths,
+                    printed == 0,
+                )
+                .await
+                {
                     Ok(()) => printed += 1,
                     Err(e) => failures.push(e),
                 }
             }
         }
         if args.watch {
-            watches.push((target.context.clone(), target.client.clone(), coll, info.clone(), list_rv));
+            watches.push((
+                target.context.clone(),
+                target.client.clone(),
+                coll,
+                info.clone(),
+                list_rv,
+            ));
         }
         info_seen = Some(info);
     }
-    if matches!(args.output, Output::Json | Output::Yaml) && !single_object && (names.is_empty() || printed > 0) {
+    if matches!(args.output, Output::Json | Output::Yaml)
+        && !single_object
+        && (names.is_empty() || printed > 0)
+    {
         let _ = printer.finish(&mut out);
     }
     let _ = out.flush();
     drop(out);
-    if printed == 0 && failures.is_empty() && matches!(args.output, Output::Table | Output::Wide) && !args.watch {
-        match (&global.namespace, args.all_namespaces, info_seen.map(|i| i.resource.is_namespaced())) {
+    if printed == 0
+        && failures.is_empty()
+        && matches!(args.output, Output::Table | Output::Wide)
+        && !args.watch
+    {
+        match (
+            &global.namespace,
+            args.all_namespaces,
+            info_seen.map(|i| i.resource.is_namespaced()),
+        ) {
             (_, false, Some(true)) => {
-                let ns = global.namespace.clone().unwrap_or_else(|| targets[0].client.default_namespace().to_string());
+                let ns = global
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| targets[0].client.default_namespace().to_string());
                 eprintln!("No resources found in {ns} namespace.");
             }
             _ => eprintln!("No resources found"),
@@ -170,7 +226,12 @@ async fn stream_pages<T: serde::de::DeserializeOwned>(
         }
         let meta = items.metadata().cloned().unwrap_or_default();
         match meta.continue_token.filter(|c| !c.is_empty()) {
-            Some(c) => params = ListParams { continue_token: Some(c), ..params },
+            Some(c) => {
+                params = ListParams {
+                    continue_token: Some(c),
+                    ..params
+                }
+            }
             None => return Ok(meta.resource_version),
         }
     }
@@ -187,7 +248,11 @@ struct Progress {
 impl Progress {
     fn new() -> Self {
         use std::io::IsTerminal;
-        Progress { shown: false, count: 0, enabled: std::io::stderr().is_terminal() }
+        Progress {
+            shown: false,
+            count: 0,
+            enabled: std::io::stderr().is_terminal(),
+        }
     }
 
     fn tick(&mut self) {
@@ -221,7 +286,10 @@ async fn list_table(
 ) -> Result<Option<String>> {
     loop {
         // One page at a time: memory is bounded by the page size.
-        let page: Value = target.client.call(&coll.list(&params)?.as_table(None)).await?;
+        let page: Value = target
+            .client
+            .call(&coll.list(&params)?.as_table(None))
+            .await?;
         let columns = TableColumns::of(&page, wide);
         let rows = page["rows"].as_array().cloned().unwrap_or_default();
         let mut lines = Vec::new();
@@ -235,9 +303,19 @@ async fn list_table(
             *widths = Some(write_aligned(out, &lines, widths.as_deref()).unwrap_or_default());
         }
         *printed += rows.len();
-        let rv = page["metadata"]["resourceVersion"].as_str().map(String::from);
-        match page["metadata"]["continue"].as_str().filter(|c| !c.is_empty()) {
-            Some(c) => params = ListParams { continue_token: Some(c.to_string()), ..params },
+        let rv = page["metadata"]["resourceVersion"]
+            .as_str()
+            .map(String::from);
+        match page["metadata"]["continue"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) => {
+                params = ListParams {
+                    continue_token: Some(c.to_string()),
+                    ..params
+                }
+            }
             None => return Ok(rv),
         }
     }
@@ -279,7 +357,11 @@ async fn get_one(
         Output::Json | Output::Yaml => {
             let obj: Value = target.client.call(&req).await?;
             if single_object {
-                let text = if output == Output::Json { crate::output::json(&obj) + "\n" } else { crate::output::yaml(&obj) };
+                let text = if output == Output::Json {
+                    crate::output::json(&obj) + "\n"
+                } else {
+                    crate::output::yaml(&obj)
+                };
                 let _ = write!(out, "{text}");
             } else {
                 let _ = printer.item(out, &obj);
@@ -289,7 +371,13 @@ async fn get_one(
     Ok(())
 }
 
-type WatchTarget = (String, kubewire_hyper::Client, Collection, ResourceInfo, Option<String>);
+type WatchTarget = (
+    String,
+    kubewire_hyper::Client,
+    Collection,
+    ResourceInfo,
+    Option<String>,
+);
 
 /// What `watch_all` needs of the command line.
 struct WatchOptions<'a> {
@@ -315,15 +403,28 @@ struct Shown {
 
 /// Watch every target at once with the list+watch machine (resume, 410
 /// relist, backoff), printing changes as they arrive.
-async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Option<Vec<usize>>) -> Result<()> {
+async fn watch_all(
+    targets: Vec<WatchTarget>,
+    opts: WatchOptions<'_>,
+    widths: Option<Vec<usize>>,
+) -> Result<()> {
     let field_selector = match opts.names {
         [one] => Some(format!("metadata.name={one}")),
         _ => opts.field_selector.clone(),
     };
     let table = matches!(opts.output, Output::Table | Output::Wide);
     // The Accept header of a Table request, as `as_table` writes it.
-    let headers = if table { Request::new(kubewire::Method::Get, String::new()).as_table(None).headers } else { Vec::new() };
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    let headers = if table {
+        Request::new(kubewire::Method::Get, String::new())
+            .as_table(None)
+            .headers
+    } else {
+        Vec::new()
+    };
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
     let mut shown = Vec::new();
     let mut streams = Vec::new();
     for (i, (context, client, coll, info, list_rv)) in targets.into_iter().enumerate() {
@@ -335,15 +436,27 @@ async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Op
         let watcher = match (opts.cache, list_rv) {
             (Some(dir), _) => {
                 let identity = config.identity();
-                let name = format!("{}-{:08x}", sanitize(&context), kubewire::store::journal::crc32(format!("{context}\n{identity}").as_bytes()));
-                Watcher::<Value>::cached(client, config, &dir.join(name))
-                    .map_err(|e| Failure::Usage(format!("cannot open the cache in {}: {e}", dir.display())))?
+                let name = format!(
+                    "{}-{:08x}",
+                    sanitize(&context),
+                    kubewire::store::journal::crc32(format!("{context}\n{identity}").as_bytes())
+                );
+                Watcher::<Value>::cached(client, config, &dir.join(name)).map_err(|e| {
+                    Failure::Usage(format!("cannot open the cache in {}: {e}", dir.display()))
+                })?
             }
             (None, Some(rv)) => Watcher::from_version(client, config, &rv),
             (None, None) => Watcher::new(client, config),
         };
         let all_ns = opts.all_namespaces && info.resource.is_namespaced();
-        shown.push(Shown { context, info, all_ns, columns: None, quiet_sync, first: true });
+        shown.push(Shown {
+            context,
+            info,
+            all_ns,
+            columns: None,
+            quiet_sync,
+            first: true,
+        });
         streams.push(watcher.map(move |u| (i, u)));
     }
     let mut merged = stream::select_all(streams);
@@ -377,16 +490,30 @@ async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Op
             Event::Delete(t) => match t.last {
                 Some(last) => last,
                 // Found gone by a relist: only the name is known.
-                None if opts.output == Output::Name => serde_json::json!({"metadata": {"name": t.key.name}}),
+                None if opts.output == Output::Name => {
+                    serde_json::json!({"metadata": {"name": t.key.name}})
+                }
                 None => continue,
             },
             Event::Bookmark { .. } => continue,
         };
         let cluster = opts.show_cluster.then_some(s.context.as_str());
-        let Some(text) = render_object(&obj, &s.info, opts.output, cluster, s.all_ns, &mut s.columns) else { continue };
+        let Some(text) = render_object(
+            &obj,
+            &s.info,
+            opts.output,
+            cluster,
+            s.all_ns,
+            &mut s.columns,
+        ) else {
+            continue;
+        };
         let mut out = std::io::stdout().lock();
         if table {
-            let rows: Vec<Vec<String>> = text.lines().map(|l| l.split('\t').map(String::from).collect()).collect();
+            let rows: Vec<Vec<String>> = text
+                .lines()
+                .map(|l| l.split('\t').map(String::from).collect())
+                .collect();
             widths = Some(write_aligned(&mut out, &rows, widths.as_deref()).unwrap_or_default());
         } else {
             let _ = write!(out, "{text}");
@@ -398,7 +525,15 @@ async fn watch_all(targets: Vec<WatchTarget>, opts: WatchOptions<'_>, widths: Op
 
 /// A file name from a context name.
 fn sanitize(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Render one object (a Table with rows for table output); `None` when it
@@ -413,7 +548,10 @@ fn render_object(
 ) -> Option<String> {
     Some(match output {
         Output::Table | Output::Wide => {
-            if obj["columnDefinitions"].as_array().is_some_and(|c| !c.is_empty()) {
+            if obj["columnDefinitions"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+            {
                 *columns = Some(TableColumns::of(obj, output == Output::Wide));
             }
             let cols = columns.as_ref()?;
@@ -424,9 +562,16 @@ fn render_object(
             }
             lines
         }
-        Output::Name => format!("{}{}\n", cluster.map(|c| format!("{c}   ")).unwrap_or_default(), kind_name(info, obj["metadata"]["name"].as_str().unwrap_or(""))),
+        Output::Name => format!(
+            "{}{}\n",
+            cluster.map(|c| format!("{c}   ")).unwrap_or_default(),
+            kind_name(info, obj["metadata"]["name"].as_str().unwrap_or(""))
+        ),
         Output::Json => crate::output::json(&with_type(info, obj.clone())) + "\n",
-        Output::Yaml => format!("---\n{}", crate::output::yaml(&with_type(info, obj.clone()))),
+        Output::Yaml => format!(
+            "---\n{}",
+            crate::output::yaml(&with_type(info, obj.clone()))
+        ),
     })
 }
 
@@ -434,13 +579,20 @@ fn render_object(
 async fn raw(global: &Global, path: &str) -> Result<()> {
     let target = session::single(global)?;
     if !path.starts_with('/') {
-        return Err(Failure::Usage("--raw takes an absolute path, e.g. /api/v1".into()));
+        return Err(Failure::Usage(
+            "--raw takes an absolute path, e.g. /api/v1".into(),
+        ));
     }
     let req = Request::new(kubewire::Method::Get, path.to_string());
     let (status, headers, body) = target.client.call_raw(&req).await?;
     if !status.is_success() {
         let retry = headers.get("retry-after").and_then(|v| v.to_str().ok());
-        return Err(Error::Api(kubewire::Status::from_response(status.as_u16(), retry, &body)).into());
+        return Err(Error::Api(kubewire::Status::from_response(
+            status.as_u16(),
+            retry,
+            &body,
+        ))
+        .into());
     }
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(&body);
@@ -454,10 +606,19 @@ async fn raw(global: &Global, path: &str) -> Result<()> {
 pub async fn api_resources(global: &Global, args: ApiResourcesArgs) -> Result<()> {
     let mut target = session::single(global)?;
     let mapper = target.discovery.all().await?;
-    let mut rows = vec![vec!["NAME".to_string(), "SHORTNAMES".into(), "APIVERSION".into(), "NAMESPACED".into(), "KIND".into()]];
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "SHORTNAMES".into(),
+        "APIVERSION".into(),
+        "NAMESPACED".into(),
+        "KIND".into(),
+    ]];
     let mut seen = std::collections::BTreeSet::new();
     for r in &mapper.resources {
-        if args.namespaced.is_some_and(|n| n != r.resource.is_namespaced()) {
+        if args
+            .namespaced
+            .is_some_and(|n| n != r.resource.is_namespaced())
+        {
             continue;
         }
         // Like kubectl: one line per resource, in its preferred version.

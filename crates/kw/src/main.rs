@@ -29,7 +29,10 @@ use crate::cli::{Cli, Command, ConfigCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -54,8 +57,12 @@ async fn run(cli: Cli) -> failure::Result<()> {
         Command::Create(args) => write::create(&global, args).await,
         Command::Delete(args) => write::delete(&global, args).await,
         Command::Token(args) => write::token(&global, args).await,
-        Command::Config { command: ConfigCommand::GetContexts } => session::get_contexts(&global),
-        Command::Config { command: ConfigCommand::CurrentContext } => session::current_context(&global),
+        Command::Config {
+            command: ConfigCommand::GetContexts,
+        } => session::get_contexts(&global),
+        Command::Config {
+            command: ConfigCommand::CurrentContext,
+        } => session::current_context(&global),
         Command::Serve(args) => demo::serve(args).await,
         Command::Demo(args) => demo::demo(&global, args).await,
     }

@@ -14,7 +14,11 @@ pub fn print_aligned(rows: &[Vec<String>]) {
 
 /// Write rows aligned, with column widths at least `min_widths`; returns
 /// the widths used, so later rows (a watch) can line up.
-pub fn write_aligned(out: &mut impl Write, rows: &[Vec<String>], min_widths: Option<&[usize]>) -> std::io::Result<Vec<usize>> {
+pub fn write_aligned(
+    out: &mut impl Write,
+    rows: &[Vec<String>],
+    min_widths: Option<&[usize]>,
+) -> std::io::Result<Vec<usize>> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; cols];
     if let Some(min) = min_widths {
@@ -50,7 +54,10 @@ pub struct TableColumns {
 impl TableColumns {
     /// The columns of `table` (priority 0 only unless `wide`).
     pub fn of(table: &Value, wide: bool) -> Self {
-        let defs = table["columnDefinitions"].as_array().cloned().unwrap_or_default();
+        let defs = table["columnDefinitions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let columns = defs
             .iter()
             .enumerate()
@@ -80,7 +87,12 @@ impl TableColumns {
             out.push(c.to_string());
         }
         if namespace {
-            out.push(row["object"]["metadata"]["namespace"].as_str().unwrap_or("").to_string());
+            out.push(
+                row["object"]["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
         for (i, _) in &self.columns {
             out.push(cell(&row["cells"][*i]));
@@ -113,7 +125,10 @@ pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
     match item {
         Value::Object(fields) if !fields.contains_key("kind") => {
             let mut out = Map::new();
-            out.insert("apiVersion".into(), Value::from(info.resource.api_version()));
+            out.insert(
+                "apiVersion".into(),
+                Value::from(info.resource.api_version()),
+            );
             out.insert("kind".into(), Value::from(info.resource.kind.clone()));
             out.extend(fields);
             Value::Object(out)
@@ -129,7 +144,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -148,7 +168,8 @@ pub fn json(value: &Value) -> String {
 
 /// YAML for one document, keys sorted.
 pub fn yaml(value: &Value) -> String {
-    serde_norway::to_string(&sorted(value)).unwrap_or_else(|e| format!("# cannot render as YAML: {e}\n"))
+    serde_norway::to_string(&sorted(value))
+        .unwrap_or_else(|e| format!("# cannot render as YAML: {e}\n"))
 }
 
 /// Streams a list as one `kind: List` document, item by item.
@@ -169,7 +190,11 @@ impl ListPrinter {
         match self.format {
             Output::Json => {
                 let text = json(item);
-                let sep = if self.count == 0 { "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n" } else { ",\n" };
+                let sep = if self.count == 0 {
+                    "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+                } else {
+                    ",\n"
+                };
                 write!(out, "{sep}")?;
                 for (i, line) in text.lines().enumerate() {
                     if i > 0 {

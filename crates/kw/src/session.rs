@@ -47,7 +47,10 @@ pub fn targets(global: &Global) -> Result<Vec<Target>, Error> {
     let cluster = loaded.cluster(global.context.as_deref())?;
     let context = cluster.context.clone();
     let options = options(global, &cluster);
-    Ok(vec![target(context, Client::with_options(cluster, options)?)])
+    Ok(vec![target(
+        context,
+        Client::with_options(cluster, options)?,
+    )])
 }
 
 /// The one cluster of the current (or `--context`) context.
@@ -80,7 +83,12 @@ fn cache_dir() -> Option<PathBuf> {
 /// Client options from the global flags, with `-v` logging.
 pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
     let mut options = Options {
-        user_agent: format!("kw/{} ({}/{})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH),
+        user_agent: format!(
+            "kw/{} ({}/{})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ),
         ..Options::default()
     };
     if global.request_timeout > 0 {
@@ -89,7 +97,9 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
     let level = global.verbosity;
     if level >= 6 {
         let curl = curl_options(cluster);
-        options.observer = Some(Arc::new(move |x: &Exchange<'_>| log_exchange(level, &curl, x)));
+        options.observer = Some(Arc::new(move |x: &Exchange<'_>| {
+            log_exchange(level, &curl, x)
+        }));
     }
     options
 }
@@ -104,7 +114,13 @@ fn log_exchange(level: u8, curl: &CurlOptions, x: &Exchange<'_>) {
         out.push_str(&kubewire::curl(x.request, curl));
         out.push('\n');
     }
-    out.push_str(&format!("{} {} {} in {} milliseconds\n", x.request.method, x.url, status, x.elapsed.as_millis()));
+    out.push_str(&format!(
+        "{} {} {} in {} milliseconds\n",
+        x.request.method,
+        x.url,
+        status,
+        x.elapsed.as_millis()
+    ));
     if level >= 7 {
         out.push_str("Request Headers:\n");
         for (name, value) in &x.request.headers {
@@ -115,7 +131,10 @@ fn log_exchange(level: u8, curl: &CurlOptions, x: &Exchange<'_>) {
         if let Some(headers) = x.response_headers {
             out.push_str("Response Headers:\n");
             for (name, value) in headers {
-                out.push_str(&format!("    {name}: {}\n", value.to_str().unwrap_or("<binary>")));
+                out.push_str(&format!(
+                    "    {name}: {}\n",
+                    value.to_str().unwrap_or("<binary>")
+                ));
             }
         }
     }
@@ -169,10 +188,20 @@ pub fn get_contexts(global: &Global) -> crate::failure::Result<()> {
     let loaded = load_config(global)?;
     let k = &loaded.kubeconfig;
     let current = k.current_context.as_deref().unwrap_or("");
-    let mut rows = vec![vec!["CURRENT".to_string(), "NAME".into(), "CLUSTER".into(), "AUTHINFO".into(), "NAMESPACE".into()]];
+    let mut rows = vec![vec![
+        "CURRENT".to_string(),
+        "NAME".into(),
+        "CLUSTER".into(),
+        "AUTHINFO".into(),
+        "NAMESPACE".into(),
+    ]];
     for c in &k.contexts {
         rows.push(vec![
-            if c.name == current { "*".into() } else { String::new() },
+            if c.name == current {
+                "*".into()
+            } else {
+                String::new()
+            },
             c.name.clone(),
             c.context.cluster.clone(),
             c.context.user.clone(),
@@ -186,7 +215,12 @@ pub fn get_contexts(global: &Global) -> crate::failure::Result<()> {
 /// `kw config current-context`.
 pub fn current_context(global: &Global) -> crate::failure::Result<()> {
     let loaded = load_config(global)?;
-    match loaded.kubeconfig.current_context.as_deref().filter(|c| !c.is_empty()) {
+    match loaded
+        .kubeconfig
+        .current_context
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
         Some(c) => {
             println!("{c}");
             Ok(())

@@ -21,17 +21,26 @@ pub fn read_manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
     for file in files {
         let text = if file == Path::new("-") {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::Input(format!("stdin: {e}")))?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Failure::Input(format!("stdin: {e}")))?;
             s
         } else {
-            std::fs::read_to_string(file).map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?
+            std::fs::read_to_string(file)
+                .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?
         };
         for doc in serde_norway::Deserializer::from_str(&text) {
-            let value = Value::deserialize(doc).map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+            let value = Value::deserialize(doc)
+                .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
             match value {
                 Value::Null => {}
                 Value::Object(ref m) if m.get("kind").and_then(Value::as_str) == Some("List") => {
-                    docs.extend(m.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
+                    docs.extend(
+                        m.get("items")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
                 }
                 other => docs.push(other),
             }
@@ -44,12 +53,18 @@ pub fn read_manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
 }
 
 /// The resource and namespace a manifest goes to.
-async fn place(target: &mut Target, global: &Global, doc: &Value) -> Result<(ResourceInfo, kubewire::Collection, String)> {
+async fn place(
+    target: &mut Target,
+    global: &Global,
+    doc: &Value,
+) -> Result<(ResourceInfo, kubewire::Collection, String)> {
     let api_version = doc["apiVersion"].as_str().unwrap_or("");
     let kind = doc["kind"].as_str().unwrap_or("");
     let name = doc["metadata"]["name"].as_str().unwrap_or("").to_string();
     if api_version.is_empty() || kind.is_empty() {
-        return Err(Failure::Input(format!("object {name:?} has no apiVersion or kind")));
+        return Err(Failure::Input(format!(
+            "object {name:?} has no apiVersion or kind"
+        )));
     }
     let info = target.discovery.find_kind(api_version, kind).await?;
     let ns = doc["metadata"]["namespace"]
@@ -85,7 +100,11 @@ pub async fn apply(global: &Global, args: FileArgs) -> Result<()> {
         }
         let req = coll.patch(&name, &params, &Patch::Apply(&doc))?;
         target.client.call::<Value>(&req).await?;
-        println!("{} serverside-applied{}", kind_name(&info, &name), dry_run_suffix(args.dry_run));
+        println!(
+            "{} serverside-applied{}",
+            kind_name(&info, &name),
+            dry_run_suffix(args.dry_run)
+        );
     }
     Ok(())
 }
@@ -103,7 +122,11 @@ pub async fn create(global: &Global, args: FileArgs) -> Result<()> {
         let (info, coll, _) = place(&mut target, global, &doc).await?;
         let created: Value = target.client.call(&coll.create(&params, &doc)?).await?;
         let name = created["metadata"]["name"].as_str().unwrap_or("");
-        println!("{} created{}", kind_name(&info, name), dry_run_suffix(args.dry_run));
+        println!(
+            "{} created{}",
+            kind_name(&info, name),
+            dry_run_suffix(args.dry_run)
+        );
     }
     Ok(())
 }
@@ -127,28 +150,44 @@ pub async fn delete(global: &Global, args: DeleteArgs) -> Result<()> {
     } else {
         let (kind, names) = split_type(args.resource.as_deref(), &args.names)?;
         let info = target.discovery.find(&kind).await?;
-        let ns = global.namespace.clone().unwrap_or_else(|| target.client.default_namespace().to_string());
+        let ns = global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| target.client.default_namespace().to_string());
         let coll = info.resource.within(&ns);
         if let Some(selector) = &args.selector {
-            let req = coll.delete_collection(&DeleteParams::default(), &ListParams::default().labels(selector))?;
+            let req = coll.delete_collection(
+                &DeleteParams::default(),
+                &ListParams::default().labels(selector),
+            )?;
             let list: Value = target.client.call(&req).await?;
             let deleted = list["items"].as_array().cloned().unwrap_or_default();
             if deleted.is_empty() {
                 println!("No resources found");
             }
             for item in deleted {
-                println!("{} \"{}\" deleted", info.resource.kind.to_lowercase(), item["metadata"]["name"].as_str().unwrap_or(""));
+                println!(
+                    "{} \"{}\" deleted",
+                    info.resource.kind.to_lowercase(),
+                    item["metadata"]["name"].as_str().unwrap_or("")
+                );
             }
             return Ok(());
         }
         if names.is_empty() {
-            return Err(Failure::Usage("resource(s) were provided, but no name was specified".into()));
+            return Err(Failure::Usage(
+                "resource(s) were provided, but no name was specified".into(),
+            ));
         }
         jobs.extend(names.into_iter().map(|n| (info.clone(), coll.clone(), n)));
     }
     let mut last_error = None;
     for (info, coll, name) in jobs {
-        match target.client.call::<Value>(&coll.delete(&name, &DeleteParams::default())?).await {
+        match target
+            .client
+            .call::<Value>(&coll.delete(&name, &DeleteParams::default())?)
+            .await
+        {
             Ok(_) => println!("{} \"{name}\" deleted", info.resource.kind.to_lowercase()),
             Err(e) if args.ignore_not_found && e.status().is_some_and(|s| s.is_not_found()) => {}
             Err(e) => {
@@ -168,20 +207,30 @@ pub async fn delete(global: &Global, args: DeleteArgs) -> Result<()> {
 /// `kw token SA --audience A --duration 1h`: a TokenRequest.
 pub async fn token(global: &Global, args: TokenArgs) -> Result<()> {
     let target = session::single(global)?;
-    let seconds = parse_duration(&args.duration)
-        .ok_or_else(|| Failure::Usage(format!("--duration {:?}: use e.g. 600s, 10m, 1h", args.duration)))?;
-    let ns = global.namespace.clone().unwrap_or_else(|| target.client.default_namespace().to_string());
+    let seconds = parse_duration(&args.duration).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--duration {:?}: use e.g. 600s, 10m, 1h",
+            args.duration
+        ))
+    })?;
+    let ns = global
+        .namespace
+        .clone()
+        .unwrap_or_else(|| target.client.default_namespace().to_string());
     let mut spec = json!({ "expirationSeconds": seconds });
     if !args.audiences.is_empty() {
         spec["audiences"] = json!(args.audiences);
     }
-    let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec});
-    let req = kubewire::known::service_accounts().within(&ns).create_subresource(
-        &args.service_account,
-        "token",
-        &PostParams::default(),
-        &body,
-    )?;
+    let body =
+        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec});
+    let req = kubewire::known::service_accounts()
+        .within(&ns)
+        .create_subresource(
+            &args.service_account,
+            "token",
+            &PostParams::default(),
+            &body,
+        )?;
     let resp: Value = target.client.call(&req).await?;
     match resp["status"]["token"].as_str() {
         Some(t) => {

@@ -25,11 +25,20 @@ struct Env {
 }
 
 async fn env(tls: bool) -> Env {
-    let server = Server::builder().tls(tls).token("cli-token", "admin").start().await.unwrap();
+    let server = Server::builder()
+        .tls(tls)
+        .token("cli-token", "admin")
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("config");
     server.write_kubeconfig(&kubeconfig).unwrap();
-    Env { server, dir, kubeconfig }
+    Env {
+        server,
+        dir,
+        kubeconfig,
+    }
 }
 
 fn kw_cmd(kubeconfig: &Path, home: &Path, args: &[&str]) -> Command {
@@ -45,7 +54,9 @@ fn kw_cmd(kubeconfig: &Path, home: &Path, args: &[&str]) -> Command {
 /// Run kw to completion off the async runtime (the server runs on it).
 async fn kw(e: &Env, args: &[&str]) -> Output {
     let mut cmd = kw_cmd(&e.kubeconfig, e.dir.path(), args);
-    tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -107,17 +118,36 @@ async fn apply_get_delete_like_kubectl() {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(header, ["NAME", "DATA", "AGE"]);
-    let names: Vec<&str> = lines.map(|l| l.split_whitespace().next().unwrap()).collect();
-    assert!(names.contains(&"web-config") && names.contains(&"db-config"), "{text}");
+    let names: Vec<&str> = lines
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"web-config") && names.contains(&"db-config"),
+        "{text}"
+    );
 
-    let selected = stdout(&kw(&e, &["get", "cm", "-n", "shop", "-l", "app=web", "-o", "name"]).await);
+    let selected = stdout(
+        &kw(
+            &e,
+            &["get", "cm", "-n", "shop", "-l", "app=web", "-o", "name"],
+        )
+        .await,
+    );
     assert_eq!(selected, "configmap/web-config\n");
 
     let all = stdout(&kw(&e, &["get", "configmaps", "-A", "-l", "app in (web,db)"]).await);
     assert!(all.starts_with("NAMESPACE"), "{all}");
-    assert_eq!(all.lines().filter(|l| l.starts_with("shop ")).count(), 2, "{all}");
+    assert_eq!(
+        all.lines().filter(|l| l.starts_with("shop ")).count(),
+        2,
+        "{all}"
+    );
 
-    let json = kw(&e, &["get", "configmap", "web-config", "-n", "shop", "-o", "json"]).await;
+    let json = kw(
+        &e,
+        &["get", "configmap", "web-config", "-n", "shop", "-o", "json"],
+    )
+    .await;
     let obj: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(obj["data"]["mode"], "fast");
     assert_eq!(obj["kind"], "ConfigMap");
@@ -125,17 +155,45 @@ async fn apply_get_delete_like_kubectl() {
     let list = kw(&e, &["get", "configmaps", "-n", "shop", "-o", "json"]).await;
     let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(list["kind"], "List");
-    assert!(list["items"].as_array().unwrap().iter().all(|i| i["kind"] == "ConfigMap"));
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["kind"] == "ConfigMap"));
 
-    let yaml = stdout(&kw(&e, &["get", "configmaps", "-n", "shop", "-l", "app=db", "-o", "yaml"]).await);
-    assert!(yaml.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    pool: '10'\n"), "{yaml}");
-    assert!(yaml.ends_with("kind: List\nmetadata:\n  resourceVersion: \"\"\n"), "{yaml}");
+    let yaml = stdout(
+        &kw(
+            &e,
+            &[
+                "get",
+                "configmaps",
+                "-n",
+                "shop",
+                "-l",
+                "app=db",
+                "-o",
+                "yaml",
+            ],
+        )
+        .await,
+    );
+    assert!(
+        yaml.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    pool: '10'\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.ends_with("kind: List\nmetadata:\n  resourceVersion: \"\"\n"),
+        "{yaml}"
+    );
 
     let deleted = kw(&e, &["delete", "configmap", "web-config", "-n", "shop"]).await;
     assert_eq!(stdout(&deleted), "configmap \"web-config\" deleted\n");
     let missing = kw(&e, &["get", "configmap", "web-config", "-n", "shop"]).await;
     assert!(!missing.status.success());
-    assert_eq!(stderr(&missing).trim(), "Error from server (NotFound): configmaps \"web-config\" not found");
+    assert_eq!(
+        stderr(&missing).trim(),
+        "Error from server (NotFound): configmaps \"web-config\" not found"
+    );
     e.server.shutdown().await;
 }
 
@@ -148,10 +206,19 @@ async fn create_raw_api_resources_and_unknown_types() {
         r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"from-json","namespace":"default"},"data":{"a":"b"}}"#,
     );
     let created = kw(&e, &["create", "-f", &file]).await;
-    assert_eq!(stdout(&created), "configmap/from-json created\n", "{}", stderr(&created));
+    assert_eq!(
+        stdout(&created),
+        "configmap/from-json created\n",
+        "{}",
+        stderr(&created)
+    );
     let dup = kw(&e, &["create", "-f", &file]).await;
     assert!(!dup.status.success());
-    assert!(stderr(&dup).starts_with("Error from server (AlreadyExists)"), "{}", stderr(&dup));
+    assert!(
+        stderr(&dup).starts_with("Error from server (AlreadyExists)"),
+        "{}",
+        stderr(&dup)
+    );
 
     let raw = kw(&e, &["get", "--raw", "/api/v1"]).await;
     let doc: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
@@ -159,17 +226,35 @@ async fn create_raw_api_resources_and_unknown_types() {
 
     let res = stdout(&kw(&e, &["api-resources"]).await);
     let header: Vec<&str> = res.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]);
-    assert!(res.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["configmaps", "cm", "v1", "true", "ConfigMap"]), "{res}");
-    assert!(res.lines().any(|l| l.starts_with("deployments ") && l.contains("apps/v1")), "{res}");
+    assert_eq!(
+        header,
+        ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    );
+    assert!(
+        res.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["configmaps", "cm", "v1", "true", "ConfigMap"]),
+        "{res}"
+    );
+    assert!(
+        res.lines()
+            .any(|l| l.starts_with("deployments ") && l.contains("apps/v1")),
+        "{res}"
+    );
 
     let unknown = kw(&e, &["get", "gizmos"]).await;
     assert!(!unknown.status.success());
-    assert!(stderr(&unknown).contains("doesn't have a resource type \"gizmos\""), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("doesn't have a resource type \"gizmos\""),
+        "{}",
+        stderr(&unknown)
+    );
 
     let empty = kw(&e, &["get", "secrets", "-n", "default"]).await;
     assert!(empty.status.success());
-    assert_eq!(stderr(&empty).trim(), "No resources found in default namespace.");
+    assert_eq!(
+        stderr(&empty).trim(),
+        "No resources found in default namespace."
+    );
     e.server.shutdown().await;
 }
 
@@ -203,7 +288,12 @@ spec:
     let _ = kw(&e, &["get", "configmaps"]).await;
     let obj = write(e.dir.path(), "g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {size: 3}\n");
     let out = kw(&e, &["apply", "-f", &obj]).await;
-    assert_eq!(stdout(&out), "gadget.example.com/g1 serverside-applied\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "gadget.example.com/g1 serverside-applied\n",
+        "{}",
+        stderr(&out)
+    );
     let names = stdout(&kw(&e, &["get", "gd", "-o", "name"]).await);
     assert_eq!(names, "gadget.example.com/g1\n");
     e.server.shutdown().await;
@@ -212,7 +302,11 @@ spec:
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_prints_changes_as_they_happen() {
     let e = env(false).await;
-    let mut cmd = kw_cmd(&e.kubeconfig, e.dir.path(), &["get", "configmaps", "-n", "default", "-w", "-o", "name"]);
+    let mut cmd = kw_cmd(
+        &e.kubeconfig,
+        e.dir.path(),
+        &["get", "configmaps", "-n", "default", "-w", "-o", "name"],
+    );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -227,10 +321,19 @@ async fn watch_prints_changes_as_they_happen() {
     });
     tokio::time::sleep(Duration::from_millis(800)).await;
     for name in ["w1", "w2"] {
-        let file = write(e.dir.path(), &format!("{name}.yaml"), &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default}}\n"));
+        let file = write(
+            e.dir.path(),
+            &format!("{name}.yaml"),
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default}}\n"
+            ),
+        );
         let out = kw(&e, &["create", "-f", &file]).await;
         assert!(out.status.success(), "{}", stderr(&out));
-        let line = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("watch line in time").unwrap();
+        let line = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("watch line in time")
+            .unwrap();
         assert_eq!(line, format!("configmap/{name}"));
     }
     child.kill().unwrap();
@@ -240,9 +343,22 @@ async fn watch_prints_changes_as_they_happen() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn all_contexts_merge_with_a_cluster_column() {
-    let a = Server::builder().token("ta", "admin").start().await.unwrap();
-    let b = Server::builder().tls(true).token("tb", "admin").start().await.unwrap();
-    let c = Server::builder().token("tc", "admin").start().await.unwrap();
+    let a = Server::builder()
+        .token("ta", "admin")
+        .start()
+        .await
+        .unwrap();
+    let b = Server::builder()
+        .tls(true)
+        .token("tb", "admin")
+        .start()
+        .await
+        .unwrap();
+    let c = Server::builder()
+        .token("tc", "admin")
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, srv) in [("east", &a), ("west", &b), ("north", &c)] {
@@ -254,7 +370,9 @@ async fn all_contexts_merge_with_a_cluster_column() {
     let list = PathBuf::from(list);
     let contexts = {
         let mut cmd = kw_cmd(&list, dir.path(), &["config", "get-contexts"]);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
     };
     let text = String::from_utf8_lossy(&contexts.stdout).into_owned();
     let first: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
@@ -262,12 +380,22 @@ async fn all_contexts_merge_with_a_cluster_column() {
     assert_eq!(text.lines().count(), 4, "{text}");
 
     let mut cmd = kw_cmd(&list, dir.path(), &["get", "namespaces", "--all-contexts"]);
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.starts_with("CLUSTER"), "{text}");
     for cluster in ["east", "west", "north"] {
-        assert!(text.lines().any(|l| l.starts_with(cluster) && l.contains("default")), "{cluster} missing:\n{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(cluster) && l.contains("default")),
+            "{cluster} missing:\n{text}"
+        );
     }
     a.shutdown().await;
     b.shutdown().await;
@@ -291,51 +419,107 @@ async fn verbose_logging_never_shows_the_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn token_request() {
     let e = env(false).await;
-    let sa = write(e.dir.path(), "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mesh, namespace: default}\n");
+    let sa = write(
+        e.dir.path(),
+        "sa.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mesh, namespace: default}\n",
+    );
     assert!(kw(&e, &["apply", "-f", &sa]).await.status.success());
-    let out = kw(&e, &["token", "mesh", "--audience", "mesh.example.com", "--duration", "10m"]).await;
+    let out = kw(
+        &e,
+        &[
+            "token",
+            "mesh",
+            "--audience",
+            "mesh.example.com",
+            "--duration",
+            "10m",
+        ],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let jwt = stdout(&out);
     assert_eq!(jwt.trim().split('.').count(), 3, "a JWT: {jwt}");
     let missing = kw(&e, &["token", "nobody", "--audience", "x"]).await;
-    assert!(stderr(&missing).starts_with("Error from server (NotFound)"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).starts_with("Error from server (NotFound)"),
+        "{}",
+        stderr(&missing)
+    );
     e.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clear_errors_for_unreachable_and_unconfigured() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let cfg = write(
         dir.path(),
         "config",
         &format!("clusters:\n- name: gone\n  cluster: {{server: 'https://127.0.0.1:{port}'}}\ncontexts:\n- name: gone\n  context: {{cluster: gone}}\ncurrent-context: gone\n"),
     );
     let mut cmd = kw_cmd(Path::new(&cfg), dir.path(), &["get", "pods"]);
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(err.starts_with(&format!("error: cannot reach https://127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.starts_with(&format!("error: cannot reach https://127.0.0.1:{port}")),
+        "{err}"
+    );
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kw"));
-    cmd.args(["get", "pods"]).env_remove("KUBECONFIG").env("HOME", dir.path().join("nohome"));
+    cmd.args(["get", "pods"])
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir.path().join("nohome"));
     cmd.env_remove("KUBERNETES_SERVICE_HOST");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no cluster configured"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no cluster configured"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_runs_on_the_embedded_server_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kw"));
-    cmd.args(["demo", "--objects", "300"]).env_remove("KUBECONFIG").env("HOME", dir.path());
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    cmd.args(["demo", "--objects", "300"])
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir.path());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("started the embedded kubewire-server"), "{text}");
-    for line in ["[watch] ADDED    kw-demo-a/settings", "[watch] MODIFIED kw-demo-a/settings", "[watch] DELETED  kw-demo-a/settings", "AlreadyExists:", "300 items"] {
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("started the embedded kubewire-server"),
+        "{text}"
+    );
+    for line in [
+        "[watch] ADDED    kw-demo-a/settings",
+        "[watch] MODIFIED kw-demo-a/settings",
+        "[watch] DELETED  kw-demo-a/settings",
+        "AlreadyExists:",
+        "300 items",
+    ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
-    assert!(!text.contains("kw-demo-admin-token"), "the demo must not print its token");
+    assert!(
+        !text.contains("kw-demo-admin-token"),
+        "the demo must not print its token"
+    );
 }

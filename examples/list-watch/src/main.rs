@@ -37,17 +37,27 @@ async fn main() -> Result<(), Error> {
     let client = Client::infer()?;
     let cms = known::config_maps().within(client.default_namespace());
 
-    let mut list = client.list::<ConfigMap>(&cms.list(&ListParams::default())?).await?;
+    let mut list = client
+        .list::<ConfigMap>(&cms.list(&ListParams::default())?)
+        .await?;
     while let Some(cm) = list.next().await {
         println!("{}", cm?.metadata.name);
     }
-    let rv = list.metadata().and_then(|m| m.resource_version.clone()).unwrap_or_default();
+    let rv = list
+        .metadata()
+        .and_then(|m| m.resource_version.clone())
+        .unwrap_or_default();
 
-    let mut events = client.watch::<ConfigMap>(&cms.watch(&WatchParams::from_version(&rv))?).await?;
+    let mut events = client
+        .watch::<ConfigMap>(&cms.watch(&WatchParams::from_version(&rv))?)
+        .await?;
     while let Some(event) = events.next().await {
         match event? {
             WatchEvent::Added(cm) | WatchEvent::Modified(cm) => {
-                println!("changed {} at {}", cm.metadata.name, cm.metadata.resource_version)
+                println!(
+                    "changed {} at {}",
+                    cm.metadata.name, cm.metadata.resource_version
+                )
             }
             WatchEvent::Deleted(cm) => println!("deleted {}", cm.metadata.name),
             WatchEvent::Bookmark(_) => {}
