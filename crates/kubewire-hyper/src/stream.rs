@@ -11,45 +11,10 @@ use http_body::Body;
 use hyper::body::Incoming;
 use kubewire::decode::{DecodeError, ListDecoder, ListMeta, WatchDecoder};
 use kubewire::WatchEvent;
-use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 
-/// A core decoder that yields `T`s.
-pub trait Pull<T> {
-    /// Give it bytes.
-    fn feed(&mut self, bytes: &[u8]);
-    /// The next complete value, `Ok(None)` when it needs more bytes.
-    fn pull(&mut self) -> Result<Option<T>, DecodeError>;
-    /// The body ended: fail if it ended mid-value.
-    fn finish(&mut self) -> Result<(), DecodeError>;
-}
-
-impl<T: DeserializeOwned> Pull<T> for ListDecoder {
-    fn feed(&mut self, bytes: &[u8]) {
-        ListDecoder::feed(self, bytes)
-    }
-    fn pull(&mut self) -> Result<Option<T>, DecodeError> {
-        self.next_item()?.map(|item| item.deserialize()).transpose()
-    }
-    fn finish(&mut self) -> Result<(), DecodeError> {
-        ListDecoder::finish(self)
-    }
-}
-
-impl<T: DeserializeOwned> Pull<WatchEvent<T>> for WatchDecoder {
-    fn feed(&mut self, bytes: &[u8]) {
-        WatchDecoder::feed(self, bytes)
-    }
-    fn pull(&mut self) -> Result<Option<WatchEvent<T>>, DecodeError> {
-        self.next_event()?
-            .map(|e| WatchEvent::from_raw(&e))
-            .transpose()
-    }
-    fn finish(&mut self) -> Result<(), DecodeError> {
-        WatchDecoder::finish(self)
-    }
-}
+pub use kubewire::decode::Pull;
 
 /// A response body decoded as it streams.
 pub struct Decoded<D, T> {

@@ -78,11 +78,13 @@
 
 mod error;
 mod list;
+mod pull;
 mod scan;
 mod watch;
 
 pub use error::DecodeError;
 pub use list::{ListDecoder, ListItem, ListLimits, ListMeta};
+pub use pull::Pull;
 pub use watch::{EventType, WatchConfig, WatchDecoder, WatchEvent};
 
 /// Default [`WatchConfig::max_line`]: 16 MiB. The API server caps a stored
