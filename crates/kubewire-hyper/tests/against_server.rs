@@ -197,6 +197,74 @@ async fn list_streams_items_and_reports_metadata() {
     srv.shutdown().await;
 }
 
+/// Pages across namespaces whose names are prefixes of each other ("a",
+/// "a-b"): every object exactly once, also when writes land between pages
+/// (then the pages are a consistent snapshot and the new object is absent).
+#[tokio::test]
+async fn pages_visit_every_object_once_across_namespaces() {
+    let srv = server(false, Some("t0k")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = client_for(&srv, dir.path());
+    let mut want = std::collections::BTreeSet::new();
+    for ns in ["a", "a-b", "b"] {
+        make_namespace(&client, ns).await;
+        for i in 0..5 {
+            let name = format!("p{i}");
+            let req = known::config_maps()
+                .within(ns)
+                .create(&PostParams::default(), &cm(&name, "v"))
+                .unwrap();
+            client.call::<Value>(&req).await.unwrap();
+            want.insert((ns.to_string(), name));
+        }
+    }
+    #[derive(Deserialize)]
+    struct Named {
+        metadata: NsName,
+    }
+    #[derive(Deserialize)]
+    struct NsName {
+        name: String,
+        namespace: String,
+    }
+    for write_between_pages in [false, true] {
+        let all = known::config_maps().all();
+        let mut seen = Vec::new();
+        let mut params = ListParams::default().limit(2);
+        loop {
+            let mut page = client
+                .list::<Named>(&all.list(&params).unwrap())
+                .await
+                .unwrap();
+            while let Some(item) = page.next().await {
+                let m = item.unwrap().metadata;
+                if ["a", "a-b", "b"].contains(&m.namespace.as_str()) {
+                    seen.push((m.namespace, m.name));
+                }
+            }
+            if write_between_pages && seen.len() == 2 {
+                let req = known::config_maps()
+                    .within("a")
+                    .create(&PostParams::default(), &cm("late", "v"))
+                    .unwrap();
+                client.call::<Value>(&req).await.unwrap();
+            }
+            match page
+                .metadata()
+                .and_then(|m| m.continue_token.clone())
+                .filter(|c| !c.is_empty())
+            {
+                Some(token) => params = ListParams::default().limit(2).continue_token(&token),
+                None => break,
+            }
+        }
+        let unique: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
+        assert_eq!(unique.len(), seen.len(), "an object came twice: {seen:?}");
+        assert_eq!(unique, want, "write between pages: {write_between_pages}");
+    }
+    srv.shutdown().await;
+}
+
 #[tokio::test]
 async fn watch_delivers_events_while_the_response_is_open() {
     let srv = server(false, Some("t0k")).await;

@@ -293,6 +293,15 @@ fn sort_key(o: &Value) -> String {
     )
 }
 
+/// An object's (namespace, name), the order the store keeps.
+fn object_key(o: &Value) -> (&str, &str) {
+    let m = &o["metadata"];
+    (
+        m["namespace"].as_str().unwrap_or(""),
+        m["name"].as_str().unwrap_or(""),
+    )
+}
+
 fn list(r: &Request<'_>) -> Res {
     let d = &r.rp.def;
     let (labels, fields) = selectors(r)?;
@@ -348,35 +357,61 @@ fn list(r: &Request<'_>) -> Res {
         }
     };
     let from_continue = !start.is_empty();
-    let (rv, items) = store.list(&d.group, &d.plural, ns, at).map_err(|_| {
-        if from_continue {
-            let mut e = ApiError::continue_expired();
-            e.metadata
-                .insert("continue".into(), continue_token(0, &start).into());
-            e
-        } else {
-            ApiError::list_expired()
+    // The token's start is "NAMESPACE/NAME\0": resume strictly after that
+    // object, compared as (namespace, name) like the store orders keys (a
+    // string compare would put namespace "a-b" before "a").
+    let after = from_continue.then(|| {
+        let s = start.trim_end_matches('\u{0}');
+        s.split_once('/').unwrap_or(("", s))
+    });
+    let no_selectors = labels.is_empty() && fields == FieldSelector::default();
+    let keep = |o: &Value| labels.matches(o) && fields.matches(o);
+    let (rv, page, continue_after, remaining) = match limit {
+        // A page of the current state: walk the store from the token on,
+        // instead of copying the whole collection for every page.
+        Some(l) if at.is_none_or(|a| a >= current) => {
+            let p = store.page_now(&d.group, &d.plural, ns, after, l, keep);
+            let last = p
+                .more
+                .then(|| p.items.last().map(|o| sort_key(o)))
+                .flatten();
+            (p.resource_version, p.items, last, p.remaining)
         }
-    })?;
-    let selected: Vec<Arc<Value>> = items
-        .into_iter()
-        .filter(|o| sort_key(o) > start || start.is_empty())
-        .filter(|o| labels.matches(o) && fields.matches(o))
-        .collect();
-    let mut meta = json!({"resourceVersion": rv.to_string()});
-    let total = selected.len();
-    let page: Vec<Arc<Value>> = match limit {
-        Some(l) if l < total => {
-            let page: Vec<Arc<Value>> = selected.into_iter().take(l).collect();
-            let last = page.last().map(|o| sort_key(o)).unwrap_or_default();
-            meta["continue"] = continue_token(rv, &format!("{last}\u{0}")).into();
-            if labels.is_empty() && fields == FieldSelector::default() {
-                meta["remainingItemCount"] = ((total - l) as u64).into();
+        // An older snapshot (or everything): rebuild it from the history.
+        _ => {
+            let (rv, items) = store.list(&d.group, &d.plural, ns, at).map_err(|_| {
+                if from_continue {
+                    let mut e = ApiError::continue_expired();
+                    e.metadata
+                        .insert("continue".into(), continue_token(0, &start).into());
+                    e
+                } else {
+                    ApiError::list_expired()
+                }
+            })?;
+            let selected: Vec<Arc<Value>> = items
+                .into_iter()
+                .filter(|o| after.is_none_or(|a| object_key(o) > a))
+                .filter(|o| keep(o))
+                .collect();
+            let total = selected.len();
+            match limit {
+                Some(l) if l < total => {
+                    let page: Vec<Arc<Value>> = selected.into_iter().take(l).collect();
+                    let last = page.last().map(|o| sort_key(o));
+                    (rv, page, last, total - l)
+                }
+                _ => (rv, selected, None, 0),
             }
-            page
         }
-        _ => selected,
     };
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some(last) = continue_after {
+        meta["continue"] = continue_token(rv, &format!("{last}\u{0}")).into();
+        if no_selectors {
+            meta["remainingItemCount"] = (remaining as u64).into();
+        }
+    }
     // Items of built-in lists carry no kind/apiVersion; custom ones do.
     let strip = |o: &Value| {
         let mut o = o.clone();
