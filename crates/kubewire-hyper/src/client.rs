@@ -279,6 +279,15 @@ impl Client {
         Ok(Decoded::new(body, ListDecoder::new()))
     }
 
+    /// Send a request and return the whole body (at most
+    /// [`MAX_WHOLE_BODY`]) of a success; an error answer becomes
+    /// [`Error::Api`] with the server's `Status`. For bodies that are not
+    /// JSON objects to decode: discovery documents cached as bytes,
+    /// `get --raw`.
+    pub async fn call_bytes(&self, req: &Request) -> Result<Bytes, Error> {
+        read_whole(self.streaming(req).await?).await
+    }
+
     /// Send a WATCH and stream its events as they arrive.
     pub async fn watch<T: DeserializeOwned>(&self, req: &Request) -> Result<WatchStream<T>, Error> {
         let body = self.streaming(req).await?;

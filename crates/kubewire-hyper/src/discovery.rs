@@ -159,18 +159,7 @@ impl Discovery {
     }
 
     async fn get(&self, req: &Request) -> Result<bytes::Bytes, Error> {
-        let (status, headers, body) = self.client.call_raw(req).await?;
-        if !status.is_success() {
-            let retry = headers
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok());
-            return Err(Error::Api(kubewire::Status::from_response(
-                status.as_u16(),
-                retry,
-                &body,
-            )));
-        }
-        Ok(body)
+        self.client.call_bytes(req).await
     }
 
     fn store_cache(&self, core: &[u8], groups: &[u8]) {

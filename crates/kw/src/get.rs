@@ -6,7 +6,6 @@ use futures_util::stream::{self, StreamExt};
 use kubewire::listwatch::{Config, Event};
 use kubewire::{Collection, GetParams, ListParams, Request, ResourceInfo};
 use kubewire_hyper::watcher::{WatchError, Watcher};
-use kubewire_hyper::Error;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -584,16 +583,7 @@ async fn raw(global: &Global, path: &str) -> Result<()> {
         ));
     }
     let req = Request::new(kubewire::Method::Get, path.to_string());
-    let (status, headers, body) = target.client.call_raw(&req).await?;
-    if !status.is_success() {
-        let retry = headers.get("retry-after").and_then(|v| v.to_str().ok());
-        return Err(Error::Api(kubewire::Status::from_response(
-            status.as_u16(),
-            retry,
-            &body,
-        ))
-        .into());
-    }
+    let body = target.client.call_bytes(&req).await?;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(&body);
     if !body.ends_with(b"\n") {
