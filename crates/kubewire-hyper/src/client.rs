@@ -132,7 +132,10 @@ impl Client {
             }
             None => builder,
         };
+        #[cfg(feature = "http2")]
         let https = builder.enable_all_versions().wrap_connector(dial);
+        #[cfg(not(feature = "http2"))]
+        let https = builder.enable_http1().wrap_connector(dial);
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https);
         Ok(Client {
             inner: Arc::new(Inner {

@@ -6,10 +6,11 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use bytes::Bytes;
 use futures_core::Stream;
 use http_body::Body;
 use hyper::body::Incoming;
-use kubewire::decode::{DecodeError, ListDecoder, ListMeta, WatchDecoder};
+use kubewire::decode::{Drain, ListDecoder, ListMeta, Step, WatchDecoder};
 use kubewire::WatchEvent;
 
 use crate::error::Error;
@@ -19,8 +20,9 @@ pub use kubewire::decode::Pull;
 /// A response body decoded as it streams.
 pub struct Decoded<D, T> {
     body: Incoming,
-    decoder: D,
-    done: bool,
+    /// The core's loop over the body: it reads events in place from each
+    /// frame and copies only what spans frames.
+    drain: Drain<D, Bytes>,
     _out: PhantomData<fn() -> T>,
 }
 
@@ -33,15 +35,14 @@ impl<D, T> Decoded<D, T> {
     pub(crate) fn new(body: Incoming, decoder: D) -> Self {
         Decoded {
             body,
-            decoder,
-            done: false,
+            drain: Drain::new(decoder),
             _out: PhantomData,
         }
     }
 
     /// The decoder, e.g. to see how many bytes it holds.
     pub fn decoder(&self) -> &D {
-        &self.decoder
+        self.drain.decoder()
     }
 }
 
@@ -50,7 +51,7 @@ impl<T> Decoded<ListDecoder, T> {
     /// once the decoder has seen it: for the servers' usual order, after
     /// the last item.
     pub fn metadata(&self) -> Option<&ListMeta> {
-        self.decoder.metadata()
+        self.decoder().metadata()
     }
 }
 
@@ -60,35 +61,22 @@ impl<D: Pull<T> + Unpin, T> Stream for Decoded<D, T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if this.done {
-                return Poll::Ready(None);
-            }
-            match this.decoder.pull() {
-                Ok(Some(value)) => return Poll::Ready(Some(Ok(value))),
-                Ok(None) => {}
-                Err(e) => {
-                    // A value that does not fit `T` is reported, and the
-                    // stream goes on; a broken stream ends.
-                    if !matches!(e, DecodeError::Deserialize { .. }) {
-                        this.done = true;
-                    }
-                    return Poll::Ready(Some(Err(e.into())));
-                }
+            match this.drain.step() {
+                Step::Value(value) => return Poll::Ready(Some(value.map_err(Into::into))),
+                Step::Done => return Poll::Ready(None),
+                Step::NeedChunk => {}
             }
             match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
                 Some(Ok(frame)) => {
-                    if let Some(data) = frame.data_ref() {
-                        this.decoder.feed(data);
+                    if let Ok(data) = frame.into_data() {
+                        this.drain.push(data);
                     }
                 }
                 Some(Err(e)) => {
-                    this.done = true;
+                    this.drain.stop();
                     return Poll::Ready(Some(Err(Error::Body(e.to_string()))));
                 }
-                None => {
-                    this.done = true;
-                    return Poll::Ready(this.decoder.finish().err().map(|e| Err(e.into())));
-                }
+                None => this.drain.end(),
             }
         }
     }

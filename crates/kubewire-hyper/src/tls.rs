@@ -124,19 +124,32 @@ fn roots(tls: &TlsConfig) -> Result<RootCertStore, Error> {
                 ));
             }
         }
-        None => {
-            let native = rustls_native_certs::load_native_certs();
-            for cert in native.certs {
-                let _ = store.add(cert);
-            }
-            if store.is_empty() {
-                return Err(Error::Tls(
-                    "no certificate-authority in the kubeconfig and no system roots found".into(),
-                ));
-            }
-        }
+        None => system_roots(&mut store)?,
     }
     Ok(store)
+}
+
+#[cfg(feature = "native-roots")]
+fn system_roots(store: &mut RootCertStore) -> Result<(), Error> {
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        let _ = store.add(cert);
+    }
+    if store.is_empty() {
+        return Err(Error::Tls(
+            "no certificate-authority in the kubeconfig and no system roots found".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "native-roots"))]
+fn system_roots(_: &mut RootCertStore) -> Result<(), Error> {
+    Err(Error::Tls(
+        "no certificate-authority in the kubeconfig, and this build of kubewire-hyper \
+         has no system roots (feature `native-roots`)"
+            .into(),
+    ))
 }
 
 fn warn_insecure(server: &str) {
@@ -196,5 +209,29 @@ impl ServerCertVerifier for NoVerification {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without system roots a cluster that names no CA fails clearly
+    /// instead of trusting nothing (every handshake failing) or anything.
+    #[cfg(not(feature = "native-roots"))]
+    #[test]
+    fn no_ca_without_native_roots_is_a_clear_error() {
+        let e = roots(&TlsConfig::default()).err().unwrap().to_string();
+        assert!(e.contains("feature `native-roots`"), "{e}");
+    }
+
+    #[test]
+    fn a_ca_without_certificates_is_an_error() {
+        let tls = TlsConfig {
+            ca: Some(kubewire::kubeconfig::FileOrData::Data(b"not pem".to_vec())),
+            ..TlsConfig::default()
+        };
+        let e = roots(&tls).err().unwrap().to_string();
+        assert!(e.contains("no PEM certificate"), "{e}");
     }
 }

@@ -4,7 +4,7 @@
 
 use core::marker::PhantomData;
 
-use kubewire::decode::{DecodeError, ListDecoder, ListMeta, WatchDecoder};
+use kubewire::decode::{Drain, ListDecoder, ListMeta, Step, WatchDecoder};
 use kubewire::WatchEvent;
 use wasi::http::types::{IncomingBody, IncomingResponse};
 use wasi::io::streams::{InputStream, StreamError};
@@ -60,8 +60,8 @@ pub use kubewire::decode::Pull;
 /// A response body decoded as it streams; an iterator of values.
 pub struct Decoded<D, T> {
     body: Body,
-    decoder: D,
-    done: bool,
+    /// The core's loop over the body, the same as every adapter's.
+    drain: Drain<D, Vec<u8>>,
     _out: PhantomData<fn() -> T>,
 }
 
@@ -74,15 +74,14 @@ impl<D, T> Decoded<D, T> {
     pub(crate) fn new(body: Body, decoder: D) -> Self {
         Decoded {
             body,
-            decoder,
-            done: false,
+            drain: Drain::new(decoder),
             _out: PhantomData,
         }
     }
 
     /// The decoder, e.g. to see how many bytes it holds.
     pub fn decoder(&self) -> &D {
-        &self.decoder
+        self.drain.decoder()
     }
 }
 
@@ -90,7 +89,7 @@ impl<T> Decoded<ListDecoder, T> {
     /// The LIST's metadata once the decoder has seen it (for the usual
     /// field order, after the last item).
     pub fn metadata(&self) -> Option<&ListMeta> {
-        self.decoder.metadata()
+        self.decoder().metadata()
     }
 }
 
@@ -99,29 +98,16 @@ impl<D: Pull<T>, T> Iterator for Decoded<D, T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if self.done {
-                return None;
-            }
-            match self.decoder.pull() {
-                Ok(Some(value)) => return Some(Ok(value)),
-                Ok(None) => {}
-                Err(e) => {
-                    // A value that does not fit `T` is reported and the
-                    // stream goes on; a broken stream ends.
-                    if !matches!(e, DecodeError::Deserialize { .. }) {
-                        self.done = true;
-                    }
-                    return Some(Err(e.into()));
-                }
+            match self.drain.step() {
+                Step::Value(value) => return Some(value.map_err(Into::into)),
+                Step::Done => return None,
+                Step::NeedChunk => {}
             }
             match self.body.next_chunk() {
-                Ok(Some(chunk)) => self.decoder.feed(&chunk),
-                Ok(None) => {
-                    self.done = true;
-                    return self.decoder.finish().err().map(|e| Err(e.into()));
-                }
+                Ok(Some(chunk)) => self.drain.push(chunk),
+                Ok(None) => self.drain.end(),
                 Err(e) => {
-                    self.done = true;
+                    self.drain.stop();
                     return Some(Err(e));
                 }
             }

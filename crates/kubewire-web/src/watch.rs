@@ -85,12 +85,19 @@ impl WatchHandle {
     }
 }
 
-/// The drive loop: feed each chunk as it arrives, hand out each complete
-/// event before reading on.
+/// The drive loop: hand out each complete event of a chunk (read in place;
+/// only a line split across chunks is copied) before reading on.
 async fn pump(mut body: Body, on_event: &Function, state: &State) -> Result<(), Error> {
     let mut decoder = WatchDecoder::new();
     loop {
-        while let Some(event) = decoder.next_event()? {
+        if state.stopped.get() {
+            return Ok(());
+        }
+        let Some(chunk) = body.next().await? else {
+            return Ok(decoder.finish()?);
+        };
+        let mut rest = &chunk[..];
+        while let Some(event) = decoder.next_event_from(&mut rest)? {
             if state.stopped.get() {
                 return Ok(());
             }
@@ -99,13 +106,6 @@ async fn pump(mut body: Body, on_event: &Function, state: &State) -> Result<(), 
             }
             let js = event_to_js(&event)?;
             on_event.call1(&JsValue::NULL, &js).map_err(Error::Js)?;
-        }
-        if state.stopped.get() {
-            return Ok(());
-        }
-        match body.next().await? {
-            Some(chunk) => decoder.feed(&chunk),
-            None => return Ok(decoder.finish()?),
         }
     }
 }

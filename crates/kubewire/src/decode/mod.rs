@@ -9,11 +9,16 @@
 //! 3. at the end of the body call [`finish`](WatchDecoder::finish), which fails
 //!    if the body was cut inside an event or item.
 //!
+//! [`WatchDecoder::next_event_from`] does steps 1 and 2 at once and reads
+//! each line that lies wholly inside the chunk in place, copying only a line
+//! split across chunks; [`Drain`] is the whole loop (chunk in, values out,
+//! end of body checked) that every adapter runs, with one rule for errors.
+//!
 //! Events and items borrow their raw JSON from the decoder's buffer. The
 //! decoders frame objects without building them, read the few fields the
-//! protocol needs (the event `type`, `metadata.resourceVersion`, the LIST
-//! `metadata`) and leave the rest to a lazy `deserialize::<T>()` into
-//! whatever type the caller wants:
+//! protocol needs (the event `type`, the LIST `metadata`; an object's
+//! `metadata.resourceVersion` when asked) and leave the rest to a lazy
+//! `deserialize::<T>()` into whatever type the caller wants:
 //!
 //! - the watch decoder frames by `\n`; a line in the API server's own shape
 //!   (`{"type":"…","object":{…}}`) is taken apart by its first and last bytes,
@@ -76,12 +81,14 @@
 //! # Ok::<(), kubewire::decode::DecodeError>(())
 //! ```
 
+mod drain;
 mod error;
 mod list;
 mod pull;
 mod scan;
 mod watch;
 
+pub use drain::{Drain, Step};
 pub use error::DecodeError;
 pub use list::{ListDecoder, ListItem, ListLimits, ListMeta};
 pub use pull::Pull;

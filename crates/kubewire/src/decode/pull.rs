@@ -1,6 +1,6 @@
 //! One shape for "a decoder that yields typed values", so every adapter's
-//! streaming loop is the same few lines: feed a chunk, pull until `None`,
-//! finish at the end of the body.
+//! streaming loop is the same few lines: pull from the current chunk until
+//! `None`, then wait for the next; finish at the end of the body.
 
 use serde::de::DeserializeOwned;
 
@@ -17,6 +17,18 @@ pub trait Pull<T> {
     fn pull(&mut self) -> Result<Option<T>, DecodeError>;
     /// The body ended: fail if it ended mid-value.
     fn finish(&mut self) -> Result<(), DecodeError>;
+    /// `feed` and `pull` in one: takes bytes from the front of `input`
+    /// (advancing it) and returns the next complete value; `Ok(None)` when
+    /// all of `input` has been taken and more is needed. A decoder that can
+    /// read a value straight from `input` (the watch decoder: every line
+    /// wholly inside the chunk) does so instead of copying it first.
+    fn pull_from(&mut self, input: &mut &[u8]) -> Result<Option<T>, DecodeError> {
+        if !input.is_empty() {
+            self.feed(input);
+            *input = &[];
+        }
+        self.pull()
+    }
 }
 
 impl<T: DeserializeOwned> Pull<T> for ListDecoder {
@@ -42,5 +54,10 @@ impl<T: DeserializeOwned> Pull<WatchEvent<T>> for WatchDecoder {
     }
     fn finish(&mut self) -> Result<(), DecodeError> {
         WatchDecoder::finish(self)
+    }
+    fn pull_from(&mut self, input: &mut &[u8]) -> Result<Option<WatchEvent<T>>, DecodeError> {
+        self.next_event_from(input)?
+            .map(|e| WatchEvent::from_raw(&e))
+            .transpose()
     }
 }

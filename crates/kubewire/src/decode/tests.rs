@@ -104,22 +104,64 @@ fn watch_transcript<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Transcrip
     watch_transcript_with(WatchConfig::default(), pieces)
 }
 
+/// How the bytes reach a `WatchDecoder`.
+#[derive(Clone, Copy, Debug)]
+enum Feeding {
+    /// `feed`, then `next_event` until `None`.
+    Copy,
+    /// `next_event_from`: whole lines borrowed from the piece.
+    Borrow,
+    /// The two alternating, piece by piece.
+    Mixed,
+}
+
+/// The transcript of `pieces`, the same whichever way they are fed (each
+/// way is run and compared, so every test below covers all three).
 fn watch_transcript_with<'a>(
     config: WatchConfig,
     pieces: impl IntoIterator<Item = &'a [u8]>,
 ) -> Transcript {
+    let pieces: Vec<&[u8]> = pieces.into_iter().collect();
+    let copied = watch_transcript_fed(config, &pieces, Feeding::Copy);
+    for feeding in [Feeding::Borrow, Feeding::Mixed] {
+        assert_eq!(
+            watch_transcript_fed(config, &pieces, feeding),
+            copied,
+            "{feeding:?}"
+        );
+    }
+    copied
+}
+
+fn watch_transcript_fed(config: WatchConfig, pieces: &[&[u8]], feeding: Feeding) -> Transcript {
     let mut d = WatchDecoder::with_config(config);
     let mut outputs = Vec::new();
-    let run = || -> Result<Option<ListMeta>, DecodeError> {
-        for piece in pieces {
-            d.feed(piece);
-            while let Some(e) = d.next_event()? {
-                outputs.push((
-                    e.event_type().as_str(),
-                    e.resource_version().map(String::from),
-                    e.offset(),
-                    e.raw_object().to_vec(),
-                ));
+    let mut record = |e: crate::decode::WatchEvent<'_>| {
+        outputs.push((
+            e.event_type().as_str(),
+            e.resource_version().map(String::from),
+            e.offset(),
+            e.raw_object().to_vec(),
+        ))
+    };
+    let mut run = || -> Result<Option<ListMeta>, DecodeError> {
+        for (k, piece) in pieces.iter().enumerate() {
+            let borrow = match feeding {
+                Feeding::Copy => false,
+                Feeding::Borrow => true,
+                Feeding::Mixed => k % 2 == 1,
+            };
+            if borrow {
+                let mut rest = *piece;
+                while let Some(e) = d.next_event_from(&mut rest)? {
+                    record(e);
+                }
+                assert!(rest.is_empty(), "Ok(None) leaves no input behind");
+            } else {
+                d.feed(piece);
+                while let Some(e) = d.next_event()? {
+                    record(e);
+                }
             }
         }
         d.finish()?;

@@ -110,15 +110,16 @@ impl WatchConfig {
 }
 
 /// One decoded watch event. It borrows the raw object JSON from the decoder's
-/// buffer; nothing of the object has been parsed beyond its structure and
-/// `metadata.resourceVersion`.
+/// buffer (or the caller's chunk); nothing of the object has been parsed
+/// beyond its framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchEvent<'a> {
     event_type: EventType,
-    resource_version: Option<&'a str>,
     object: &'a [u8],
     object_offset: u64,
     offset: u64,
+    /// The decoder's nesting limit, for the scan behind `resource_version`.
+    max_depth: usize,
 }
 
 impl<'a> WatchEvent<'a> {
@@ -129,8 +130,12 @@ impl<'a> WatchEvent<'a> {
 
     /// The object's `metadata.resourceVersion`, if it has one. `ERROR` events
     /// carry a `Status`, which has none.
+    ///
+    /// Found on demand by scanning the object up to it (the API server writes
+    /// it within the first few members of `metadata`), so that a caller who
+    /// deserializes the object anyway pays nothing for it.
     pub fn resource_version(&self) -> Option<&'a str> {
-        self.resource_version
+        scan::resource_version(self.object, &mut ValueScanner::new(self.max_depth))
     }
 
     /// The object exactly as sent (JSON, not re-encoded).
@@ -264,28 +269,103 @@ impl WatchDecoder {
             return Err(e.clone());
         }
         match self.next_line() {
-            Ok(Some((line_start, line_end))) => {
-                let line =
-                    &self.buf[(line_start - self.base) as usize..(line_end - self.base) as usize];
-                let parsed = if self.config.check_objects {
-                    None
-                } else {
-                    fast_event(line, line_start, &mut self.scanner)
-                };
-                match parsed.map_or_else(|| parse_event(line, line_start, &mut self.scanner), Ok) {
-                    Ok(event) => Ok(Some(event)),
-                    Err(e) => {
-                        self.failed = Some(e.clone());
-                        Err(e)
-                    }
-                }
-            }
+            Ok(Some((start, end))) => self.buffered_event(start, end).map(Some),
             Ok(None) => Ok(None),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// [`feed`](Self::feed) and [`next_event`](Self::next_event) in one,
+    /// without copying what need not be copied: takes bytes from the front
+    /// of `input` (advancing it) and returns the next complete event. An
+    /// event whose line lies wholly inside `input` borrows from `input`
+    /// itself; only a line split across chunks goes through the decoder's
+    /// buffer. `Ok(None)` means all of `input` has been taken and more is
+    /// needed. Lines fed earlier with `feed` come first.
+    ///
+    /// ```
+    /// use kubewire::decode::WatchDecoder;
+    ///
+    /// let body = b"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"resourceVersion\":\"1\"}}}\n\
+    ///              {\"type\":\"DELETED\",\"object\":{\"metadata\":{\"resourceVersion\":\"2\"}}}\n";
+    /// let mut dec = WatchDecoder::new();
+    /// let mut versions = Vec::new();
+    /// for chunk in body.chunks(100) {
+    ///     let mut rest = chunk;
+    ///     while let Some(event) = dec.next_event_from(&mut rest)? {
+    ///         versions.push(event.resource_version().unwrap().to_owned());
+    ///     }
+    ///     assert!(rest.is_empty());
+    /// }
+    /// dec.finish()?;
+    /// assert_eq!(versions, ["1", "2"]);
+    /// # Ok::<(), kubewire::decode::DecodeError>(())
+    /// ```
+    pub fn next_event_from<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+    ) -> Result<Option<WatchEvent<'s>>, DecodeError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        loop {
+            match self.next_line() {
+                Ok(Some((start, end))) => return self.buffered_event(start, end).map(Some),
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+            if input.is_empty() {
+                return Ok(None);
+            }
+            let newline = memchr::memchr(b'\n', input);
+            if self.buffered() > 0 || newline.is_none() {
+                // Finish the partial line in the buffer (or keep this one's
+                // start there), then look again.
+                let take = newline.map_or(input.len(), |k| k + 1);
+                self.feed(&input[..take]);
+                *input = &input[take..];
+                continue;
+            }
+            // Nothing buffered and a whole line in `input`: borrow it.
+            let k = newline.unwrap_or_default();
+            let (line, offset) = (&input[..k], self.start);
+            *input = &input[k + 1..];
+            self.buf.clear();
+            self.start += k as u64 + 1;
+            self.base = self.start;
+            self.searched = self.start;
+            if k > self.config.max_line {
+                return Err(self.fail(DecodeError::LineTooLong {
+                    offset,
+                    limit: self.config.max_line,
+                }));
+            }
+            if line.iter().all(|&b| scan::is_space(b)) {
+                continue;
+            }
+            return match event(line, offset, self.config.check_objects, &mut self.scanner) {
+                Ok(event) => Ok(Some(event)),
+                Err(e) => Err(self.fail(e)),
+            };
+        }
+    }
+
+    /// The event on a line of the buffer (stream offsets).
+    fn buffered_event(&mut self, start: u64, end: u64) -> Result<WatchEvent<'_>, DecodeError> {
+        let line = &self.buf[(start - self.base) as usize..(end - self.base) as usize];
+        match event(line, start, self.config.check_objects, &mut self.scanner) {
+            Ok(event) => Ok(event),
             Err(e) => {
                 self.failed = Some(e.clone());
                 Err(e)
             }
         }
+    }
+
+    /// Enters the failed state.
+    fn fail(&mut self, e: DecodeError) -> DecodeError {
+        self.failed = Some(e.clone());
+        e
     }
 
     /// Finds the next non-blank line; consumes it and returns its span (stream
@@ -346,6 +426,22 @@ impl WatchDecoder {
     }
 }
 
+/// One event line: the fast path for the API server's own shape, the
+/// general parse for anything else (or always, with `check_objects`).
+fn event<'a>(
+    line: &'a [u8],
+    offset: u64,
+    check_objects: bool,
+    scanner: &mut ValueScanner,
+) -> Result<WatchEvent<'a>, DecodeError> {
+    let fast = if check_objects {
+        None
+    } else {
+        fast_event(line, offset, scanner)
+    };
+    fast.map_or_else(|| parse_event(line, offset, scanner), Ok)
+}
+
 /// The API server writes every event as `{"type":"T","object":O}` (Go's
 /// encoding/json, fields in declaration order, no spaces). Such a line is
 /// framed without looking inside `O`: `None` for any other shape, which then
@@ -382,10 +478,10 @@ fn fast_event<'a>(
     }
     Some(WatchEvent {
         event_type,
-        resource_version: scan::resource_version(object, scanner),
         object,
         object_offset: offset + start as u64,
         offset,
+        max_depth: scanner.max_depth(),
     })
 }
 
@@ -463,10 +559,10 @@ fn parse_event<'a>(
     let object = &line[start..end];
     Ok(WatchEvent {
         event_type,
-        resource_version: scan::resource_version(object, scanner),
         object,
         object_offset: offset + start as u64,
         offset,
+        max_depth: depth,
     })
 }
 
