@@ -192,6 +192,14 @@ fn watch_case(case: &str) -> Outcome {
                 items += 1;
             }
         }
+        "watch/memchr over the body (memory floor)" => {
+            // Every newline found with SIMD and nothing else: how fast any
+            // framing can touch each byte of a body that is not in cache.
+            for nl in memchr::memchr_iter(b'\n', &body) {
+                check += nl as u64;
+                items += 1;
+            }
+        }
         _ => panic!("unknown case {case}"),
     }
     Outcome {
@@ -292,6 +300,7 @@ const WATCH_CASES: &[&str] = &[
     "watch/kubewire framing only",
     "watch/kubewire framing, check_objects",
     "watch/newline framing alone",
+    "watch/memchr over the body (memory floor)",
 ];
 const LIST_CASES: &[&str] = &[
     "list/kubewire streaming→projection",
