@@ -87,9 +87,13 @@ impl<D, B: AsRef<[u8]>> Drain<D, B> {
         &self.decoder
     }
 
-    /// The next chunk of the body, after [`Step::NeedChunk`]. (Pushing
-    /// earlier replaces what is left of the current chunk: don't.)
+    /// The next chunk of the body, after [`Step::NeedChunk`] (which is
+    /// when the previous one is used up).
     pub fn push(&mut self, chunk: B) {
+        debug_assert!(
+            self.chunk.is_none(),
+            "Drain::push before the current chunk was used up"
+        );
         self.chunk = Some(chunk);
         self.taken = 0;
     }
