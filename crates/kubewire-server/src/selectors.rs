@@ -1,210 +1,37 @@
 //! Label selectors (equality and set-based) and the field selectors every
 //! resource supports (`metadata.name`, `metadata.namespace`).
 
+use kubewire::store::Selector;
 use serde_json::Value;
 
-/// One requirement of a label selector.
-#[derive(Debug, Clone, PartialEq)]
-enum Req {
-    Eq(String, String),
-    NotEq(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    NotExists(String),
-}
-
-/// A parsed label selector; all requirements must hold.
+/// A label selector over an object's `metadata.labels`, parsed by the
+/// core's parser (the one clients filter their stores with), which follows
+/// apimachinery's grammar and phrases errors as kube-apiserver does.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LabelSelector(Vec<Req>);
+pub struct LabelSelector(Selector);
 
 /// A parsed field selector over `metadata.name` / `metadata.namespace`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
-fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')
-}
-
-struct Lexer<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl<'a> Lexer<'a> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i] == b' ' {
-            self.i += 1;
-        }
-    }
-    fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.s.get(self.i).copied()
-    }
-    fn ident(&mut self) -> Option<String> {
-        self.ws();
-        let start = self.i;
-        while self.i < self.s.len() && is_key_char(self.s[self.i] as char) {
-            self.i += 1;
-        }
-        (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
-    }
-    fn value(&mut self) -> String {
-        self.ident().unwrap_or_default()
-    }
-    fn eat(&mut self, t: &str) -> bool {
-        self.ws();
-        if self.s[self.i..].starts_with(t.as_bytes()) {
-            self.i += t.len();
-            true
-        } else {
-            false
-        }
-    }
-    /// The next token, for error messages: an identifier or one symbol.
-    fn found(&mut self) -> String {
-        self.ws();
-        let rest = &self.s[self.i..];
-        let end = match rest.first() {
-            None => return String::new(),
-            Some(c) if is_key_char(*c as char) => rest
-                .iter()
-                .position(|c| !is_key_char(*c as char))
-                .unwrap_or(rest.len()),
-            Some(_) => 1,
-        };
-        String::from_utf8_lossy(&rest[..end]).into_owned()
-    }
-    /// A value after `=`/`!=`: empty is allowed, a stray symbol is not.
-    fn checked_value(&mut self) -> Result<String, String> {
-        let v = self.value();
-        match self.peek() {
-            Some(c) if c != b',' && c != b')' && v.is_empty() => Err(format!(
-                "unable to parse requirement: found '{}', expected: identifier",
-                c as char
-            )),
-            _ => Ok(v),
-        }
-    }
-}
-
 impl LabelSelector {
-    /// Parses `a=b,c!=d,e in (f,g),!h,i`. Errors are phrased like
-    /// kube-apiserver's (`unable to parse requirement: ...`).
+    /// Parses `a=b,c!=d,e in (f,g),!h,i,j>1`; the error is the API server's
+    /// message.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let mut out = Vec::new();
-        let mut lx = Lexer {
-            s: s.as_bytes(),
-            i: 0,
-        };
-        if s.trim().is_empty() {
-            return Ok(LabelSelector(out));
-        }
-        loop {
-            if lx.eat("!") {
-                let k = lx.ident().ok_or_else(|| {
-                    format!(
-                        "unable to parse requirement: found '{}', expected: identifier",
-                        lx.found()
-                    )
-                })?;
-                out.push(Req::NotExists(k));
-            } else {
-                let k = lx.ident().ok_or_else(|| {
-                    format!(
-                        "unable to parse requirement: found '{}', expected: identifier",
-                        lx.found()
-                    )
-                })?;
-                validate_key(&k)?;
-                if lx.eat("==") || lx.eat("=") {
-                    out.push(Req::Eq(k, lx.checked_value()?));
-                } else if lx.eat("!=") {
-                    out.push(Req::NotEq(k, lx.checked_value()?));
-                } else if lx.eat("notin") {
-                    out.push(Req::NotIn(k, set(&mut lx)?));
-                } else if lx.eat("in") {
-                    out.push(Req::In(k, set(&mut lx)?));
-                } else {
-                    match lx.peek() {
-                        None | Some(b',') => out.push(Req::Exists(k)),
-                        Some(_) => {
-                            return Err(format!(
-                                "found '{}', expected: in, notin, =, ==, !=, gt, lt",
-                                lx.found()
-                            ))
-                        }
-                    }
-                }
-            }
-            match lx.peek() {
-                None => break,
-                Some(b',') => {
-                    lx.i += 1;
-                }
-                Some(_) => {
-                    return Err(format!(
-                        "found '{}', expected: ',' or 'end of string'",
-                        lx.found()
-                    ))
-                }
-            }
-        }
-        Ok(LabelSelector(out))
+        Selector::parse(s).map(LabelSelector).map_err(|e| e.message)
     }
 
     /// True when the object's labels satisfy every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = &obj["metadata"]["labels"];
-        let get = |k: &str| labels.get(k).and_then(Value::as_str);
-        self.0.iter().all(|r| match r {
-            Req::Eq(k, v) => get(k) == Some(v.as_str()),
-            Req::NotEq(k, v) => get(k) != Some(v.as_str()),
-            Req::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Req::NotIn(k, vs) => !get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Req::Exists(k) => get(k).is_some(),
-            Req::NotExists(k) => get(k).is_none(),
-        })
+        self.0
+            .matches_with(|k| labels.get(k).and_then(Value::as_str))
     }
 
     /// True when the selector has no requirements.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
-
-fn validate_key(k: &str) -> Result<(), String> {
-    let name = k.rsplit('/').next().unwrap_or(k);
-    if name.is_empty() || name.len() > 63 {
-        return Err(format!(
-            "unable to parse requirement: invalid label key \"{k}\""
-        ));
-    }
-    Ok(())
-}
-
-fn set(lx: &mut Lexer<'_>) -> Result<Vec<String>, String> {
-    if !lx.eat("(") {
-        return Err(format!("found '{}', expected: '('", lx.found()));
-    }
-    let mut vs = Vec::new();
-    loop {
-        if lx.eat(")") {
-            break;
-        }
-        vs.push(lx.value());
-        if lx.eat(",") {
-            continue;
-        }
-        if lx.eat(")") {
-            break;
-        }
-        return Err(format!(
-            "found '{}', expected: ',', ')' or identifier",
-            lx.found()
-        ));
-    }
-    Ok(vs)
 }
 
 impl FieldSelector {
@@ -264,7 +91,7 @@ mod tests {
 
     #[test]
     fn equality_and_sets() {
-        let o = obj(json!({"app": "web", "tier": "fe"}));
+        let o = obj(json!({"app": "web", "tier": "fe", "replicas": "3"}));
         for (sel, want) in [
             ("app=web", true),
             ("app==web", true),
@@ -276,6 +103,8 @@ mod tests {
             ("!missing", true),
             ("app=web,tier=be", false),
             ("", true),
+            ("replicas>2", true),
+            ("replicas<2", false),
         ] {
             assert_eq!(
                 LabelSelector::parse(sel).unwrap().matches(&o),

@@ -1,7 +1,10 @@
-//! Label selectors, matched in the client: equality-based (`a=b`, `a==b`,
-//! `a!=b`) and set-based (`a in (x,y)`, `a notin (x)`, `a`, `!a`), plus
-//! `a>1` / `a<1` (numeric), as `k8s.io/apimachinery/pkg/labels` parses them.
+//! Label selectors: equality-based (`a=b`, `a==b`, `a!=b`), set-based
+//! (`a in (x,y)`, `a notin (x)`, `a`, `!a`) and `a>1` / `a<1` (integers),
+//! tokenized as `k8s.io/apimachinery/pkg/labels` does and failing with the
+//! API server's own messages, so that the server (kubewire-server answers
+//! with them) and a client filtering its store read selectors alike.
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -35,22 +38,17 @@ pub enum Requirement {
     LessThan(String, i64),
 }
 
-/// Why a selector did not parse.
+/// Why a selector did not parse, in the API server's words (e.g.
+/// `unable to parse requirement: found '=', expected: identifier`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectorError {
-    /// The requirement at fault.
-    pub requirement: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
+    /// The message, as kube-apiserver phrases it.
+    pub message: String,
 }
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid label selector requirement {:?}: {}",
-            self.requirement, self.reason
-        )
+        f.write_str(&self.message)
     }
 }
 
@@ -62,18 +60,28 @@ impl Selector {
         Selector::default()
     }
 
-    /// Parse `app=web,tier in (a,b),!legacy`.
+    /// Parse `app=web,tier in (a,b),!legacy`. Blank text selects everything.
     pub fn parse(text: &str) -> Result<Self, SelectorError> {
+        let mut lx = Lexer {
+            s: text.as_bytes(),
+            i: 0,
+        };
         let mut requirements = Vec::new();
-        for part in split_top_level(text) {
-            let part = part.trim();
-            if part.is_empty() {
-                if text.trim().is_empty() {
-                    continue;
+        if lx.peek().is_none() {
+            return Ok(Selector { requirements });
+        }
+        loop {
+            requirements.push(requirement(&mut lx)?);
+            match lx.peek() {
+                None => break,
+                Some(b',') => lx.i += 1,
+                Some(_) => {
+                    return Err(fail(format!(
+                        "found '{}', expected: ',' or 'end of string'",
+                        lx.found()
+                    )))
                 }
-                return Err(err(part, "empty requirement"));
             }
-            requirements.push(parse_requirement(part)?);
         }
         Ok(Selector { requirements })
     }
@@ -83,135 +91,212 @@ impl Selector {
         &self.requirements
     }
 
+    /// Whether the selector has no requirements (selects everything).
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
     /// Whether `labels` satisfy every requirement.
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.requirements.iter().all(|r| r.matches(labels))
+        self.matches_with(|k| labels.get(k))
+    }
+
+    /// Whether the labels `get` looks up satisfy every requirement: for
+    /// labels kept in another shape (a JSON object, a map).
+    pub fn matches_with<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.requirements.iter().all(|r| r.matches_with(&get))
     }
 }
 
 impl Requirement {
     /// Whether `labels` satisfy this requirement.
     pub fn matches(&self, labels: &Labels) -> bool {
-        let get = |k: &str| labels.get(k);
+        self.matches_with(&|k| labels.get(k))
+    }
+
+    fn matches_with<'a>(&self, get: &impl Fn(&str) -> Option<&'a str>) -> bool {
+        let int = |k: &str| get(k).and_then(|x| x.parse::<i64>().ok());
         match self {
-            Requirement::Equals(k, v) => get(k) == Some(v),
-            Requirement::NotEquals(k, v) => get(k) != Some(v),
+            Requirement::Equals(k, v) => get(k) == Some(v.as_str()),
+            Requirement::NotEquals(k, v) => get(k) != Some(v.as_str()),
             Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
             Requirement::NotIn(k, vs) => !get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
             Requirement::Exists(k) => get(k).is_some(),
             Requirement::DoesNotExist(k) => get(k).is_none(),
-            Requirement::GreaterThan(k, n) => get(k)
-                .and_then(|x| x.parse::<i64>().ok())
-                .is_some_and(|x| x > *n),
-            Requirement::LessThan(k, n) => get(k)
-                .and_then(|x| x.parse::<i64>().ok())
-                .is_some_and(|x| x < *n),
+            Requirement::GreaterThan(k, n) => int(k).is_some_and(|x| x > *n),
+            Requirement::LessThan(k, n) => int(k).is_some_and(|x| x < *n),
         }
     }
 }
 
-/// Split at commas outside parentheses.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0usize);
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
+fn fail(message: String) -> SelectorError {
+    SelectorError { message }
+}
+
+/// One requirement: `!key`, `key`, or `key OP value(s)`.
+fn requirement(lx: &mut Lexer<'_>) -> Result<Requirement, SelectorError> {
+    if lx.eat("!") {
+        return Ok(Requirement::DoesNotExist(key(lx)?));
+    }
+    let k = key(lx)?;
+    Ok(if lx.eat("==") || lx.eat("=") {
+        Requirement::Equals(k, lx.checked_value()?)
+    } else if lx.eat("!=") {
+        Requirement::NotEquals(k, lx.checked_value()?)
+    } else if lx.eat(">") {
+        Requirement::GreaterThan(k, integer(lx)?)
+    } else if lx.eat("<") {
+        Requirement::LessThan(k, integer(lx)?)
+    } else if lx.eat("notin") {
+        Requirement::NotIn(k, set(lx)?)
+    } else if lx.eat("in") {
+        Requirement::In(k, set(lx)?)
+    } else {
+        match lx.peek() {
+            None | Some(b',') => Requirement::Exists(k),
+            Some(_) => {
+                return Err(fail(format!(
+                    "found '{}', expected: in, notin, =, ==, !=, gt, lt",
+                    lx.found()
+                )))
             }
-            _ => {}
+        }
+    })
+}
+
+/// A label key: `[prefix/]name`, the name 1 to 63 characters.
+fn key(lx: &mut Lexer<'_>) -> Result<String, SelectorError> {
+    let k = lx.ident().ok_or_else(|| {
+        fail(format!(
+            "unable to parse requirement: found '{}', expected: identifier",
+            lx.found()
+        ))
+    })?;
+    let name = k.rsplit('/').next().unwrap_or(&k);
+    if name.is_empty() || name.len() > 63 {
+        return Err(fail(format!(
+            "unable to parse requirement: invalid label key \"{k}\""
+        )));
+    }
+    Ok(k)
+}
+
+fn integer(lx: &mut Lexer<'_>) -> Result<i64, SelectorError> {
+    lx.checked_value()?.parse().map_err(|_| {
+        fail(
+            "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer"
+                .to_string(),
+        )
+    })
+}
+
+/// `(v1, v2, ...)`, at least one value.
+fn set(lx: &mut Lexer<'_>) -> Result<Vec<String>, SelectorError> {
+    if !lx.eat("(") {
+        return Err(fail(format!("found '{}', expected: '('", lx.found())));
+    }
+    let mut values = Vec::new();
+    loop {
+        if lx.eat(")") {
+            break;
+        }
+        values.push(lx.value());
+        if lx.eat(",") {
+            continue;
+        }
+        if lx.eat(")") {
+            break;
+        }
+        return Err(fail(format!(
+            "found '{}', expected: ',', ')' or identifier",
+            lx.found()
+        )));
+    }
+    if values.is_empty() {
+        return Err(fail(
+            "unable to parse requirement: for 'in', 'notin' operators, values set can't be empty"
+                .to_string(),
+        ));
+    }
+    Ok(values)
+}
+
+fn is_key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/')
+}
+
+/// The tokens of a selector: identifiers (keys and values), operators and
+/// punctuation, with whitespace between them skipped.
+struct Lexer<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Lexer<'_> {
+    fn skip_space(&mut self) {
+        while self
+            .s
+            .get(self.i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            self.i += 1;
         }
     }
-    parts.push(&text[start..]);
-    parts
-}
 
-fn err(part: &str, reason: &'static str) -> SelectorError {
-    SelectorError {
-        requirement: part.to_string(),
-        reason,
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.s.get(self.i).copied()
     }
-}
 
-fn parse_requirement(part: &str) -> Result<Requirement, SelectorError> {
-    if let Some(key) = part.strip_prefix('!') {
-        return Ok(Requirement::DoesNotExist(key_of(part, key)?));
+    fn ident(&mut self) -> Option<String> {
+        self.skip_space();
+        let start = self.i;
+        while self.s.get(self.i).copied().is_some_and(is_key_char) {
+            self.i += 1;
+        }
+        (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
     }
-    if let Some(open) = part.find('(') {
-        let inner = part[open + 1..]
-            .strip_suffix(')')
-            .ok_or_else(|| err(part, "set without closing parenthesis"))?;
-        let head = part[..open].trim_end();
-        let (key, negate) = if let Some(k) = head.strip_suffix("notin") {
-            (k, true)
-        } else if let Some(k) = head.strip_suffix("in") {
-            (k, false)
+
+    fn value(&mut self) -> String {
+        self.ident().unwrap_or_default()
+    }
+
+    fn eat(&mut self, token: &str) -> bool {
+        self.skip_space();
+        if self.s[self.i..].starts_with(token.as_bytes()) {
+            self.i += token.len();
+            true
         } else {
-            return Err(err(part, "expected `in` or `notin` before `(`"));
+            false
+        }
+    }
+
+    /// The next token, for error messages: an identifier or one symbol.
+    fn found(&mut self) -> String {
+        self.skip_space();
+        let rest = &self.s[self.i..];
+        let end = match rest.first() {
+            None => return String::new(),
+            Some(&c) if is_key_char(c) => rest
+                .iter()
+                .position(|&c| !is_key_char(c))
+                .unwrap_or(rest.len()),
+            Some(_) => 1,
         };
-        if !key.ends_with(char::is_whitespace) {
-            return Err(err(part, "expected a space before the set operator"));
-        }
-        let key = key_of(part, key)?;
-        let values = inner
-            .split(',')
-            .map(|v| value_of(part, v))
-            .collect::<Result<Vec<_>, _>>()?;
-        return Ok(if negate {
-            Requirement::NotIn(key, values)
-        } else {
-            Requirement::In(key, values)
-        });
+        String::from_utf8_lossy(&rest[..end]).into_owned()
     }
-    for (op, len) in [("!=", 2), ("==", 2), ("=", 1), (">", 1), ("<", 1)] {
-        if let Some(at) = part.find(op) {
-            let key = key_of(part, &part[..at])?;
-            let value = value_of(part, &part[at + len..])?;
-            return Ok(match op {
-                "!=" => Requirement::NotEquals(key, value),
-                ">" | "<" => {
-                    let n = value
-                        .parse::<i64>()
-                        .map_err(|_| err(part, "`>` and `<` need an integer"))?;
-                    if op == ">" {
-                        Requirement::GreaterThan(key, n)
-                    } else {
-                        Requirement::LessThan(key, n)
-                    }
-                }
-                _ => Requirement::Equals(key, value),
-            });
+
+    /// A value after an operator: empty is allowed, a stray symbol is not.
+    fn checked_value(&mut self) -> Result<String, SelectorError> {
+        let v = self.value();
+        match self.peek() {
+            Some(c) if c != b',' && c != b')' && v.is_empty() => Err(fail(format!(
+                "unable to parse requirement: found '{}', expected: identifier",
+                c as char
+            ))),
+            _ => Ok(v),
         }
     }
-    Ok(Requirement::Exists(key_of(part, part)?))
-}
-
-fn key_of(part: &str, key: &str) -> Result<String, SelectorError> {
-    let key = key.trim();
-    if key.is_empty() {
-        return Err(err(part, "empty key"));
-    }
-    if !key
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-    {
-        return Err(err(part, "invalid character in key"));
-    }
-    Ok(key.to_string())
-}
-
-fn value_of(part: &str, value: &str) -> Result<String, SelectorError> {
-    let value = value.trim();
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(err(part, "invalid character in value"));
-    }
-    Ok(value.to_string())
 }
 
 #[cfg(test)]
@@ -250,6 +335,31 @@ mod tests {
     }
 
     #[test]
+    fn errors_read_like_the_api_servers() {
+        // The request of the configmap-list-invalid-label-selector-400 capture.
+        assert_eq!(
+            Selector::parse("app===web!").unwrap_err().to_string(),
+            "unable to parse requirement: found '=', expected: identifier"
+        );
+        assert_eq!(
+            Selector::parse("a within (x)").unwrap_err().to_string(),
+            "found 'within', expected: in, notin, =, ==, !=, gt, lt"
+        );
+        assert_eq!(
+            Selector::parse("a=b c").unwrap_err().to_string(),
+            "found 'c', expected: ',' or 'end of string'"
+        );
+    }
+
+    #[test]
+    fn whitespace_around_tokens() {
+        let web = labels(&[("app", "web")]);
+        for text in [" app = web ", "app\t==web", "app in ( web , db )", "  "] {
+            assert!(Selector::parse(text).unwrap().matches(&web), "{text:?}");
+        }
+    }
+
+    #[test]
     fn rejects_malformed_selectors() {
         for bad in [
             "app=",
@@ -260,6 +370,9 @@ mod tests {
             "app=we b",
             "x>y",
             "!",
+            "a in ()",
+            "a,",
+            "a@b=c",
         ] {
             // "app=" is valid in Kubernetes (empty value), the rest are not.
             let parsed = Selector::parse(bad);
