@@ -318,16 +318,15 @@ impl WatchDecoder {
                 return Ok(None);
             }
             let newline = memchr::memchr(b'\n', input);
-            if self.buffered() > 0 || newline.is_none() {
-                // Finish the partial line in the buffer (or keep this one's
-                // start there), then look again.
+            let Some(k) = newline.filter(|_| self.buffered() == 0) else {
+                // Finish the partial line in the buffer (or keep the start
+                // of this one there), then look again.
                 let take = newline.map_or(input.len(), |k| k + 1);
                 self.feed(&input[..take]);
                 *input = &input[take..];
                 continue;
-            }
+            };
             // Nothing buffered and a whole line in `input`: borrow it.
-            let k = newline.unwrap_or_default();
             let (line, offset) = (&input[..k], self.start);
             *input = &input[k + 1..];
             self.buf.clear();
