@@ -387,14 +387,35 @@ impl RunningServer {
     }
 
     /// Writes [`RunningServer::kubeconfig`] to `path` (mode 0600 on Unix).
+    ///
+    /// The file is written beside `path` under a temporary name, created
+    /// private, and renamed into place: a client polling for it never reads
+    /// half a kubeconfig, and the credentials are never readable by others,
+    /// not even for a moment.
     pub fn write_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
-        std::fs::write(path, self.kubeconfig())?;
+        use std::io::Write as _;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        // A stale temporary file would keep its old mode: start afresh.
+        let _ = std::fs::remove_file(&tmp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
         }
-        Ok(())
+        let written = options.open(&tmp).and_then(|mut file| {
+            file.write_all(self.kubeconfig().as_bytes())?;
+            file.sync_all()
+        });
+        match written.and_then(|()| std::fs::rename(&tmp, path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
     }
 
     /// Stops accepting, ends open watches and connections, and waits for

@@ -898,3 +898,33 @@ async fn refuses_remote_listen_without_auth() {
         .await;
     assert!(e.is_err());
 }
+
+/// The kubeconfig appears whole (written aside, renamed into place),
+/// private, and a rewrite replaces it without leaving anything behind.
+#[tokio::test]
+async fn kubeconfig_is_written_whole_and_private() {
+    let server = Server::builder()
+        .token("t0ken", "admin")
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, "stale").unwrap();
+    for _ in 0..2 {
+        server.write_kubeconfig(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), server.kubeconfig());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["kubeconfig"]);
+    server.shutdown().await;
+}
