@@ -179,22 +179,24 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
         // The store is complete when this returns; the task replays it as
         // events, a slice at a time so the lock is never held long.
         let task = tokio::spawn(async move {
-            let lw = match &resume {
+            // The cached events first: the consumer has its view before the
+            // machine is even set up. Nothing writes the store until
+            // `drive` runs, so the versions taken after the replay are the
+            // ones loaded.
+            let lw = match resume {
                 Some(rv) => {
+                    if !replay_cached(&shared, &tx, rv.clone()).await {
+                        return;
+                    }
                     let known: Vec<_> = shared
                         .read()
                         .unwrap_or_else(|p| p.into_inner())
                         .versions()
                         .collect();
-                    ListWatch::resume(config, Instant(0), rv, known)
+                    ListWatch::resume(config, Instant(0), &rv, known)
                 }
                 None => ListWatch::new(config, Instant(0)),
             };
-            if let Some(rv) = resume {
-                if !replay_cached(&shared, &tx, rv).await {
-                    return;
-                }
-            }
             drive(client, lw, tx, Some(sink)).await
         });
         Ok(Watcher {
