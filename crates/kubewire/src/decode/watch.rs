@@ -265,14 +265,8 @@ impl WatchDecoder {
 
     /// The next complete event, `Ok(None)` if more input is needed.
     pub fn next_event(&mut self) -> Result<Option<WatchEvent<'_>>, DecodeError> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
-        }
-        match self.next_line() {
-            Ok(Some((start, end))) => self.buffered_event(start, end).map(Some),
-            Ok(None) => Ok(None),
-            Err(e) => Err(self.fail(e)),
-        }
+        // With no new input, `next_event_from` only reads the buffer.
+        self.next_event_from(&mut &[][..])
     }
 
     /// [`feed`](Self::feed) and [`next_event`](Self::next_event) in one,
@@ -436,7 +430,7 @@ fn event<'a>(
     let fast = if check_objects {
         None
     } else {
-        fast_event(line, offset, scanner)
+        fast_event(line, offset, scanner.max_depth())
     };
     fast.map_or_else(|| parse_event(line, offset, scanner), Ok)
 }
@@ -445,11 +439,7 @@ fn event<'a>(
 /// encoding/json, fields in declaration order, no spaces). Such a line is
 /// framed without looking inside `O`: `None` for any other shape, which then
 /// takes the general path.
-fn fast_event<'a>(
-    line: &'a [u8],
-    offset: u64,
-    scanner: &mut ValueScanner,
-) -> Option<WatchEvent<'a>> {
+fn fast_event(line: &[u8], offset: u64, max_depth: usize) -> Option<WatchEvent<'_>> {
     const TYPE: &[u8] = b"{\"type\":\"";
     const OBJECT: &[u8] = b"\",\"object\":";
     let rest = line.strip_prefix(TYPE)?;
@@ -480,7 +470,7 @@ fn fast_event<'a>(
         object,
         object_offset: offset + start as u64,
         offset,
-        max_depth: scanner.max_depth(),
+        max_depth,
     })
 }
 
