@@ -55,6 +55,7 @@
 pub mod auth;
 pub mod discovery;
 pub mod http;
+pub mod kinds;
 pub mod objects;
 pub mod patch;
 pub mod resources;

@@ -1,12 +1,14 @@
 //! The resource registry: which group/version/resources the server serves.
 //!
-//! Built-in types are a fixed table; CustomResourceDefinitions add entries
-//! while the server runs (see [`ResourceDef::from_crd`]).
+//! Built-in types come from [`crate::kinds`]; CustomResourceDefinitions add
+//! entries while the server runs (see [`ResourceDef::from_crd`]).
 
 use serde_json::Value;
 
+use crate::kinds::{self, Builtin, NameRule};
+
 /// One servable resource (a row of discovery).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResourceDef {
     /// API group; empty for the core group.
     pub group: String,
@@ -28,8 +30,12 @@ pub struct ResourceDef {
     pub subresources: Vec<String>,
     /// Extra printer columns `(name, type, jsonPath, priority)` for Tables.
     pub printer_columns: Vec<PrinterColumn>,
+    /// A CRD version's `selectableFields` (JSONPaths like `.spec.color`).
+    pub selectable_fields: Vec<String>,
     /// True for resources defined by a CRD.
     pub custom: bool,
+    /// The kind's own rules, for built-in kinds.
+    pub builtin: Option<&'static Builtin>,
 }
 
 /// An `additionalPrinterColumns` entry of a CRD.
@@ -69,6 +75,16 @@ impl ResourceDef {
             "update",
             "watch",
         ]
+    }
+
+    /// Which names objects may have.
+    pub fn name_rule(&self) -> NameRule {
+        self.builtin.map_or(NameRule::Subdomain, |b| b.names)
+    }
+
+    /// Whether DELETE answers with the object rather than a Status.
+    pub fn delete_returns_object(&self) -> bool {
+        self.builtin.is_some_and(|b| b.delete_returns_object)
     }
 
     /// Whether the resource has a status subresource (status is then
@@ -141,110 +157,42 @@ impl ResourceDef {
                 categories: strs(&names["categories"]),
                 subresources,
                 printer_columns,
+                selectable_fields: v["selectableFields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f["jsonPath"].as_str().map(String::from))
+                    .collect(),
                 custom: true,
+                builtin: None,
             });
         }
         out
     }
 }
 
-fn def(
-    group: &str,
-    plural: &str,
-    kind: &str,
-    namespaced: bool,
-    short: &[&str],
-    subresources: &[&str],
-) -> ResourceDef {
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let categories = match plural {
-        "pods" | "services" | "deployments" | "replicasets" | "statefulsets" | "daemonsets" => {
-            vec!["all".to_string()]
+impl From<&'static Builtin> for ResourceDef {
+    fn from(b: &'static Builtin) -> Self {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        ResourceDef {
+            group: b.group.into(),
+            version: b.version.into(),
+            plural: b.plural.into(),
+            singular: b.singular.into(),
+            kind: b.kind.into(),
+            namespaced: b.namespaced,
+            short_names: s(b.short_names),
+            categories: s(b.categories),
+            subresources: s(b.subresources),
+            printer_columns: Vec::new(),
+            selectable_fields: Vec::new(),
+            custom: false,
+            builtin: Some(b),
         }
-        _ => vec![],
-    };
-    ResourceDef {
-        group: group.to_string(),
-        version: "v1".to_string(),
-        plural: plural.to_string(),
-        singular: kind.to_lowercase(),
-        kind: kind.to_string(),
-        namespaced,
-        short_names: s(short),
-        categories,
-        subresources: s(subresources),
-        printer_columns: vec![],
-        custom: false,
     }
 }
 
-/// The built-in resources (all at version v1).
+/// The built-in resources.
 pub fn builtins() -> Vec<ResourceDef> {
-    vec![
-        def("", "configmaps", "ConfigMap", true, &["cm"], &[]),
-        def("", "endpoints", "Endpoints", true, &["ep"], &[]),
-        def("", "events", "Event", true, &["ev"], &[]),
-        def("", "namespaces", "Namespace", false, &["ns"], &["status"]),
-        def("", "nodes", "Node", false, &["no"], &["status"]),
-        def(
-            "",
-            "persistentvolumeclaims",
-            "PersistentVolumeClaim",
-            true,
-            &["pvc"],
-            &["status"],
-        ),
-        def("", "pods", "Pod", true, &["po"], &["status"]),
-        def("", "secrets", "Secret", true, &[], &[]),
-        def(
-            "",
-            "serviceaccounts",
-            "ServiceAccount",
-            true,
-            &["sa"],
-            &["token"],
-        ),
-        def("", "services", "Service", true, &["svc"], &["status"]),
-        def(
-            "apps",
-            "daemonsets",
-            "DaemonSet",
-            true,
-            &["ds"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "deployments",
-            "Deployment",
-            true,
-            &["deploy"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "replicasets",
-            "ReplicaSet",
-            true,
-            &["rs"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "statefulsets",
-            "StatefulSet",
-            true,
-            &["sts"],
-            &["status"],
-        ),
-        def("coordination.k8s.io", "leases", "Lease", true, &[], &[]),
-        def(
-            "apiextensions.k8s.io",
-            "customresourcedefinitions",
-            "CustomResourceDefinition",
-            false,
-            &["crd", "crds"],
-            &["status"],
-        ),
-    ]
+    kinds::ALL.iter().map(|b| ResourceDef::from(*b)).collect()
 }

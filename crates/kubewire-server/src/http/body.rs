@@ -89,7 +89,7 @@ pub fn object(status: u16, v: &Value, format: Format, pretty: bool) -> Response<
 
 /// A Status error response.
 pub fn error(e: &ApiError) -> Response<Body> {
-    object(e.code, &e.to_status(), Format::Json, false)
+    object(e.code(), &e.to_status(), Format::Json, false)
 }
 
 /// A plain-text response.
