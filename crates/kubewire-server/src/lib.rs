@@ -58,6 +58,7 @@ pub mod http;
 pub mod kinds;
 pub mod objects;
 pub mod patch;
+pub mod pb;
 pub mod resources;
 pub mod selectors;
 mod server;

@@ -147,7 +147,7 @@ fn root(ctx: &Ctx, defs: &[ResourceDef], head: &Head, core: bool) -> Response<Bo
         };
         return r.unwrap_or_else(|_| Response::new(body::full("")));
     }
-    if !head.accept.is_empty() && negotiate(&head.accept, IncludeObject::Metadata).is_err() {
+    if !head.accept.is_empty() && negotiate(&head.accept, IncludeObject::Metadata, false).is_err() {
         return error(&ApiError::not_acceptable());
     }
     if core {

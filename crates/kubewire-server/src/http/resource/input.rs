@@ -27,6 +27,10 @@ impl Request<'_> {
             "application/yaml" => yaml_to_json(&self.body).map_err(|e| {
                 ApiError::bad_request(format!("the object provided is unrecognized (must be of type {kind}): {e}"))
             })?,
+            // Built-in kinds only: custom resources are JSON-only, as on a
+            // real server.
+            crate::pb::MEDIA_TYPE if !self.def().custom => crate::pb::decode(&self.body)
+                .map_err(|e| ApiError::bad_request(format!("the object provided is unrecognized (must be of type {kind}): {e}")))?,
             _ => return Err(ApiError::unsupported_body()),
         };
         if !v.is_object() {

@@ -19,7 +19,7 @@ use hyper::{Method, Response};
 use kubewire::{QueryError, RequestError};
 use serde_json::{json, Map, Value};
 
-use super::body::{error, negotiate, object, Body, Format};
+use super::body::{error, error_as, negotiate, object, Body, Format};
 use super::route::ResourcePath;
 use super::{Ctx, Head, Query};
 use crate::auth::User;
@@ -53,7 +53,7 @@ pub async fn serve(
     body: Incoming,
 ) -> Response<Body> {
     let include = IncludeObject::from_query(head.query.raw());
-    let format = match negotiate(&head.accept, include) {
+    let format = match negotiate(&head.accept, include, !rp.def.custom) {
         Ok(f) => f,
         Err(e) => return error(&e),
     };
@@ -90,7 +90,9 @@ pub async fn serve(
         content_type: head.content_type,
         body,
     };
-    dispatch(&r).await.unwrap_or_else(|e| error(&e))
+    dispatch(&r)
+        .await
+        .unwrap_or_else(|e| error_as(&e, r.format))
 }
 
 /// The verb of a request, from its method, whether it names an object,
@@ -197,7 +199,7 @@ impl Request<'_> {
             Format::Metadata if own_kind => {
                 object(status, &partial_metadata(&v), Format::Json, self.pretty)
             }
-            Format::Yaml => object(status, &v, Format::Yaml, self.pretty),
+            Format::Yaml | Format::Protobuf => object(status, &v, self.format, self.pretty),
             _ => object(status, &v, Format::Json, self.pretty),
         }
     }

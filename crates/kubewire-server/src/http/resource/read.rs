@@ -203,10 +203,9 @@ pub fn list(r: &Request<'_>) -> Res {
             "items": page.iter().map(|o| strip(o)).collect::<Vec<_>>(),
         }),
     };
-    let f = if r.format == Format::Yaml {
-        Format::Yaml
-    } else {
-        Format::Json
+    let f = match r.format {
+        Format::Yaml | Format::Protobuf => r.format,
+        _ => Format::Json,
     };
     Ok(object(200, &doc, f, r.pretty))
 }
