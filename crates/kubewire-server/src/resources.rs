@@ -65,6 +65,9 @@ impl ResourceDef {
 
     /// The verbs discovery advertises.
     pub fn verbs(&self) -> Vec<&'static str> {
+        if let Some(row) = self.builtin.and_then(Builtin::names) {
+            return row.verbs.to_vec();
+        }
         vec![
             "create",
             "delete",
@@ -171,28 +174,48 @@ impl ResourceDef {
     }
 }
 
-impl From<&'static Builtin> for ResourceDef {
-    fn from(b: &'static Builtin) -> Self {
+impl ResourceDef {
+    /// A built-in resource: the server's rules for it ([`Builtin`]), its
+    /// names, kind, scope and categories from the core's table of what
+    /// kube-apiserver serves. `None` for a kind the core does not know.
+    pub fn builtin(b: &'static Builtin) -> Option<ResourceDef> {
+        let row = b.names()?;
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        ResourceDef {
+        Some(ResourceDef {
             group: b.group.into(),
             version: b.version.into(),
             plural: b.plural.into(),
-            singular: b.singular.into(),
-            kind: b.kind.into(),
-            namespaced: b.namespaced,
-            short_names: s(b.short_names),
-            categories: s(b.categories),
+            singular: row.singular.into(),
+            kind: row.kind.into(),
+            namespaced: row.scope == kubewire::Scope::Namespaced,
+            short_names: s(row.short_names),
+            categories: s(row.categories),
             subresources: s(b.subresources),
             printer_columns: Vec::new(),
             selectable_fields: Vec::new(),
             custom: false,
             builtin: Some(b),
-        }
+        })
     }
 }
 
-/// The built-in resources.
+/// The built-in resources this server serves.
 pub fn builtins() -> Vec<ResourceDef> {
-    kinds::ALL.iter().map(|b| ResourceDef::from(*b)).collect()
+    kinds::ALL.iter().filter_map(|b| ResourceDef::builtin(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_resource_is_a_row_of_the_core_table() {
+        assert_eq!(builtins().len(), kinds::ALL.len());
+        let pods = builtins().into_iter().find(|d| d.plural == "pods").unwrap();
+        assert_eq!(
+            (pods.singular.as_str(), pods.short_names.as_slice()),
+            ("pod", &["po".to_string()][..])
+        );
+        assert_eq!(pods.categories, ["all"]);
+    }
 }

@@ -18,10 +18,6 @@ const fn col(name: &'static str, description: &'static str, cell: fn(&Value) -> 
 pub static DAEMON_SETS: Builtin = Builtin {
     group: "apps",
     plural: "daemonsets",
-    singular: "daemonset",
-    kind: "DaemonSet",
-    short_names: &["ds"],
-    categories: &["all"],
     subresources: &["status"],
     ..BASE
 };
@@ -29,10 +25,6 @@ pub static DAEMON_SETS: Builtin = Builtin {
 pub static DEPLOYMENTS: Builtin = Builtin {
     group: "apps",
     plural: "deployments",
-    singular: "deployment",
-    kind: "Deployment",
-    short_names: &["deploy"],
-    categories: &["all"],
     subresources: &["status"],
     columns: &[
         NAME,
@@ -60,10 +52,6 @@ pub static DEPLOYMENTS: Builtin = Builtin {
 pub static REPLICA_SETS: Builtin = Builtin {
     group: "apps",
     plural: "replicasets",
-    singular: "replicaset",
-    kind: "ReplicaSet",
-    short_names: &["rs"],
-    categories: &["all"],
     subresources: &["status"],
     ..BASE
 };
@@ -71,10 +59,6 @@ pub static REPLICA_SETS: Builtin = Builtin {
 pub static STATEFUL_SETS: Builtin = Builtin {
     group: "apps",
     plural: "statefulsets",
-    singular: "statefulset",
-    kind: "StatefulSet",
-    short_names: &["sts"],
-    categories: &["all"],
     subresources: &["status"],
     ..BASE
 };

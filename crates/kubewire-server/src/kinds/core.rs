@@ -23,9 +23,6 @@ const fn col(name: &'static str, description: &'static str, cell: fn(&Value) -> 
 
 pub static CONFIG_MAPS: Builtin = Builtin {
     plural: "configmaps",
-    singular: "configmap",
-    kind: "ConfigMap",
-    short_names: &["cm"],
     columns: &[
         NAME,
         col("Data", "Data contains the configuration data.", |o| {
@@ -40,26 +37,16 @@ pub static CONFIG_MAPS: Builtin = Builtin {
 
 pub static ENDPOINTS: Builtin = Builtin {
     plural: "endpoints",
-    singular: "endpoints",
-    kind: "Endpoints",
-    short_names: &["ep"],
     ..BASE
 };
 
 pub static EVENTS: Builtin = Builtin {
     plural: "events",
-    singular: "event",
-    kind: "Event",
-    short_names: &["ev"],
     ..BASE
 };
 
 pub static NAMESPACES: Builtin = Builtin {
     plural: "namespaces",
-    singular: "namespace",
-    kind: "Namespace",
-    namespaced: false,
-    short_names: &["ns"],
     subresources: &["status"],
     columns: &[
         NAME,
@@ -76,29 +63,18 @@ pub static NAMESPACES: Builtin = Builtin {
 
 pub static NODES: Builtin = Builtin {
     plural: "nodes",
-    singular: "node",
-    kind: "Node",
-    namespaced: false,
-    short_names: &["no"],
     subresources: &["status"],
     ..BASE
 };
 
 pub static PERSISTENT_VOLUME_CLAIMS: Builtin = Builtin {
     plural: "persistentvolumeclaims",
-    singular: "persistentvolumeclaim",
-    kind: "PersistentVolumeClaim",
-    short_names: &["pvc"],
     subresources: &["status"],
     ..BASE
 };
 
 pub static PODS: Builtin = Builtin {
     plural: "pods",
-    singular: "pod",
-    kind: "Pod",
-    short_names: &["po"],
-    categories: &["all"],
     subresources: &["status"],
     columns: &[
         NAME,
@@ -129,8 +105,6 @@ pub static PODS: Builtin = Builtin {
 
 pub static SECRETS: Builtin = Builtin {
     plural: "secrets",
-    singular: "secret",
-    kind: "Secret",
     columns: &[
         NAME,
         col("Type", "The type of the secret.", |o| o["type"].clone()),
@@ -145,19 +119,12 @@ pub static SECRETS: Builtin = Builtin {
 
 pub static SERVICE_ACCOUNTS: Builtin = Builtin {
     plural: "serviceaccounts",
-    singular: "serviceaccount",
-    kind: "ServiceAccount",
-    short_names: &["sa"],
     subresources: &["token"],
     ..BASE
 };
 
 pub static SERVICES: Builtin = Builtin {
     plural: "services",
-    singular: "service",
-    kind: "Service",
-    short_names: &["svc"],
-    categories: &["all"],
     subresources: &["status"],
     defaults: service_defaults,
     ..BASE

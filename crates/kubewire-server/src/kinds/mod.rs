@@ -1,6 +1,8 @@
-//! What the server knows about each built-in kind, one entry per kind:
-//! its discovery names, subresources, `Table` columns, field selectors,
-//! create defaults and the validation beyond the common metadata rules.
+//! What the server does with each built-in kind, one entry per kind: the
+//! subresources it serves, `Table` columns, field selectors, defaults and
+//! the validation beyond the common metadata rules. The kind's names
+//! (singular, short names, kind, scope, categories, verbs) are the core's
+//! table, [`kubewire::builtin`], which every kubewire crate reads.
 //!
 //! Adding a built-in kind is adding one [`Builtin`] to its group's file
 //! (`core.rs`, `apps.rs`, ...) and listing it in [`ALL`]. Everything else
@@ -23,18 +25,9 @@ pub struct Builtin {
     pub group: &'static str,
     /// Served version.
     pub version: &'static str,
-    /// Plural resource name used in paths.
+    /// Plural resource name used in paths (with group and version, the
+    /// key of the core table's row).
     pub plural: &'static str,
-    /// Singular name.
-    pub singular: &'static str,
-    /// Kind of one object.
-    pub kind: &'static str,
-    /// Whether objects live in a namespace.
-    pub namespaced: bool,
-    /// Short names for kubectl.
-    pub short_names: &'static [&'static str],
-    /// Categories (`all`).
-    pub categories: &'static [&'static str],
     /// Subresources served (`status`, `scale`, ...).
     pub subresources: &'static [&'static str],
     /// The `Table` columns, in order (NAME first, as the real server).
@@ -104,11 +97,6 @@ pub const BASE: Builtin = Builtin {
     group: "",
     version: "v1",
     plural: "",
-    singular: "",
-    kind: "",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
     subresources: &[],
     columns: &[NAME, AGE],
     fields: &[],
@@ -158,6 +146,13 @@ pub static ALL: &[&Builtin] = &[
     &other::LEASES,
     &other::CUSTOM_RESOURCE_DEFINITIONS,
 ];
+
+impl Builtin {
+    /// The kind's row of the core table.
+    pub fn names(&self) -> Option<&'static kubewire::builtin::Builtin> {
+        kubewire::builtin::get(self.group, self.version, self.plural)
+    }
+}
 
 /// The entry for `group/plural`, if the kind is built in.
 pub fn find(group: &str, plural: &str) -> Option<&'static Builtin> {

@@ -9,18 +9,12 @@ use crate::status::{cause, Cause};
 pub static LEASES: Builtin = Builtin {
     group: "coordination.k8s.io",
     plural: "leases",
-    singular: "lease",
-    kind: "Lease",
     ..BASE
 };
 
 pub static CUSTOM_RESOURCE_DEFINITIONS: Builtin = Builtin {
     group: "apiextensions.k8s.io",
     plural: "customresourcedefinitions",
-    singular: "customresourcedefinition",
-    kind: "CustomResourceDefinition",
-    namespaced: false,
-    short_names: &["crd", "crds"],
     subresources: &["status"],
     defaults: crd_defaults,
     validate: crd_name,
