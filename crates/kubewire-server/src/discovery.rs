@@ -134,6 +134,12 @@ fn subresource_shape(sub: &str, kind: &str) -> SubShape {
             vec!["create"],
             Some(("authentication.k8s.io", "v1")),
         ),
+        "scale" => (
+            "Scale".into(),
+            vec!["get", "patch", "update"],
+            Some(("autoscaling", "v1")),
+        ),
+        "log" => (kind.to_string(), vec!["get"], None),
         _ => (kind.to_string(), vec!["get", "patch", "update"], None),
     }
 }

@@ -28,7 +28,6 @@
 //! ## Out of scope
 //!
 //! Controllers (no pods run, no garbage collection), admission webhooks,
-//! RBAC objects (a fixed policy is used, see [`auth`]), protobuf bodies,
 //! CRD schema validation and defaulting.
 //!
 //! ## Use in tests
@@ -53,6 +52,7 @@
 )]
 
 pub mod auth;
+pub mod authz;
 pub mod discovery;
 pub mod http;
 pub mod kinds;

@@ -32,10 +32,24 @@ pub struct ResourceDef {
     pub printer_columns: Vec<PrinterColumn>,
     /// A CRD version's `selectableFields` (JSONPaths like `.spec.color`).
     pub selectable_fields: Vec<String>,
+    /// Where `/scale` reads and writes, when the resource has one.
+    pub scale: Option<ScalePaths>,
     /// True for resources defined by a CRD.
     pub custom: bool,
     /// The kind's own rules, for built-in kinds.
     pub builtin: Option<&'static Builtin>,
+}
+
+/// The JSONPaths of a scale subresource (a CRD's `subresources.scale`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalePaths {
+    /// `.spec.replicas`.
+    pub spec_replicas: String,
+    /// `.status.replicas`.
+    pub status_replicas: String,
+    /// Where the label selector (as text) is, if anywhere; built-ins read
+    /// `spec.selector` instead.
+    pub label_selector: Option<String>,
 }
 
 /// An `additionalPrinterColumns` entry of a CRD.
@@ -137,6 +151,21 @@ impl ResourceDef {
             if v["subresources"]["status"].is_object() {
                 subresources.push("status".to_string());
             }
+            let sc = &v["subresources"]["scale"];
+            let scale = sc.is_object().then(|| {
+                subresources.push("scale".to_string());
+                ScalePaths {
+                    spec_replicas: sc["specReplicasPath"]
+                        .as_str()
+                        .unwrap_or(".spec.replicas")
+                        .into(),
+                    status_replicas: sc["statusReplicasPath"]
+                        .as_str()
+                        .unwrap_or(".status.replicas")
+                        .into(),
+                    label_selector: sc["labelSelectorPath"].as_str().map(String::from),
+                }
+            });
             let printer_columns = v["additionalPrinterColumns"]
                 .as_array()
                 .into_iter()
@@ -166,6 +195,7 @@ impl ResourceDef {
                     .flatten()
                     .filter_map(|f| f["jsonPath"].as_str().map(String::from))
                     .collect(),
+                scale,
                 custom: true,
                 builtin: None,
             });
@@ -193,6 +223,11 @@ impl ResourceDef {
             subresources: s(b.subresources),
             printer_columns: Vec::new(),
             selectable_fields: Vec::new(),
+            scale: b.scale.then(|| ScalePaths {
+                spec_replicas: ".spec.replicas".into(),
+                status_replicas: ".status.replicas".into(),
+                label_selector: None,
+            }),
             custom: false,
             builtin: Some(b),
         })
@@ -201,7 +236,10 @@ impl ResourceDef {
 
 /// The built-in resources this server serves.
 pub fn builtins() -> Vec<ResourceDef> {
-    kinds::ALL.iter().filter_map(|b| ResourceDef::builtin(b)).collect()
+    kinds::ALL
+        .iter()
+        .filter_map(|b| ResourceDef::builtin(b))
+        .collect()
 }
 
 #[cfg(test)]

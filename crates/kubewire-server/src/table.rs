@@ -99,7 +99,10 @@ fn columns(def: &ResourceDef) -> (Vec<Value>, CellFn<'_>) {
         let cols = b
             .columns
             .iter()
-            .map(|c| col(c.name, c.type_, c.format, c.description, c.priority.into()))
+            .map(|c| {
+                let desc = kinds::descriptions::get(b.plural, c.name).unwrap_or(c.description);
+                col(c.name, c.type_, c.format, desc, c.priority.into())
+            })
             .collect();
         return (
             cols,

@@ -880,7 +880,41 @@ async fn tokens_auth_and_limits() {
     let token = ours["status"]["token"].as_str().unwrap().to_string();
     let bearer = format!("Bearer {token}");
     let sa_auth = [("authorization", bearer.as_str())];
+    // RBAC decides: nothing is granted until a Role is bound to it.
+    let r = req(a, "GET", CMS, &sa_auth, b"").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["message"], "configmaps is forbidden: User \"system:serviceaccount:default:limited\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\"");
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "cm-reader"},
+        "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]});
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "cm-reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "cm-reader"},
+        "subjects": [{"kind": "ServiceAccount", "name": "limited", "namespace": "default"}]});
+    for (path, body) in [("roles", role), ("rolebindings", binding)] {
+        let r = req(
+            a,
+            "POST",
+            &format!("/apis/rbac.authorization.k8s.io/v1/namespaces/default/{path}"),
+            &admin,
+            &serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{path}");
+    }
     assert_eq!(req(a, "GET", CMS, &sa_auth, b"").await.status, 200);
+    // Only what the Role names: no writes, no other namespace.
+    assert_eq!(req(a, "POST", CMS, &sa_auth, b"{}").await.status, 403);
+    assert_eq!(
+        req(
+            a,
+            "GET",
+            "/api/v1/namespaces/kube-system/configmaps",
+            &sa_auth,
+            b""
+        )
+        .await
+        .status,
+        403
+    );
     let r = req(
         a,
         "GET",

@@ -11,8 +11,13 @@
 //! object instead (see [`crate::resources::ResourceDef::from_crd`]).
 
 mod apps;
+mod cells;
 mod core;
+#[rustfmt::skip]
+pub mod descriptions;
+mod groups;
 mod other;
+mod pods;
 
 use serde_json::Value;
 
@@ -45,10 +50,13 @@ pub struct Builtin {
     /// DELETE answers with the object (Pods, Namespaces) instead of a
     /// success `Status`.
     pub delete_returns_object: bool,
+    /// The `scale` subresource reads `spec.replicas`, `status.replicas`
+    /// and the selector of `spec.selector`.
+    pub scale: bool,
 }
 
 /// One `Table` column.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Column {
     /// Header (`Name`, `Ready`, ...).
     pub name: &'static str,
@@ -98,13 +106,14 @@ pub const BASE: Builtin = Builtin {
     version: "v1",
     plural: "",
     subresources: &[],
-    columns: &[NAME, AGE],
+    columns: &[NAME, CREATED_AT],
     fields: &[],
     defaults: no_defaults,
     names: NameRule::Subdomain,
     validate: no_validation,
     validate_update: no_update_rules,
     delete_returns_object: false,
+    scale: false,
 };
 
 /// The NAME column every kind starts with.
@@ -127,25 +136,95 @@ pub const AGE: Column = Column {
     cell: |o| crate::table::age(o).into(),
 };
 
+/// The column of kinds the real server has no printer for.
+pub const CREATED_AT: Column = Column {
+    name: "Created At",
+    type_: "date",
+    format: "",
+    description: "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+    priority: 0,
+    cell: |o| o["metadata"]["creationTimestamp"].clone(),
+};
+
+/// A column: the description is the real server's, looked up by name
+/// ([`descriptions`]) when the table is built.
+pub const fn col(
+    name: &'static str,
+    type_: &'static str,
+    priority: u8,
+    cell: fn(&Value) -> Value,
+) -> Column {
+    Column {
+        name,
+        type_,
+        format: "",
+        description: "",
+        priority,
+        cell,
+    }
+}
+
 /// Every built-in kind, in discovery order.
 pub static ALL: &[&Builtin] = &[
     &core::CONFIG_MAPS,
     &core::ENDPOINTS,
     &core::EVENTS,
+    &core::LIMIT_RANGES,
     &core::NAMESPACES,
     &core::NODES,
     &core::PERSISTENT_VOLUME_CLAIMS,
-    &core::PODS,
+    &core::PERSISTENT_VOLUMES,
+    &pods::PODS,
+    &pods::POD_TEMPLATES,
+    &pods::REPLICATION_CONTROLLERS,
+    &core::RESOURCE_QUOTAS,
     &core::SECRETS,
     &core::SERVICE_ACCOUNTS,
     &core::SERVICES,
+    &apps::CONTROLLER_REVISIONS,
     &apps::DAEMON_SETS,
     &apps::DEPLOYMENTS,
     &apps::REPLICA_SETS,
     &apps::STATEFUL_SETS,
-    &other::LEASES,
+    &groups::EVENTS_V1,
+    &groups::SELF_SUBJECT_REVIEWS,
+    &groups::TOKEN_REVIEWS,
+    &groups::LOCAL_SUBJECT_ACCESS_REVIEWS,
+    &groups::SELF_SUBJECT_ACCESS_REVIEWS,
+    &groups::SELF_SUBJECT_RULES_REVIEWS,
+    &groups::SUBJECT_ACCESS_REVIEWS,
+    &groups::HPA_V2,
+    &groups::HPA_V1,
+    &groups::CRON_JOBS,
+    &groups::JOBS,
+    &groups::INGRESS_CLASSES,
+    &groups::INGRESSES,
+    &groups::NETWORK_POLICIES,
+    &groups::POD_DISRUPTION_BUDGETS,
+    &groups::CLUSTER_ROLE_BINDINGS,
+    &groups::CLUSTER_ROLES,
+    &groups::ROLE_BINDINGS,
+    &groups::ROLES,
+    &groups::CSI_DRIVERS,
+    &groups::CSI_NODES,
+    &groups::STORAGE_CLASSES,
+    &groups::VOLUME_ATTACHMENTS,
     &other::CUSTOM_RESOURCE_DEFINITIONS,
+    &groups::PRIORITY_CLASSES,
+    &other::LEASES,
+    &groups::RUNTIME_CLASSES,
+    &groups::ENDPOINT_SLICES,
 ];
+
+/// A LabelSelector as the text `kubectl` shows (`app=web,tier in (a)`).
+pub fn cells_selector(sel: &Value) -> String {
+    cells::selector(sel).as_str().unwrap_or("").to_string()
+}
+
+/// A map as `a=b,c=d`.
+pub fn cells_pairs(m: &Value) -> String {
+    cells::pairs(m).as_str().unwrap_or("").to_string()
+}
 
 impl Builtin {
     /// The kind's row of the core table.

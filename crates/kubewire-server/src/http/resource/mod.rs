@@ -1,11 +1,15 @@
 //! The resource verbs. [`serve`] reads the request, picks the verb from
 //! the method and path ([`dispatch`]) and hands it to the module for its
 //! kind of work: [`read`] (get, list), [`watch`], [`write`] (create,
-//! update, patch), [`delete`], and the subresources ([`token`]).
+//! update, patch), [`delete`], the subresources ([`subresource`]: scale,
+//! log; [`token`]), and the reviews that are answered, not stored
+//! ([`review`]).
 
 mod delete;
 mod input;
 mod read;
+mod review;
+mod subresource;
 mod token;
 mod watch;
 mod write;
@@ -100,6 +104,22 @@ pub async fn serve(
 async fn dispatch(r: &Request<'_>) -> Res {
     let named = r.rp.name.is_some();
     match (&r.method, named, r.rp.sub.as_deref()) {
+        (&Method::GET, true, Some("scale")) => {
+            r.authorize("get")?;
+            subresource::get_scale(r)
+        }
+        (&Method::PUT | &Method::PATCH, true, Some("scale")) => {
+            r.authorize(if r.method == Method::PUT {
+                "update"
+            } else {
+                "patch"
+            })?;
+            subresource::write_scale(r)
+        }
+        (&Method::GET, true, Some("log")) => {
+            r.authorize("get")?;
+            subresource::log(r)
+        }
         (&Method::GET, false, _) => {
             let watching = r.rp.legacy_watch || r.query.flag("watch");
             if watching {
@@ -113,6 +133,10 @@ async fn dispatch(r: &Request<'_>) -> Res {
         (&Method::GET, true, _) => {
             r.authorize("get")?;
             read::get(r)
+        }
+        (&Method::POST, false, None) if review::is_review(r.def()) => {
+            r.authorize("create")?;
+            review::answer(r)
         }
         (&Method::POST, false, None) => {
             r.authorize("create")?;
@@ -204,16 +228,32 @@ impl Request<'_> {
         }
     }
 
+    /// The authorizer's decision on `verb` for this request, as the real
+    /// server's 403 when refused.
     fn authorize(&self, verb: &str) -> Result<(), ApiError> {
         let d = self.def();
-        if self.user.may(verb, &d.plural, self.rp.namespace.as_deref()) {
+        let a = crate::authz::Attributes {
+            verb,
+            group: &d.group,
+            resource: &d.plural,
+            subresource: self.rp.sub.as_deref(),
+            name: self.rp.name.as_deref(),
+            namespace: self.rp.namespace.as_deref(),
+        };
+        if let crate::authz::Decision::Allow(_) =
+            crate::authz::authorize(&self.ctx.store, &self.user, &a)
+        {
             return Ok(());
         }
+        let resource = match self.rp.sub.as_deref() {
+            Some(s) => format!("{}/{s}", d.plural),
+            None => d.plural.clone(),
+        };
         Err(ApiError::forbidden(
             &self.user.name(),
             verb,
             &d.group,
-            &d.plural,
+            &resource,
             self.rp.name.as_deref(),
             self.rp.namespace.as_deref(),
         ))
