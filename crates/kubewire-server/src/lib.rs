@@ -57,6 +57,7 @@ pub mod discovery;
 pub mod http;
 pub mod kinds;
 pub mod objects;
+pub mod openapi;
 pub mod patch;
 pub mod pb;
 pub mod resources;

@@ -32,6 +32,8 @@ pub struct ResourceDef {
     pub printer_columns: Vec<PrinterColumn>,
     /// A CRD version's `selectableFields` (JSONPaths like `.spec.color`).
     pub selectable_fields: Vec<String>,
+    /// A CRD version's `schema.openAPIV3Schema`, for the OpenAPI documents.
+    pub schema: Option<Value>,
     /// Where `/scale` reads and writes, when the resource has one.
     pub scale: Option<ScalePaths>,
     /// True for resources defined by a CRD.
@@ -195,6 +197,9 @@ impl ResourceDef {
                     .flatten()
                     .filter_map(|f| f["jsonPath"].as_str().map(String::from))
                     .collect(),
+                schema: v["schema"]["openAPIV3Schema"]
+                    .as_object()
+                    .map(|o| Value::Object(o.clone())),
                 scale,
                 custom: true,
                 builtin: None,
@@ -223,6 +228,7 @@ impl ResourceDef {
             subresources: s(b.subresources),
             printer_columns: Vec::new(),
             selectable_fields: Vec::new(),
+            schema: None,
             scale: b.scale.then(|| ScalePaths {
                 spec_replicas: ".spec.replicas".into(),
                 status_replicas: ".status.replicas".into(),

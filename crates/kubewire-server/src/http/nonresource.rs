@@ -90,10 +90,8 @@ pub fn discovery(
             let core = !path.starts_with("/apis");
             return Some(root(ctx, defs, head, core));
         }
-        "/openapi/v2" => return Some(openapi_v2(head)),
-        "/openapi/v3" | "/openapi/v3/" => {
-            return Some(json(head, &discovery::openapi_v3_index(defs)))
-        }
+        "/openapi/v2" => return Some(openapi_v2(head, defs)),
+        "/openapi/v3" | "/openapi/v3/" => return Some(json(head, &crate::openapi::v3_index(defs))),
         _ => {}
     }
     if let Some(gv) = path.strip_prefix("/openapi/v3/") {
@@ -102,7 +100,7 @@ pub fn discovery(
             ["apis", g, v] => (g.to_string(), v.to_string()),
             _ => return Some(not_found()),
         };
-        return Some(match discovery::openapi_v3_gv(defs, &g, &v) {
+        return Some(match crate::openapi::v3_doc(defs, &g, &v) {
             Some(doc) => json(head, &doc),
             None => not_found(),
         });
@@ -157,7 +155,7 @@ fn root(ctx: &Ctx, defs: &[ResourceDef], head: &Head, core: bool) -> Response<Bo
     }
 }
 
-fn openapi_v2(head: &Head) -> Response<Body> {
+fn openapi_v2(head: &Head, defs: &[ResourceDef]) -> Response<Body> {
     if head.accept.contains("protobuf") {
         return Response::builder()
             .header(
@@ -167,5 +165,5 @@ fn openapi_v2(head: &Head) -> Response<Body> {
             .body(body::full(discovery::openapi_v2_proto()))
             .unwrap_or_else(|_| Response::new(body::full("")));
     }
-    json(head, &discovery::openapi_v2_json())
+    json(head, &crate::openapi::v2(defs))
 }
