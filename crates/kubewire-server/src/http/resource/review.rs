@@ -113,7 +113,12 @@ fn access_review(r: &Request<'_>, body: &Value, user: &User) -> Result<Value, Ap
         }
     }
     let mut meta = json!({});
-    let spec_fields = fields_v1(&json!({"spec": spec}));
+    let mut spec_fields = fields_v1(&json!({"spec": spec}));
+    // `spec` is a plain struct of the review: no "." entry, as the real
+    // server's managedFields show.
+    if let Some(m) = spec_fields["f:spec"].as_object_mut() {
+        m.remove(".");
+    }
     meta["managedFields"] = json!([{
         "manager": r.manager(), "operation": "Update", "apiVersion": r.def().api_version(),
         "time": now_rfc3339(), "fieldsType": "FieldsV1", "fieldsV1": spec_fields,
