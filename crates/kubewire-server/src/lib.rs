@@ -11,15 +11,18 @@
 //! - Storage of JSON objects with one global, strictly increasing
 //!   resourceVersion, uid, creationTimestamp, generation, generateName,
 //!   DNS-1123 names, namespace checks; optional crash-safe persistence.
-//! - Built-in resources (core v1 configmaps, secrets, namespaces, pods,
-//!   services, ...; apps/v1; coordination leases) and CustomResourceDefinitions.
+//! - 48 built-in resources of the standard groups ([`kinds`]) and
+//!   CustomResourceDefinitions; JSON, YAML and Kubernetes protobuf bodies
+//!   ([`pb`]).
 //! - get, list (label/field selectors, limit/continue on a consistent
 //!   snapshot, resourceVersion/resourceVersionMatch), watch (bookmarks,
 //!   sendInitialEvents, timeoutSeconds, 410 Expired), create, update (409 on a
 //!   stale resourceVersion), patch (JSON, merge, strategic, server-side
 //!   apply), delete (finalizers, preconditions), deletecollection, status.
-//! - Discovery (plain and aggregated v2), Table and PartialObjectMetadata,
-//!   OpenAPI v3 index, `/version`, health endpoints.
+//! - Discovery (plain and aggregated v2), Tables with the real columns,
+//!   PartialObjectMetadata, OpenAPI v2/v3 with the real schemas
+//!   ([`openapi`]), `/scale`, `pods/log`, `/version`, health endpoints.
+//! - RBAC for service accounts and the self reviews ([`authz`]).
 //! - TokenRequest with ES256 JWTs and OIDC discovery; static bearer tokens;
 //!   TLS with a generated CA and client certificates.
 //! - CORS for explicitly allowed origins, so a page can call the API
