@@ -44,8 +44,12 @@ pb-glue-check:
     python3 scripts/gen-pb-glue.py
     git diff --exit-code crates/kubewire-server/src/pb/glue.rs
 
-# kubewire-server's tests, including real kubectl against it.
-test-server: install-kubectl
+# The official Python kubernetes client the server tests drive (a venv under ~/.cache/kubewire).
+install-python-client:
+    bash scripts/install-python-client.sh
+
+# kubewire-server's tests, including real kubectl (1.20, 1.37) and the Python client against it.
+test-server: install-kubectl install-python-client
     cargo test --locked -p kubewire-server
 
 # 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
