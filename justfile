@@ -52,6 +52,10 @@ install-python-client:
 test-server: install-kubectl install-python-client
     cargo test --locked -p kubewire-server
 
+# Time to first byte and peak server memory of a 100,000-object LIST, JSON (streamed) beside protobuf (whole body).
+bench-list count="100000":
+    LIST_BENCH_N={{count}} cargo test --release --locked -p kubewire-server --test list_bench -- --ignored --nocapture
+
 # 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
 load-test:
     ulimit -n 8192 && cargo test --release --locked -p kubewire-server --test load -- --ignored --nocapture

@@ -259,3 +259,40 @@ async fn reviews_scale_logs_and_selectors_answer_as_the_real_server() {
     );
     s.shutdown().await;
 }
+
+/// A JSON LIST goes out item by item in frames as it is encoded; the bytes
+/// are the list a buffered encoder writes.
+#[tokio::test]
+async fn a_list_streams_in_frames_and_reads_as_the_whole_list() {
+    use http_body_util::BodyExt;
+    let s = Server::builder().start().await.unwrap();
+    let a = s.addr();
+    let big = "x".repeat(2048);
+    for i in 0..100 {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i:03}")}, "data": {"big": big}});
+        assert_eq!(
+            post_json(a, "/api/v1/namespaces/default/configmaps", &cm)
+                .await
+                .status,
+            201
+        );
+    }
+    let mut lines = common::watch(a, "/api/v1/namespaces/default/configmaps", &[]).await;
+    let mut frames = 0;
+    let mut body = Vec::new();
+    while let Some(Ok(f)) = lines.body.frame().await {
+        if let Ok(d) = f.into_data() {
+            frames += 1;
+            body.extend_from_slice(&d);
+        }
+    }
+    assert!(frames >= 3, "{frames} frames");
+    let streamed: Value = serde_json::from_slice(&body).unwrap();
+    let whole = get(a, "/api/v1/namespaces/default/configmaps?pretty=true")
+        .await
+        .json();
+    assert_eq!(streamed, whole);
+    assert_eq!(streamed["items"].as_array().unwrap().len(), 100);
+    assert!(streamed["items"][0].get("kind").is_none());
+    s.shutdown().await;
+}
