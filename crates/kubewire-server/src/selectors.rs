@@ -1,8 +1,14 @@
-//! Label selectors (equality and set-based) and the field selectors every
-//! resource supports (`metadata.name`, `metadata.namespace`).
+//! Label selectors (equality and set-based) and field selectors: the ones
+//! every resource supports (`metadata.name`, `metadata.namespace`) and the
+//! Pod fields a node agent needs (`spec.nodeName`, `status.podIP`).
 
 use kubewire::store::Selector;
 use serde_json::Value;
+
+use crate::resources::ResourceDef;
+
+/// Pod fields selectable besides the metadata ones.
+const POD_FIELDS: &[&str] = &["spec.nodeName", "status.podIP"];
 
 /// A label selector over an object's `metadata.labels`, parsed by the
 /// core's parser (the one clients filter their stores with), which follows
@@ -38,6 +44,29 @@ impl FieldSelector {
     /// Parses `metadata.name=x,metadata.namespace!=y`; other fields are
     /// rejected with kube-apiserver's message.
     pub fn parse(s: &str) -> Result<Self, String> {
+        Self::parse_with(s, &[], |field| {
+            format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")
+        })
+    }
+
+    /// Parses a field selector for `def`'s objects: Pods also select on
+    /// `spec.nodeName` and `status.podIP`, and name an unsupported field
+    /// as kube-apiserver does for them.
+    pub fn parse_for(def: &ResourceDef, s: &str) -> Result<Self, String> {
+        if def.group.is_empty() && def.plural == "pods" {
+            Self::parse_with(s, POD_FIELDS, |field| {
+                format!("field label not supported: {field}")
+            })
+        } else {
+            Self::parse(s)
+        }
+    }
+
+    fn parse_with(
+        s: &str,
+        extra: &[&str],
+        unsupported: impl Fn(&str) -> String,
+    ) -> Result<Self, String> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (field, neg, value) = if let Some((f, v)) = part.split_once("!=") {
@@ -52,10 +81,9 @@ impl FieldSelector {
                 ));
             };
             let field = field.trim();
-            if field != "metadata.name" && field != "metadata.namespace" {
-                return Err(format!(
-                    "\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
-                ));
+            if field != "metadata.name" && field != "metadata.namespace" && !extra.contains(&field)
+            {
+                return Err(unsupported(field));
             }
             out.push((field.to_string(), neg, value.trim().to_string()));
         }
@@ -65,8 +93,11 @@ impl FieldSelector {
     /// True when the object satisfies every term.
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(f, neg, v)| {
-            let key = f.trim_start_matches("metadata.");
-            let actual = obj["metadata"][key].as_str().unwrap_or("");
+            let actual = f
+                .split('.')
+                .try_fold(obj, |o, k| o.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             (actual == v) != *neg
         })
     }
@@ -133,5 +164,40 @@ mod tests {
             .matches(&o));
         let e = FieldSelector::parse("data.foo=bar").unwrap_err();
         assert!(e.contains("is not a known field selector"));
+    }
+
+    #[test]
+    fn pod_fields_for_a_node_agent() {
+        let pods = crate::resources::builtins()
+            .into_iter()
+            .find(|d| d.plural == "pods")
+            .unwrap();
+        let pod = json!({"metadata": {"name": "p"}, "spec": {"nodeName": "node-1"}, "status": {"podIP": "10.244.0.5"}});
+        let unscheduled = json!({"metadata": {"name": "q"}, "spec": {}});
+        let sel = |s: &str| FieldSelector::parse_for(&pods, s).unwrap();
+        assert!(sel("spec.nodeName=node-1").matches(&pod));
+        assert!(!sel("spec.nodeName=node-1").matches(&unscheduled));
+        assert!(
+            sel("spec.nodeName=").matches(&unscheduled),
+            "fs-pods-node-name-empty"
+        );
+        assert!(sel("status.podIP=10.244.0.5,metadata.name=p").matches(&pod));
+        assert!(!sel("status.podIP!=10.244.0.5").matches(&pod));
+        // The real server's messages (fs-pods-unsupported-400, fs-pods-bad-syntax-400).
+        assert_eq!(
+            FieldSelector::parse_for(&pods, "spec.dnsPolicy=ClusterFirst").unwrap_err(),
+            "field label not supported: spec.dnsPolicy"
+        );
+        assert_eq!(
+            FieldSelector::parse_for(&pods, "spec.nodeName").unwrap_err(),
+            "invalid selector: 'spec.nodeName'; can't understand 'spec.nodeName'"
+        );
+        let cms = crate::resources::builtins()
+            .into_iter()
+            .find(|d| d.plural == "configmaps")
+            .unwrap();
+        assert!(FieldSelector::parse_for(&cms, "spec.nodeName=x")
+            .unwrap_err()
+            .contains("not a known field selector"));
     }
 }

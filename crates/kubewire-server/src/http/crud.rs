@@ -22,7 +22,6 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::{success_status, ApiError, Cause};
 use crate::storage::{Key, Mutation, State};
 use crate::table::{partial_metadata, table};
-use crate::tokens::{TokenSubject, ISSUER};
 use crate::watch;
 
 /// One resource request, fully read.
@@ -274,7 +273,7 @@ fn too_large_rv(asked: u64, current: u64) -> ApiError {
 fn selectors(r: &Request<'_>) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let l = LabelSelector::parse(r.query.get("labelSelector").unwrap_or(""))
         .map_err(ApiError::bad_request)?;
-    let f = FieldSelector::parse(r.query.get("fieldSelector").unwrap_or(""))
+    let f = FieldSelector::parse_for(&r.rp.def, r.query.get("fieldSelector").unwrap_or(""))
         .map_err(ApiError::bad_request)?;
     Ok((l, f))
 }
@@ -892,72 +891,15 @@ fn delete_collection(r: &Request<'_>) -> Res {
 }
 
 fn token_request(r: &Request<'_>) -> Res {
-    let name = name_of(r);
     let ns = r.rp.namespace.clone().unwrap_or_default();
     let body = r.parse_body()?;
-    let Some(sa) = r.ctx.store.get(&r.key(&name)) else {
-        return Err(ApiError::not_found("", "serviceaccounts", &name));
-    };
-    let exp = body["spec"]["expirationSeconds"].as_i64().unwrap_or(3600);
-    if exp < 600 {
-        let c = Cause {
-            reason: "FieldValueInvalid",
-            message: format!(
-                "Invalid value: {exp}: may not specify a duration less than 10 minutes"
-            ),
-            field: "spec.expirationSeconds".into(),
-        };
-        let mut e = ApiError::invalid(
-            "authentication.k8s.io",
-            "TokenRequest.authentication.k8s.io",
-            "",
-            vec![c],
-        );
-        // The details name the plain kind and no object name.
-        if let Some(d) = e.details.as_mut() {
-            d["kind"] = "TokenRequest".into();
-            if let Some(m) = d.as_object_mut() {
-                m.remove("name");
-            }
-        }
-        return Err(e);
-    }
-    let exp = exp.min(48 * 3600);
-    let audiences: Vec<String> = body["spec"]["audiences"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .filter(|a: &Vec<String>| !a.is_empty())
-        .unwrap_or_else(|| vec![ISSUER.to_string()]);
-    let uid = sa["metadata"]["uid"].as_str().unwrap_or("").to_string();
-    let subject = TokenSubject {
-        namespace: ns.clone(),
-        name: name.clone(),
-        uid: uid.clone(),
-    };
-    let (token, exp_at) = r.ctx.issuer.issue(&subject, &audiences, exp);
-    let expiry = jiff::Timestamp::from_second(exp_at)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
-    let mut fields = json!({"f:spec": {"f:audiences": {}, "f:expirationSeconds": {}}});
-    if body["spec"]["expirationSeconds"].is_null() {
-        fields = json!({"f:spec": {"f:audiences": {}}});
-    }
-    let doc = json!({
-        "kind": "TokenRequest",
-        "apiVersion": "authentication.k8s.io/v1",
-        "metadata": {
-            "name": name,
-            "namespace": ns,
-            "uid": uid,
-            "creationTimestamp": now_rfc3339(),
-            "managedFields": [{"manager": r.manager(), "operation": "Update", "apiVersion": "authentication.k8s.io/v1", "time": now_rfc3339(), "fieldsType": "FieldsV1", "fieldsV1": fields, "subresource": "token"}],
-        },
-        "spec": {"audiences": audiences, "expirationSeconds": exp, "boundObjectRef": body["spec"]["boundObjectRef"].clone()},
-        "status": {"token": token, "expirationTimestamp": expiry},
-    });
+    let doc = crate::tokens::token_request(
+        &r.ctx.issuer,
+        &r.ctx.store,
+        &ns,
+        &name_of(r),
+        &body,
+        &r.manager(),
+    )?;
     Ok(object(201, &doc, Format::Json, r.pretty))
 }

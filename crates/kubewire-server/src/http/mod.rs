@@ -20,7 +20,7 @@ use body::{error, negotiate, object, text, Format};
 use crate::auth::{StaticTokens, User};
 use crate::discovery;
 use crate::status::ApiError;
-use crate::storage::{Key, Store};
+use crate::storage::Store;
 use crate::table::IncludeObject;
 use crate::tokens::TokenIssuer;
 
@@ -85,21 +85,13 @@ fn authenticate(ctx: &Ctx, req: &Request<Incoming>, conn: &ConnIdentity) -> Resu
         .map(str::trim);
     match bearer {
         Some(tok) => {
-            if let Some(u) = ctx.tokens.user(tok) {
-                return Ok(User::Admin(u.to_string()));
+            match crate::tokens::authenticate(&ctx.issuer, &ctx.tokens, &ctx.store, tok, &[]) {
+                Ok(a) => Ok(match a.service_account {
+                    Some((ns, name)) => User::ServiceAccount(ns, name),
+                    None => User::Admin(a.username),
+                }),
+                Err(_) => Err(ApiError::unauthorized()),
             }
-            if let Some(s) = ctx.issuer.verify(tok) {
-                // The token is only good while its service account exists.
-                let key = Key::new("", "serviceaccounts", &s.namespace, &s.name);
-                let alive = ctx
-                    .store
-                    .get(&key)
-                    .is_some_and(|sa| sa["metadata"]["uid"].as_str() == Some(s.uid.as_str()));
-                if alive {
-                    return Ok(User::ServiceAccount(s.namespace, s.name));
-                }
-            }
-            Err(ApiError::unauthorized())
         }
         None if ctx.auth_required => Ok(User::Anonymous),
         None => Ok(User::Admin("admin".into())),
@@ -142,6 +134,9 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
             "/.well-known/openid-configuration" => return json(&ctx.issuer.openid_configuration()),
             _ => {}
         }
+    }
+    if req.method() == Method::POST && path == crate::tokens::TOKEN_REVIEWS {
+        return token_review(&ctx, &user, req, pretty).await;
     }
     let defs = ctx.store.registry();
     // Anonymous requests reach resources only to be refused by the
@@ -304,6 +299,41 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
                 Err(e) => error(&e),
             }
         }
+    }
+}
+
+/// TokenReview: not a stored resource, so answered beside the router.
+async fn token_review(
+    ctx: &Ctx,
+    user: &User,
+    req: Request<Incoming>,
+    pretty: bool,
+) -> Response<Body> {
+    // kube-apiserver grants this to system:auth-delegator; here, admins.
+    if !matches!(user, User::Admin(_)) {
+        let e = ApiError::forbidden(
+            &user.name(),
+            "create",
+            "authentication.k8s.io",
+            "tokenreviews",
+            None,
+        );
+        return error(&e);
+    }
+    let manager = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ua| ua.split('/').next())
+        .unwrap_or("unknown")
+        .to_string();
+    let body = match Limited::new(req.into_body(), ctx.max_body).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => return error(&ApiError::too_large(ctx.max_body)),
+    };
+    match crate::tokens::token_review(&ctx.issuer, &ctx.tokens, &ctx.store, &body, &manager) {
+        Ok(v) => object(201, &v, Format::Json, pretty),
+        Err(e) => error(&e),
     }
 }
 
