@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+extern crate alloc;
+
+use alloc::collections::BTreeSet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -46,7 +48,7 @@ fn claims(token: &str) -> Value {
     .unwrap()
 }
 
-struct Api(std::net::SocketAddr);
+struct Api(core::net::SocketAddr);
 
 impl Api {
     async fn send(&self, method: &str, path: &str, auth: &str, body: &Value) -> Resp {
