@@ -95,3 +95,7 @@ footprint:
 # kw vs kubectl 1.37: `get configmaps -A -o name` on N objects served by kubewire-server (default 100,000).
 kw-vs-kubectl count="100000":
     bash scripts/kw-vs-kubectl.sh {{count}}
+
+# The node-local token agent on the embedded server with loopback "pods": prints curl commands to try.
+mesh-agent *args:
+    cargo run --locked -q -p mesh-agent -- --demo {{args}}

@@ -244,6 +244,12 @@ impl PodIndex {
         self.synced && !self.syncing
     }
 
+    /// Whether a sync ever completed: from then on the index answers for
+    /// every live Pod, also while a relist is under way.
+    pub fn has_synced(&self) -> bool {
+        self.synced
+    }
+
     // ---- changes ----
 
     fn entry(&self, slot: Slot) -> Option<&Entry> {

@@ -424,6 +424,11 @@ impl TokenSource {
         self.slots.retain(|k, _| keep(k));
     }
 
+    /// The keys cached or being fetched.
+    pub fn keys(&self) -> impl Iterator<Item = &TokenKey> {
+        self.slots.keys()
+    }
+
     /// How many keys are cached or being fetched.
     pub fn len(&self) -> usize {
         self.slots.len()
