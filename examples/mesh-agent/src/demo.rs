@@ -67,6 +67,8 @@ pub struct Cluster {
     pub server: RunningServer,
     /// An admin client.
     pub client: Client,
+    /// Its configuration, for more clients (with other options).
+    pub config: kubewire_hyper::kubewire::ClusterConfig,
 }
 
 /// Any error of the setup, as text (it is a demo).
@@ -90,8 +92,13 @@ pub async fn cluster(history: Option<usize>) -> Result<Cluster, SetupError> {
     let loaded = kubewire_hyper::load::load(Some(&kubeconfig));
     // The token is inline: the client needs the file no longer.
     let _ = std::fs::remove_file(&kubeconfig);
-    let client = Client::new(loaded?.cluster(None)?)?;
-    Ok(Cluster { server, client })
+    let config = loaded?.cluster(None)?;
+    let client = Client::new(config.clone())?;
+    Ok(Cluster {
+        server,
+        client,
+        config,
+    })
 }
 
 impl Cluster {
