@@ -178,9 +178,10 @@ impl RunningAgent {
         lock(&self.state.tokens).source.len()
     }
 
-    /// Whether its first Pod sync is complete.
+    /// Whether its first Pod and Node syncs are complete (before the Node
+    /// sync, an off-node caller is refused as unknown: 403 all the same).
     pub fn synced(&self) -> bool {
-        lock(&self.state.pods).has_synced()
+        lock(&self.state.pods).has_synced() && lock(&self.state.nodes).has_synced()
     }
 }
 

@@ -135,6 +135,7 @@ pub struct NodeIndex {
     prefixes: BTreeMap<(bool, u8), u32>,
     generation: u32,
     syncing: bool,
+    synced: bool,
 }
 
 impl NodeIndex {
@@ -168,9 +169,15 @@ impl NodeIndex {
                     }
                 }
                 self.syncing = false;
+                self.synced = true;
             }
             Event::Bookmark { .. } => {}
         }
+    }
+
+    /// Whether a sync ever completed.
+    pub fn has_synced(&self) -> bool {
+        self.synced
     }
 
     /// Which node `ip` belongs to: a node address first (more specific),
@@ -350,9 +357,11 @@ mod tests {
             &["10.244.2.0/24"],
             &["192.168.1.2"],
         )));
+        assert!(!index.has_synced());
         index.apply(Event::InitDone {
             resource_version: "1".into(),
         });
+        assert!(index.has_synced());
         assert_eq!(index.node_of(ip("10.244.1.9")), NodeOf::PodCidr("n1"));
         assert_eq!(index.node_of(ip("fd00:1::9")), NodeOf::PodCidr("n1"));
         assert_eq!(index.node_of(ip("10.244.2.9")), NodeOf::PodCidr("n2"));
