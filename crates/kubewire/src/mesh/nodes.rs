@@ -120,7 +120,6 @@ pub enum NodeOf<'a> {
 struct Node {
     cidrs: Box<[Cidr]>,
     addresses: Box<[IpAddr]>,
-    seen: u32,
 }
 
 /// Nodes' addresses and Pod address blocks, from list+watch events of
@@ -133,8 +132,6 @@ pub struct NodeIndex {
     /// Prefix lengths in use per family (`true` = IPv4), longest first
     /// when looked up, with how many blocks use each.
     prefixes: BTreeMap<(bool, u8), u32>,
-    generation: u32,
-    syncing: bool,
     synced: bool,
 }
 
@@ -144,33 +141,15 @@ impl NodeIndex {
         NodeIndex::default()
     }
 
-    /// Apply one list+watch event (same rules as
-    /// [`PodIndex::apply`](super::PodIndex::apply): a relist updates in
-    /// place and removes at `InitDone` what it did not show).
+    /// Apply one list+watch event (as
+    /// [`PodIndex::apply`](super::PodIndex::apply): a relist is a diff,
+    /// applied in place).
     pub fn apply(&mut self, event: Event<NodeView>) {
         match event {
-            Event::Init => {
-                self.generation = self.generation.wrapping_add(1);
-                self.syncing = true;
-            }
+            Event::Init => {}
             Event::InitApply(o) | Event::Apply(o) => self.upsert(o),
             Event::Delete(t) => self.remove(&t.key.name),
-            Event::InitDone { .. } => {
-                if self.syncing {
-                    let generation = self.generation;
-                    let gone: Vec<Arc<str>> = self
-                        .nodes
-                        .iter()
-                        .filter(|(_, n)| n.seen != generation)
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    for name in gone {
-                        self.remove(&name);
-                    }
-                }
-                self.syncing = false;
-                self.synced = true;
-            }
+            Event::InitDone { .. } => self.synced = true,
             Event::Bookmark { .. } => {}
         }
     }
@@ -257,7 +236,6 @@ impl NodeIndex {
             Node {
                 cidrs: cidrs.into_boxed_slice(),
                 addresses: addresses.into_boxed_slice(),
-                seen: self.generation,
             },
         );
     }
@@ -389,14 +367,18 @@ mod tests {
             "late delete keeps it"
         );
         assert_eq!(index.node_of(ip("192.168.1.2")), NodeOf::Unknown);
-        // A relist that no longer shows n1 removes it, at InitDone only.
+        // A relist (a diff): n1 vanished meanwhile.
         index.apply(Event::Init);
-        index.apply(Event::InitApply(node(
-            "n3",
-            &["10.244.2.0/24"],
-            &["192.168.1.3"],
-        )));
-        assert_eq!(index.node_of(ip("10.244.1.9")), NodeOf::PodCidr("n1"));
+        assert_eq!(
+            index.node_of(ip("10.244.1.9")),
+            NodeOf::PodCidr("n1"),
+            "Init clears nothing"
+        );
+        index.apply(Event::Delete(Tombstone {
+            key: ObjectKey::cluster("n1"),
+            resource_version: "1".into(),
+            last: None,
+        }));
         index.apply(Event::InitDone {
             resource_version: "6".into(),
         });

@@ -14,9 +14,12 @@
 //!   yet), the new report wins; the old Pod's late delete or update does
 //!   not take it back. Only an address a Pod *newly* reports claims it; a
 //!   Pod repeating an address it already had never displaces anyone.
-//! - **A relist leaves no gap.** `Init` keeps the index as it is; objects
-//!   of the listing update it in place; `InitDone` removes what the
-//!   listing did not show. At no point in between is a live Pod unknown.
+//! - **A relist leaves no gap.** The list+watch machine reports a relist
+//!   (after `410 Gone`) as a diff ([`Event`]'s contract): `Init` keeps the
+//!   index as it is, new and changed Pods update it in place, Pods that
+//!   vanished meanwhile come as `Delete`. Nothing is cleared and rebuilt,
+//!   so at no point is a live Pod unknown. (Tested through the machine
+//!   itself, so a change of that contract shows here.)
 //!
 //! Memory: strings that repeat (namespaces, service accounts, nodes, label
 //! keys and values) are held once; uids in 16 bytes; the rest of each Pod
@@ -84,8 +87,6 @@ struct Entry {
     /// Every address the Pod reports; whether it holds each is `by_ip`'s
     /// say (an address taken over by a newer Pod stays listed here).
     ips: Box<[IpAddr]>,
-    /// The sync generation that last showed this Pod.
-    seen: u32,
 }
 
 type Slot = u32;
@@ -135,7 +136,6 @@ pub struct PodIndex {
     by_ip: BTreeMap<IpAddr, Slot>,
     /// Addresses host-network Pods report, with how many report each.
     host_ips: BTreeMap<IpAddr, u32>,
-    generation: u32,
     syncing: bool,
     synced: bool,
 }
@@ -149,10 +149,7 @@ impl PodIndex {
     /// Apply one list+watch event.
     pub fn apply(&mut self, event: Event<PodView>) {
         match event {
-            Event::Init => {
-                self.generation = self.generation.wrapping_add(1);
-                self.syncing = true;
-            }
+            Event::Init => self.syncing = true,
             Event::InitApply(o) | Event::Apply(o) => self.upsert(o),
             Event::Delete(t) => {
                 let Some(slot) = self.slot_of(&t.key) else {
@@ -171,19 +168,6 @@ impl PodIndex {
                 }
             }
             Event::InitDone { .. } => {
-                if self.syncing {
-                    let generation = self.generation;
-                    let gone: Vec<Slot> = self
-                        .by_key
-                        .values()
-                        .flat_map(BTreeMap::values)
-                        .copied()
-                        .filter(|&s| self.entry(s).is_some_and(|e| e.seen != generation))
-                        .collect();
-                    for slot in gone {
-                        self.remove(slot);
-                    }
-                }
                 self.syncing = false;
                 self.synced = true;
             }
@@ -289,7 +273,6 @@ impl PodIndex {
             .iter()
             .map(|(k, v)| (self.strings.intern(k), self.strings.intern(v)))
             .collect();
-        let generation = self.generation;
         let host_network = pod.spec.host_network;
         match same {
             Some(slot) => {
@@ -303,7 +286,6 @@ impl PodIndex {
                 ];
                 let old_labels = core::mem::replace(&mut e.labels, labels);
                 e.phase = Phase::parse(&pod.status.phase);
-                e.seen = generation;
                 for ip in old_ips.iter().filter(|ip| !ips.contains(ip)) {
                     self.unclaim(*ip, slot, host_network);
                 }
@@ -336,7 +318,6 @@ impl PodIndex {
                     host_network,
                     labels,
                     ips: ips.clone().into_boxed_slice(),
-                    seen: generation,
                 };
                 let slot = match self.free.pop() {
                     Some(s) => {

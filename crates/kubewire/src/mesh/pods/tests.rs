@@ -250,32 +250,31 @@ fn an_address_appears_when_assigned_and_moves_when_changed() {
     assert_eq!(who(&index, "10.0.0.3"), "demo/web u1");
 }
 
+fn vanished(name: &str) -> Event<PodView> {
+    Event::Delete(Tombstone {
+        key: ObjectKey::namespaced("demo", name),
+        resource_version: "1".into(),
+        last: None,
+    })
+}
+
 #[test]
-fn a_relist_rebuilds_the_index_without_a_window_where_a_live_pod_is_unknown() {
+fn a_relist_updates_the_index_in_place_without_a_window_where_a_live_pod_is_unknown() {
     let a = pod("a", "ua", &["10.0.0.1"]);
     let b = pod("b", "ub", &["10.0.0.2"]).label("v", "1");
     let c = pod("c", "uc", &["10.0.0.3"]);
     let mut index = synced(&[&a, &b, &c]);
-    // 410 Gone: the machine relists. While away, c was deleted and d got
-    // its address; b changed.
+    // 410 Gone: the machine relists and reports the diff. While away, c
+    // was deleted and d got its address; b changed; a did not.
     let d = pod("d", "ud", &["10.0.0.3"]);
     let b2 = pod("b", "ub", &["10.0.0.2"]).label("v", "2");
-    let mut checks = Vec::new();
-    let events = [Event::Init, a.init(), b2.init(), d.init()];
+    let events = [Event::Init, b2.init(), d.init(), vanished("c")];
     for event in events {
         index.apply(event);
-        assert!(!index.is_synced());
-        // a and b are known at every step; 10.0.0.3 always names someone.
-        checks.push((
-            who(&index, "10.0.0.1"),
-            who(&index, "10.0.0.2"),
-            who(&index, "10.0.0.3"),
-        ));
-    }
-    for (ra, rb, rc) in &checks {
-        assert_eq!(ra, "demo/a ua");
-        assert_eq!(rb, "demo/b ub");
-        assert_ne!(rc, "unknown");
+        assert!(!index.is_synced() && index.has_synced());
+        assert_eq!(who(&index, "10.0.0.1"), "demo/a ua");
+        assert_eq!(who(&index, "10.0.0.2"), "demo/b ub");
+        assert_ne!(who(&index, "10.0.0.3"), "unknown");
     }
     index.apply(Event::InitDone {
         resource_version: "2".into(),
@@ -284,11 +283,94 @@ fn a_relist_rebuilds_the_index_without_a_window_where_a_live_pod_is_unknown() {
     assert_eq!(
         who(&index, "10.0.0.3"),
         "demo/d ud",
-        "c swept, d keeps the address"
+        "c gone, d keeps the address"
     );
     assert!(index.get("demo", "c").is_none());
     assert_eq!(index.get("demo", "b").and_then(|p| p.label("v")), Some("2"));
     assert_eq!(index.len(), 3);
+}
+
+/// The same through the list+watch machine itself: LIST, WATCH answered
+/// with 410 Gone, relist. If the machine's event contract changes, this
+/// is where it shows.
+#[test]
+fn a_410_relist_through_the_machine_keeps_every_live_pod_known() {
+    use crate::known;
+    use crate::listwatch::{Config, Input, Instant, ListWatch, Output};
+
+    let item = |name: &str, uid: &str, rv: u32, ip: &str| {
+        alloc::format!(
+            r#"{{"metadata":{{"name":"{name}","namespace":"demo","uid":"{uid}","resourceVersion":"{rv}"}},"spec":{{"nodeName":"node-1"}},"status":{{"phase":"Running","podIP":"{ip}"}}}}"#
+        )
+    };
+    let list = |rv: u32, items: &[String]| {
+        alloc::format!(
+            r#"{{"kind":"PodList","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}"}},"items":[{}]}}"#,
+            items.join(",")
+        )
+    };
+    let now = Instant(0);
+    let mut lw = ListWatch::<PodView>::new(Config::new(known::pods().all()).watch_list(false), now);
+    let mut index = PodIndex::new();
+    let mut answers = alloc::vec![
+        (200u16, list(10, &[item("a", "ua", 1, "10.0.0.1"), item("b", "ub", 2, "10.0.0.2"), item("c", "uc", 3, "10.0.0.3")])),
+        (410, r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 10 (20)","reason":"Expired","code":410}"#.into()),
+        (200, list(30, &[item("a", "ua", 1, "10.0.0.1"), item("b", "ub", 25, "10.0.0.2"), item("d", "ud", 26, "10.0.0.3")])),
+    ]
+    .into_iter();
+    let mut syncs = 0;
+    let mut after_relist = Vec::new();
+    while syncs < 2 {
+        match lw.poll_output(now) {
+            Output::Send(id, _) => {
+                let (status, body) = answers.next().expect("no more requests expected");
+                lw.handle_input(
+                    now,
+                    Input::Response {
+                        id,
+                        status,
+                        headers: &[],
+                    },
+                );
+                lw.handle_input(
+                    now,
+                    Input::Body {
+                        id,
+                        bytes: body.as_bytes(),
+                    },
+                );
+                lw.handle_input(now, Input::End { id });
+            }
+            Output::Event(e) => {
+                let done = matches!(e, Event::InitDone { .. });
+                let relisting = syncs == 1;
+                index.apply(e);
+                if relisting {
+                    after_relist.push((
+                        who(&index, "10.0.0.1"),
+                        who(&index, "10.0.0.2"),
+                        who(&index, "10.0.0.3"),
+                    ));
+                }
+                syncs += usize::from(done);
+            }
+            Output::Error(e) => panic!("{e}"),
+            Output::Cancel(_) => {}
+            Output::Idle { .. } => panic!("the machine waits for nothing here"),
+        }
+    }
+    assert!(
+        after_relist.len() >= 3,
+        "Init, changes, InitDone: {after_relist:?}"
+    );
+    for (a, b, c) in &after_relist {
+        assert_eq!(a, "demo/a ua");
+        assert_eq!(b, "demo/b ub");
+        assert_ne!(c, "unknown");
+    }
+    assert_eq!(who(&index, "10.0.0.3"), "demo/d ud");
+    assert!(index.get("demo", "c").is_none());
+    assert!(index.is_synced());
 }
 
 #[test]
