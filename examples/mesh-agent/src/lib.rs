@@ -246,6 +246,8 @@ async fn watch_pods(state: Arc<State>) {
                 continue;
             }
         };
+        // A Pod can leave by a delete, a relist, or an update (finished,
+        // terminating, recreated under its name).
         let departures = matches!(
             event,
             Event::Delete(_) | Event::Apply(_) | Event::InitDone { .. }
@@ -253,11 +255,10 @@ async fn watch_pods(state: Arc<State>) {
         let pods = {
             let mut pods = lock(&state.pods);
             pods.apply(event);
-            pods.len()
+            pods
         };
         if departures {
-            // Tokens of Pods that are gone (or finished) are of no use: drop them.
-            let pods = lock(&state.pods);
+            // Tokens of Pods that are gone are of no use: drop them.
             let mut tokens = lock(&state.tokens);
             let before = tokens.source.len();
             tokens.source.retain(|k| {
@@ -272,8 +273,6 @@ async fn watch_pods(state: Arc<State>) {
                     pods.len()
                 ));
             }
-        } else {
-            let _ = pods;
         }
     }
 }
