@@ -20,10 +20,10 @@
 
 mod intern;
 pub mod jwt;
-mod nodes;
-mod pods;
+pub mod nodes;
+pub mod pods;
 pub mod review;
-mod token;
+pub mod token;
 mod uid;
 mod view;
 
