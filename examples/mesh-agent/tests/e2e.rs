@@ -381,3 +381,18 @@ async fn no_token_in_any_log_line_or_curl_rendering() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_pod_cannot_grow_the_cache_without_bound() {
+    let s = setup().await;
+    for i in 0..mesh_agent::MAX_AUDIENCES_PER_POD {
+        let (code, body) = token(&s, "127.0.10.2", &format!("aud-{i}")).await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let (code, body) = token(&s, "127.0.10.2", "one-too-many").await;
+    assert_eq!(code, 429, "{body}");
+    // The audiences it holds are still served, and other Pods are unaffected.
+    assert_eq!(token(&s, "127.0.10.2", "aud-0").await.0, 200);
+    assert_eq!(token(&s, "127.0.10.3", "one-too-many").await.0, 200);
+    assert_eq!(s.agent.tokens(), mesh_agent::MAX_AUDIENCES_PER_POD + 1);
+}
