@@ -1,14 +1,12 @@
-//! Label selectors (equality and set-based) and field selectors: the ones
+//! Label selectors (equality and set-based) and field selectors: the two
 //! every resource supports (`metadata.name`, `metadata.namespace`) and the
-//! Pod fields a node agent needs (`spec.nodeName`, `status.podIP`).
+//! ones each kind adds (see [`crate::kinds::Builtin::fields`]; CRDs: their
+//! `selectableFields`).
 
 use kubewire::store::Selector;
 use serde_json::Value;
 
 use crate::resources::ResourceDef;
-
-/// Pod fields selectable besides the metadata ones.
-const POD_FIELDS: &[&str] = &["spec.nodeName", "status.podIP"];
 
 /// A label selector over an object's `metadata.labels`, parsed by the
 /// core's parser (the one clients filter their stores with), which follows
@@ -16,9 +14,31 @@ const POD_FIELDS: &[&str] = &["spec.nodeName", "status.podIP"];
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelSelector(Selector);
 
-/// A parsed field selector over `metadata.name` / `metadata.namespace`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FieldSelector(Vec<(String, bool, String)>);
+/// A parsed field selector: `(field, negated, value)` terms, each field one
+/// the resource supports.
+#[derive(Debug, Clone, Default)]
+pub struct FieldSelector {
+    terms: Vec<(String, bool, String)>,
+    /// How to read each term's field from an object.
+    readers: Vec<Reader>,
+}
+
+/// How one selectable field is read from an object.
+#[derive(Debug, Clone)]
+enum Reader {
+    /// `metadata.name` / `metadata.namespace`.
+    Meta(&'static str),
+    /// A built-in kind's field.
+    Builtin(fn(&Value) -> String),
+    /// A CRD's `selectableFields` JSONPath.
+    Path(String),
+}
+
+impl PartialEq for FieldSelector {
+    fn eq(&self, other: &Self) -> bool {
+        self.terms == other.terms
+    }
+}
 
 impl LabelSelector {
     /// Parses `a=b,c!=d,e in (f,g),!h,i,j>1`; the error is the API server's
@@ -41,34 +61,11 @@ impl LabelSelector {
 }
 
 impl FieldSelector {
-    /// Parses `metadata.name=x,metadata.namespace!=y`; other fields are
-    /// rejected with kube-apiserver's message.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        Self::parse_with(s, &[], |field| {
-            format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")
-        })
-    }
-
-    /// Parses a field selector for `def`'s objects: Pods also select on
-    /// `spec.nodeName` and `status.podIP`, and name an unsupported field
-    /// as kube-apiserver does for them.
-    pub fn parse_for(def: &ResourceDef, s: &str) -> Result<Self, String> {
-        if def.group.is_empty() && def.plural == "pods" {
-            Self::parse_with(s, POD_FIELDS, |field| {
-                format!("field label not supported: {field}")
-            })
-        } else {
-            Self::parse(s)
-        }
-    }
-
-    fn parse_with(
-        s: &str,
-        extra: &[&str],
-        unsupported: impl Fn(&str) -> String,
-    ) -> Result<Self, String> {
-        let mut out = Vec::new();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    /// Parses `a=x,b!=y,c==z` for the fields `def` supports; errors are
+    /// the API server's messages.
+    pub fn parse(def: &ResourceDef, s: &str) -> Result<Self, String> {
+        let mut out = FieldSelector::default();
+        for part in s.split(',').filter(|p| !p.is_empty()) {
             let (field, neg, value) = if let Some((f, v)) = part.split_once("!=") {
                 (f, true, v)
             } else if let Some((f, v)) = part.split_once("==") {
@@ -81,33 +78,78 @@ impl FieldSelector {
                 ));
             };
             let field = field.trim();
-            if field != "metadata.name" && field != "metadata.namespace" && !extra.contains(&field)
-            {
-                return Err(unsupported(field));
-            }
-            out.push((field.to_string(), neg, value.trim().to_string()));
+            let reader = reader(def, field).ok_or_else(|| unsupported(def, field))?;
+            out.terms
+                .push((field.to_string(), neg, value.trim().to_string()));
+            out.readers.push(reader);
         }
-        Ok(FieldSelector(out))
+        Ok(out)
     }
 
     /// True when the object satisfies every term.
     pub fn matches(&self, obj: &Value) -> bool {
-        self.0.iter().all(|(f, neg, v)| {
-            let actual = f
-                .split('.')
-                .try_fold(obj, |o, k| o.get(k))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            (actual == v) != *neg
-        })
+        self.terms
+            .iter()
+            .zip(&self.readers)
+            .all(|((_, neg, v), reader)| (read(reader, obj) == *v) != *neg)
+    }
+
+    /// True when the selector has no terms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
     }
 
     /// The exact name asked for with `metadata.name=x`, if any.
     pub fn exact_name(&self) -> Option<&str> {
-        self.0
+        self.terms
             .iter()
             .find(|(f, neg, _)| f == "metadata.name" && !neg)
             .map(|(_, _, v)| v.as_str())
+    }
+}
+
+fn reader(def: &ResourceDef, field: &str) -> Option<Reader> {
+    match field {
+        "metadata.name" => return Some(Reader::Meta("name")),
+        "metadata.namespace" => return Some(Reader::Meta("namespace")),
+        _ => {}
+    }
+    if let Some(b) = def.builtin {
+        return b
+            .fields
+            .iter()
+            .find(|f| f.path == field)
+            .map(|f| Reader::Builtin(f.value));
+    }
+    def.selectable_fields
+        .iter()
+        .find(|p| p.trim_start_matches('.') == field)
+        .map(|p| Reader::Path(p.clone()))
+}
+
+fn read(reader: &Reader, obj: &Value) -> String {
+    match reader {
+        Reader::Meta(k) => obj["metadata"][*k].as_str().unwrap_or("").to_string(),
+        Reader::Builtin(f) => f(obj),
+        Reader::Path(p) => match crate::table::json_path(obj, p) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        },
+    }
+}
+
+/// A field the resource does not support. Kinds with fields of their own
+/// (and custom resources) name the field; the rest list the two every
+/// resource has, as kube-apiserver words each.
+fn unsupported(def: &ResourceDef, field: &str) -> String {
+    let own_fields = def.builtin.is_none_or(|b| !b.fields.is_empty());
+    if own_fields {
+        format!("field label not supported: {field}")
+    } else {
+        format!(
+            "\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+        )
     }
 }
 
@@ -155,49 +197,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn field_selectors() {
-        let o = obj(json!({}));
-        assert!(FieldSelector::parse("metadata.name=a").unwrap().matches(&o));
-        assert!(!FieldSelector::parse("metadata.namespace!=ns")
+    fn def(plural: &str) -> ResourceDef {
+        crate::resources::builtins()
+            .into_iter()
+            .find(|d| d.plural == plural)
             .unwrap()
-            .matches(&o));
-        let e = FieldSelector::parse("data.foo=bar").unwrap_err();
-        assert!(e.contains("is not a known field selector"));
     }
 
     #[test]
-    fn pod_fields_for_a_node_agent() {
-        let pods = crate::resources::builtins()
-            .into_iter()
-            .find(|d| d.plural == "pods")
-            .unwrap();
-        let pod = json!({"metadata": {"name": "p"}, "spec": {"nodeName": "node-1"}, "status": {"podIP": "10.244.0.5"}});
-        let unscheduled = json!({"metadata": {"name": "q"}, "spec": {}});
-        let sel = |s: &str| FieldSelector::parse_for(&pods, s).unwrap();
-        assert!(sel("spec.nodeName=node-1").matches(&pod));
-        assert!(!sel("spec.nodeName=node-1").matches(&unscheduled));
-        assert!(
-            sel("spec.nodeName=").matches(&unscheduled),
-            "fs-pods-node-name-empty"
-        );
-        assert!(sel("status.podIP=10.244.0.5,metadata.name=p").matches(&pod));
-        assert!(!sel("status.podIP!=10.244.0.5").matches(&pod));
-        // The real server's messages (fs-pods-unsupported-400, fs-pods-bad-syntax-400).
+    fn field_selectors() {
+        let o = obj(json!({}));
+        let cm = def("configmaps");
+        assert!(FieldSelector::parse(&cm, "metadata.name=a")
+            .unwrap()
+            .matches(&o));
+        assert!(!FieldSelector::parse(&cm, "metadata.namespace!=ns")
+            .unwrap()
+            .matches(&o));
+        // fs-configmaps-unsupported-400.json
         assert_eq!(
-            FieldSelector::parse_for(&pods, "spec.dnsPolicy=ClusterFirst").unwrap_err(),
-            "field label not supported: spec.dnsPolicy"
+            FieldSelector::parse(&cm, "data.k=v").unwrap_err(),
+            "\"data.k\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
         );
-        assert_eq!(
-            FieldSelector::parse_for(&pods, "spec.nodeName").unwrap_err(),
-            "invalid selector: 'spec.nodeName'; can't understand 'spec.nodeName'"
-        );
-        let cms = crate::resources::builtins()
-            .into_iter()
-            .find(|d| d.plural == "configmaps")
-            .unwrap();
-        assert!(FieldSelector::parse_for(&cms, "spec.nodeName=x")
-            .unwrap_err()
-            .contains("not a known field selector"));
     }
 }

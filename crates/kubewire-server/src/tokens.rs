@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::StaticTokens;
 use crate::objects::now_rfc3339;
-use crate::status::{ApiError, Cause};
+use crate::status::{cause, ApiError};
 use crate::storage::{Key, Store};
 
 /// Where TokenReviews are posted.
@@ -543,25 +543,16 @@ pub fn token_request(
 }
 
 fn too_short(exp: i64) -> ApiError {
-    let c = Cause {
-        reason: "FieldValueInvalid",
-        message: format!("Invalid value: {exp}: may not specify a duration less than 10 minutes"),
-        field: "spec.expirationSeconds".into(),
-    };
-    let mut e = ApiError::invalid(
+    ApiError::invalid(
         "authentication.k8s.io",
         "TokenRequest.authentication.k8s.io",
         "",
-        vec![c],
-    );
-    // The details name the plain kind and no object name.
-    if let Some(d) = e.details.as_mut() {
-        d["kind"] = "TokenRequest".into();
-        if let Some(m) = d.as_object_mut() {
-            m.remove("name");
-        }
-    }
-    e
+        vec![cause(
+            "FieldValueInvalid",
+            format!("Invalid value: {exp}: may not specify a duration less than 10 minutes"),
+            "spec.expirationSeconds",
+        )],
+    )
 }
 
 /// The claims for `spec.boundObjectRef`, checked as kube-apiserver's token
@@ -596,7 +587,7 @@ fn bind(store: &Store, namespace: &str, sa: &str, r: &mut Value) -> Result<Bound
         .to_string();
     if !want_uid.is_empty() && want_uid != uid {
         let mut e = ApiError::conflict("", &kind, &name);
-        e.message = format!(
+        e.0.message = format!(
             "Operation cannot be fulfilled on {kind} \"{name}\": the UID in the bound object reference ({want_uid}) does not match the UID in record. The object might have been deleted and then recreated"
         );
         return Err(e);

@@ -427,7 +427,7 @@ async fn pods_select_by_node_and_address_on_list_and_watch() {
     let names = |v: Value| -> Vec<String> {
         v["items"]
             .as_array()
-            .unwrap()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
             .iter()
             .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
             .collect()
