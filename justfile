@@ -109,3 +109,12 @@ footprint:
 # kw vs kubectl 1.37: `get configmaps -A -o name` on N objects served by kubewire-server (default 100,000).
 kw-vs-kubectl count="100000":
     bash scripts/kw-vs-kubectl.sh {{count}}
+
+# The node-local token agent on the embedded server with loopback "pods": prints curl commands to try.
+mesh-agent *args:
+    cargo run --locked -q -p mesh-agent -- --demo {{args}}
+
+# Mesh identity figures: PodIndex memory and lookups vs a kube-rs reflector Store<Pod> (N Pods), then the agent's tokens/s from cache and TokenRequests per pod-hour (release; ~15 min cold).
+bench-mesh n="100000":
+    cargo run --release --locked --manifest-path benches/Cargo.toml --bin mesh-index -- --n {{n}}
+    cargo run --release --locked -p mesh-agent --bin mesh-agent-bench

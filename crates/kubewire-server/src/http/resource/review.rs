@@ -2,8 +2,8 @@
 //! never stored: SelfSubjectAccessReview, SubjectAccessReview and
 //! LocalSubjectAccessReview, SelfSubjectRulesReview (from the server's own
 //! authorizer, [`crate::authz`]) and SelfSubjectReview (who the
-//! credentials make you). TokenReview belongs with the token code
-//! (`tokens.rs`); until it lands there it is refused here.
+//! credentials make you). TokenReview is answered with the token code
+//! (`tokens.rs`, routed in `http/mod.rs`) and never reaches this module.
 
 use serde_json::{json, Value};
 
