@@ -197,6 +197,30 @@ async fn a_pod_bound_token_has_the_real_claims_and_reviews_as_the_real_server() 
     assert_eq!(review["status"]["audiences"], json!([ISSUER]));
     let bearer = format!("Bearer {token}");
     let cms = "/api/v1/namespaces/capture/configmaps";
+    // RBAC decides what the account may read: bind it a reader Role.
+    for (path, body) in [
+        (
+            "roles",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "cm-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]}),
+        ),
+        (
+            "rolebindings",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "cm-reader"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "cm-reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "capture"}]}),
+        ),
+    ] {
+        let r = api
+            .send(
+                "POST",
+                &format!("/apis/rbac.authorization.k8s.io/v1/namespaces/capture/{path}"),
+                ADMIN,
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, 201, "{path}");
+    }
     assert_eq!(
         api.send("GET", cms, &bearer, &Value::Null).await.status,
         200
