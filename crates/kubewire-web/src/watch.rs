@@ -112,7 +112,7 @@ async fn pump(mut body: Body, on_event: &Function, state: &State) -> Result<(), 
 
 /// `{type, object}`, plus `resourceVersion`/`initialEventsEnd` for a
 /// BOOKMARK and the classified `status` for an ERROR.
-fn event_to_js(event: &decode::WatchEvent<'_>) -> Result<JsValue, Error> {
+fn event_to_js(event: &decode::RawEvent<'_>) -> Result<JsValue, Error> {
     let o = Object::new();
     let kind = event.event_type();
     set(&o, "type", &kind.as_str().into());

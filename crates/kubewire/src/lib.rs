@@ -78,6 +78,7 @@ pub mod error;
 pub mod event;
 pub mod kubeconfig;
 pub mod listwatch;
+pub mod pager;
 pub mod params;
 mod query;
 pub mod request;
@@ -95,13 +96,14 @@ pub use decode::{
 pub use error::RequestError;
 pub use event::{Bookmark, WatchEvent};
 pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
+pub use pager::Pager;
 pub use params::{
     DeleteParams, GetParams, ListParams, LogParams, PatchParams, PostParams, Preconditions,
     PropagationPolicy, ValidationDirective, VersionMatch, WatchParams,
 };
 pub use request::{discovery, Collection, IncludeObject, Method, Patch, Request};
 pub use resource::{known, ApiResource, Scope};
-pub use response::{decode_response, ResponseError};
+pub use response::{decode_response, ResponseError, WholeBody, MAX_WHOLE_BODY};
 pub use restmap::{ResourceInfo, RestMapper};
 pub use secret::Secret;
 pub use status::{Reason, Status, StatusCause, StatusDetails};
