@@ -71,9 +71,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod auth;
 pub mod builtin;
 pub mod curl;
 pub mod decode;
+pub mod discovery;
 pub mod error;
 pub mod event;
 pub mod kubeconfig;
@@ -101,7 +103,7 @@ pub use params::{
     DeleteParams, GetParams, ListParams, LogParams, PatchParams, PostParams, Preconditions,
     PropagationPolicy, ValidationDirective, VersionMatch, WatchParams,
 };
-pub use request::{discovery, Collection, IncludeObject, Method, Patch, Request};
+pub use request::{Collection, IncludeObject, Method, Patch, Request};
 pub use resource::{known, ApiResource, Scope};
 pub use response::{decode_response, ResponseError, WholeBody, MAX_WHOLE_BODY};
 pub use restmap::{ResourceInfo, RestMapper};

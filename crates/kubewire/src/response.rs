@@ -166,6 +166,18 @@ impl WholeBody {
         Ok(self.bytes)
     }
 
+    /// The body whatever the status (to show it as it is, as `kubectl get
+    /// --raw` does); past the limit [`ResponseError::TooLarge`].
+    pub fn raw(self) -> Result<Vec<u8>, ResponseError> {
+        if self.over {
+            return Err(ResponseError::TooLarge {
+                code: self.code,
+                limit: self.limit,
+            });
+        }
+        Ok(self.bytes)
+    }
+
     /// A success's body decoded into `T`, else as [`WholeBody::bytes`].
     #[allow(clippy::result_large_err)] // see ResponseError
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, ResponseError> {

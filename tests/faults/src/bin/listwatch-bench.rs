@@ -90,9 +90,19 @@ async fn child(mode: &str, kubeconfig: &Path, dir: &Path) {
     let mut ready_ms = 0;
     let objects = match mode {
         "relist-projected" => {
-            until_synced(&mut Watcher::<Projected>::with_store(c, config()), false).await
+            until_synced(
+                &mut Watcher::<Projected>::with_store(c, config()).expect("config"),
+                false,
+            )
+            .await
         }
-        "relist-full" => until_synced(&mut Watcher::<Value>::with_store(c, config()), false).await,
+        "relist-full" => {
+            until_synced(
+                &mut Watcher::<Value>::with_store(c, config()).expect("config"),
+                false,
+            )
+            .await
+        }
         "cache-warm" => {
             let mut w = Watcher::<Projected>::cached(c, config(), dir).expect("cache");
             let n = until_synced(&mut w, false).await;
