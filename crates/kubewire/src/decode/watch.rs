@@ -149,6 +149,11 @@ impl<'a> RawEvent<'a> {
         self.offset
     }
 
+    /// The stream offset of the object's first byte.
+    pub fn object_offset(&self) -> u64 {
+        self.object_offset
+    }
+
     /// Deserializes the object into any `T`: a small projection struct, a
     /// full k8s-openapi type, or `serde_json::Value`. `T` may borrow strings
     /// from the decoder's buffer (`&'a str` fields), which avoids copying them.
