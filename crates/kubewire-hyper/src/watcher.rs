@@ -5,7 +5,7 @@
 //! means) are the core machine's; this file is its drive loop: send what
 //! it asks, push response bytes back as they arrive, sleep until its
 //! deadline. Optionally it keeps a shared [`Store`] current and a
-//! [`DiskCache`](crate::cache::DiskCache) on disk, and on start emits the
+//! [`DiskCache`] on disk, and on start emits the
 //! cached state at once (marked [`Update::cached`]) before resuming the
 //! watch from the cached resourceVersion.
 //!

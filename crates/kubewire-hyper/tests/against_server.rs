@@ -2,15 +2,9 @@
 //! kubeconfig loading, every kind of credential, TLS, proxies, streaming
 //! lists and watches, and the failures a user meets.
 
-// A std program: the workspace's no_std hygiene lints are for the core.
 // Errors carry the server's Status; boxing it would buy nothing on this
 // rare path.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+#![allow(clippy::result_large_err)]
 
 use std::io::Write;
 use std::path::Path;

@@ -2,9 +2,6 @@
 //! 127.0.0.1: watch-list sync, resume from the cache without a relist, and
 //! a relist reported as a diff when the server's history has moved on.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;

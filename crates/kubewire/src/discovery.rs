@@ -44,6 +44,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -117,7 +118,7 @@ pub enum DiscoveryError {
         /// The path asked for.
         path: String,
         /// The server's answer.
-        status: Status,
+        status: Box<Status>,
     },
     /// A discovery document is not one.
     Document {
@@ -140,7 +141,7 @@ impl fmt::Display for DiscoveryError {
 impl core::error::Error for DiscoveryError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
-            DiscoveryError::Api { status, .. } => Some(status),
+            DiscoveryError::Api { status, .. } => Some(&**status),
             DiscoveryError::Document { error, .. } => Some(error),
         }
     }
@@ -280,7 +281,7 @@ impl Discovery {
             if let Err(status) = &answer {
                 return Err(DiscoveryError::Api {
                     path: slot.request.path_and_query.clone(),
-                    status: status.clone(),
+                    status: Box::new(status.clone()),
                 });
             }
         }
@@ -378,7 +379,10 @@ impl Discovery {
                     Ok(()) => self.documents.push((path, body)),
                     Err(error) => self.failures.push(DiscoveryError::Document { path, error }),
                 },
-                Some(Err(status)) => self.failures.push(DiscoveryError::Api { path, status }),
+                Some(Err(status)) => self.failures.push(DiscoveryError::Api {
+                    path,
+                    status: Box::new(status),
+                }),
                 None => {}
             }
         }

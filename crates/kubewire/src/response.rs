@@ -153,6 +153,7 @@ impl WholeBody {
 
     /// The body of a success; an error answer is its [`Status`]; a body
     /// past the limit is [`ResponseError::TooLarge`].
+    #[allow(clippy::result_large_err)] // see ResponseError
     pub fn bytes(self) -> Result<Vec<u8>, ResponseError> {
         if !self.is_success() {
             return Err(ResponseError::Api(self.status()));
@@ -168,6 +169,7 @@ impl WholeBody {
 
     /// The body whatever the status (to show it as it is, as `kubectl get
     /// --raw` does); past the limit [`ResponseError::TooLarge`].
+    #[allow(clippy::result_large_err)] // see ResponseError
     pub fn raw(self) -> Result<Vec<u8>, ResponseError> {
         if self.over {
             return Err(ResponseError::TooLarge {

@@ -1,9 +1,6 @@
 //! Transcript tests of the list+watch machine on virtual time: a scripted
 //! server answers each request, and every output is asserted in order.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -17,9 +17,6 @@
 //! `faults=N mutations=M mismatches=K`; the exit code is non-zero on any
 //! mismatch.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 mod proxy;
 
 use std::collections::BTreeMap;

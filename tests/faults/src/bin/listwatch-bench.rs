@@ -6,9 +6,6 @@
 //! Each measurement runs in a fresh child process (this binary with a mode
 //! argument), so its time and peak RSS (`VmHWM`) are its own.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
