@@ -59,16 +59,7 @@ impl ResourceDef {
 
     /// The verbs discovery advertises.
     pub fn verbs(&self) -> Vec<&'static str> {
-        vec![
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ]
+        kubewire::builtin::CRUD.to_vec()
     }
 
     /// Whether the resource has a status subresource (status is then

@@ -158,13 +158,7 @@ impl WholeBody {
         if !self.is_success() {
             return Err(ResponseError::Api(self.status()));
         }
-        if self.over {
-            return Err(ResponseError::TooLarge {
-                code: self.code,
-                limit: self.limit,
-            });
-        }
-        Ok(self.bytes)
+        self.raw()
     }
 
     /// The body whatever the status (to show it as it is, as `kubectl get
