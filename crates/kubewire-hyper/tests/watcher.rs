@@ -293,3 +293,32 @@ async fn watchers_without_a_seed_draw_one_from_the_operating_system() {
     assert!(timeouts.len() > 1, "{timeouts:?}");
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_list_the_server_refuses_as_asked_ends_the_stream_once() {
+    let (srv, _dir, client) = setup(10_000).await;
+    // kubewire-server, like kube-apiserver, refuses a field it cannot select on.
+    let config = config().fields("data.v=1");
+    let mut w = Watcher::<Cm>::new(client, config).unwrap();
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(u) = w.next().await {
+            seen.push(match u {
+                Ok(u) => brief(&u),
+                Err(kubewire_hyper::watcher::WatchError::Stopped(e)) => format!("stopped: {e}"),
+                Err(e) => format!("error: {e}"),
+            });
+        }
+    })
+    .await
+    .expect("the stream ends by itself");
+    let stopped: Vec<&String> = seen.iter().filter(|s| s.starts_with("stopped")).collect();
+    assert_eq!(stopped.len(), 1, "{seen:?}");
+    assert_eq!(
+        seen.last(),
+        stopped.last().copied(),
+        "nothing after it: {seen:?}"
+    );
+    assert!(stopped[0].contains("400"), "{seen:?}");
+    srv.shutdown().await;
+}
