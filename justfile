@@ -10,10 +10,12 @@ wasm_target_dir := env_var_or_default("KUBEWIRE_WASM_TARGET_DIR", home_directory
 debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 /usr/bin/cargo"
 
 # Recipes of the larger parts live beside their code's owners in just/.
-import? 'just/decode.just'
-import? 'just/listwatch.just'
-import? 'just/wasi.just'
-import? 'just/web.just'
+# `import`, not `import?`: a missing part is an error, never a recipe that
+# silently does not exist.
+import 'just/decode.just'
+import 'just/listwatch.just'
+import 'just/wasi.just'
+import 'just/web.just'
 
 # List the recipes.
 default:
@@ -23,12 +25,13 @@ default:
 setup:
     bash scripts/setup.sh
 
-# Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
-# the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
-# the browser adapter and dashboard in headless Chromium, and the list+watch fault-injection suite.
-test: setup test-rust pb-glue-check wasm-core test-wasi wasi-bindings-check test-browser faults
+# (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
+# the generated protobuf glue, the no_std builds, the component under wasmtime and its bindings,
+# the browser, the faults.)
+# Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
+test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults
 
-# The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
+# The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:
     cargo test --workspace --locked --no-fail-fast
     # The adapter without its default features, as small programs build it.
@@ -93,14 +96,20 @@ kw *args:
 fmt:
     cargo fmt --all
 
-# Formatting and clippy, as a reviewer would run them.
-lint:
+# (Root, kubewire-wasi and its host tests, kubewire-web and its browser tests, each in the target
+# dir its tests use, so their dependencies are checked once per dir.)
+# Formatting, clippy and rustdoc with warnings denied, on every workspace.
+lint: lint-root lint-wasi lint-web
+
+# The root workspace: formatting, clippy on every target, rustdoc.
+lint-root:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Build the API docs.
+# Build the API docs (warnings denied, as `lint` checks them).
 doc:
-    cargo doc --workspace --no-deps --locked
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 # Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi, and the TLS-stack floor (clean release builds; ~15 min).
 footprint:

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
+use kubewire::auth::{bearer, Authorization};
 use kubewire::kubeconfig::{
     AuthPlan, ClusterConfig, ExecConfig, ExecCredential, ExecCredentialStatus,
 };
@@ -55,27 +55,21 @@ impl Auth {
         *self.exec_cache.lock().await = None;
     }
 
-    /// The `Authorization` header value for the next request, if any.
+    /// The `Authorization` header value for the next request, if any:
+    /// the core's rule for the plan, with the file read or the plugin run
+    /// when it needs that.
     pub(crate) async fn header(&self) -> Result<Option<Secret>, Error> {
-        Ok(match &self.plan {
-            AuthPlan::None => None,
-            AuthPlan::Bearer(token) => Some(bearer(token.expose())),
-            AuthPlan::ClientCertificate { bearer: token, .. } => {
-                token.as_ref().map(|t| bearer(t.expose()))
-            }
-            AuthPlan::BearerFile(path) => {
+        Ok(match self.plan.authorization() {
+            Authorization::None => None,
+            Authorization::Header(value) => Some(value),
+            Authorization::TokenFile(path) => {
                 // Re-read each time: kubelet rotates projected tokens in place.
                 // A token file is a few hundred bytes: a blocking read is cheaper
                 // than pulling in an async file system.
                 let token = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-                Some(bearer(token.trim()))
+                Some(bearer(&token))
             }
-            AuthPlan::Basic { username, password } => Some(Secret::new(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(format!("{username}:{}", password.expose()))
-            ))),
-            AuthPlan::Exec(exec) => {
+            Authorization::Exec(exec) => {
                 let status = self.exec_credential(exec).await?;
                 status.token.as_ref().map(|t| bearer(t.expose()))
             }
@@ -101,10 +95,6 @@ impl Auth {
         *cache = Some((status.clone(), expiry));
         Ok(status)
     }
-}
-
-fn bearer(token: &str) -> Secret {
-    Secret::new(format!("Bearer {token}"))
 }
 
 /// Run a credential plugin the way client-go does.

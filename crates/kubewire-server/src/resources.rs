@@ -84,16 +84,8 @@ impl ResourceDef {
         if let Some(row) = self.builtin.and_then(Builtin::names) {
             return row.verbs.to_vec();
         }
-        vec![
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ]
+        // A CustomResourceDefinition's resource: the whole read-write API.
+        kubewire::builtin::CRUD.to_vec()
     }
 
     /// Which names objects may have.

@@ -500,49 +500,6 @@ impl Collection {
     }
 }
 
-/// Requests for the API server's discovery endpoints.
-pub mod discovery {
-    use super::{group_version_path, Method, Request, ACCEPT_AGGREGATED_DISCOVERY};
-    use alloc::string::String;
-
-    /// `GET /version`: the server's build information.
-    pub fn version() -> Request {
-        Request::new(Method::Get, String::from("/version"))
-    }
-
-    /// `GET /api`: the core group's versions (`APIVersions`).
-    pub fn core_versions() -> Request {
-        Request::new(Method::Get, String::from("/api"))
-    }
-
-    /// `GET /apis`: every named group (`APIGroupList`).
-    pub fn groups() -> Request {
-        Request::new(Method::Get, String::from("/apis"))
-    }
-
-    /// `GET /api/v1` or `/apis/GROUP/VERSION`: the resources of one group
-    /// version (`APIResourceList`).
-    pub fn resources(group: &str, version: &str) -> Request {
-        Request::new(Method::Get, group_version_path(group, version))
-    }
-
-    /// Aggregated discovery (v2) of the core group: `GET /api` asking for
-    /// an `APIGroupDiscoveryList` (falls back to `APIVersions`).
-    pub fn aggregated_core() -> Request {
-        let mut req = core_versions();
-        req.set_header("Accept", ACCEPT_AGGREGATED_DISCOVERY);
-        req
-    }
-
-    /// Aggregated discovery (v2) of every named group: `GET /apis` asking
-    /// for an `APIGroupDiscoveryList` (falls back to `APIGroupList`).
-    pub fn aggregated_groups() -> Request {
-        let mut req = groups();
-        req.set_header("Accept", ACCEPT_AGGREGATED_DISCOVERY);
-        req
-    }
-}
-
 #[cfg(feature = "http")]
 impl TryFrom<Request> for http::Request<Vec<u8>> {
     type Error = http::Error;

@@ -420,14 +420,11 @@ async fn watch_all(
     } else {
         Vec::new()
     };
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
     let mut shown = Vec::new();
     let mut streams = Vec::new();
     for (i, (context, client, coll, info, list_rv)) in targets.into_iter().enumerate() {
-        let mut config = Config::new(coll).seed(seed.wrapping_add(i as u64));
+        // No seed: the adapter draws one from the operating system.
+        let mut config = Config::new(coll);
         config.label_selector.clone_from(&opts.selector);
         config.field_selector.clone_from(&field_selector);
         config.headers.clone_from(&headers);
@@ -440,12 +437,10 @@ async fn watch_all(
                     sanitize(&context),
                     kubewire::store::journal::crc32(format!("{context}\n{identity}").as_bytes())
                 );
-                Watcher::<Value>::cached(client, config, &dir.join(name)).map_err(|e| {
-                    Failure::Usage(format!("cannot open the cache in {}: {e}", dir.display()))
-                })?
+                Watcher::<Value>::cached(client, config, &dir.join(name))?
             }
-            (None, Some(rv)) => Watcher::from_version(client, config, &rv),
-            (None, None) => Watcher::new(client, config),
+            (None, Some(rv)) => Watcher::from_version(client, config, &rv)?,
+            (None, None) => Watcher::new(client, config)?,
         };
         let all_ns = opts.all_namespaces && info.resource.is_namespaced();
         shown.push(Shown {
@@ -486,14 +481,12 @@ async fn watch_all(
             }
             Event::InitApply(_) if s.quiet_sync => continue,
             Event::InitApply(o) | Event::Apply(o) => o.value,
-            Event::Delete(t) => match t.last {
-                Some(last) => last,
-                // Found gone by a relist: only the name is known.
-                None if opts.output == Output::Name => {
-                    serde_json::json!({"metadata": {"name": t.key.name}})
-                }
-                None => continue,
-            },
+            Event::Delete(o) => o.value,
+            // Found gone by a relist: only the name is known.
+            Event::InitDelete(t) if opts.output == Output::Name => {
+                serde_json::json!({"metadata": {"name": t.key.name}})
+            }
+            Event::InitDelete(_) => continue,
             Event::Bookmark { .. } => continue,
         };
         let cluster = opts.show_cluster.then_some(s.context.as_str());

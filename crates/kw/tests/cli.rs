@@ -2,15 +2,9 @@
 //! 127.0.0.1, through a kubeconfig, checking what it prints and its exit
 //! status.
 
-// A std program: the workspace's no_std hygiene lints are for the core.
 // Errors carry the server's Status; boxing it would buy nothing on this
 // rare path.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+#![allow(clippy::result_large_err)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -78,7 +78,7 @@ pub type SetupError = Box<dyn std::error::Error + Send + Sync>;
 /// `history` bounds the server's watch history (a small one makes watches
 /// resume with 410 Gone, for the relist tests).
 pub async fn cluster(history: Option<usize>) -> Result<Cluster, SetupError> {
-    let mut b = Server::builder().token(&format!("mesh-agent-demo-{}", crate::entropy()), "admin");
+    let mut b = Server::builder().token(&format!("mesh-agent-demo-{}", crate::entropy()?), "admin");
     if let Some(h) = history {
         b = b.history_capacity(h);
     }
@@ -86,7 +86,7 @@ pub async fn cluster(history: Option<usize>) -> Result<Cluster, SetupError> {
     let kubeconfig = std::env::temp_dir().join(format!(
         "mesh-agent-{}-{}.kubeconfig",
         std::process::id(),
-        crate::entropy()
+        crate::entropy()?
     ));
     server.write_kubeconfig(&kubeconfig)?;
     let loaded = kubewire_hyper::load::load(Some(&kubeconfig));
@@ -141,6 +141,21 @@ impl Cluster {
         for sa in ["web", "api", "default"] {
             self.service_account(sa).await?;
         }
+        // What the demo's service accounts may do with their tokens (RBAC
+        // decides, as on a real cluster): read the namespace's ConfigMaps.
+        self.create(known::roles().within("demo").create(
+            &post,
+            &json!({"metadata": {"name": "config-reader"},
+                "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]}),
+        )?)
+        .await?;
+        self.create(known::role_bindings().within("demo").create(
+            &post,
+            &json!({"metadata": {"name": "config-reader"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "config-reader"},
+                "subjects": [{"kind": "Group", "name": "system:serviceaccounts:demo"}]}),
+        )?)
+        .await?;
         for p in PODS {
             self.pod(p).await?;
         }

@@ -72,8 +72,9 @@ pub struct AgentConfig {
     pub listen: SocketAddr,
     /// Lifetime of the tokens it asks for.
     pub expiration_secs: u32,
-    /// Seed of the jitter of watches and token refreshes.
-    pub seed: u64,
+    /// Seed of the jitter of watches and token refreshes; `None` (the
+    /// default) takes one from the operating system.
+    pub seed: Option<u64>,
     /// Log sink.
     pub log: Log,
 }
@@ -85,23 +86,17 @@ impl AgentConfig {
             node: node.into(),
             listen,
             expiration_secs: 3600,
-            seed: entropy(),
+            seed: None,
             log: Arc::new(|line| eprintln!("mesh-agent: {line}")),
         }
     }
 }
 
-/// A seed from the OS's per-process hash keys and the clock.
-pub fn entropy() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.finish()
+/// A seed from the operating system's randomness.
+pub(crate) fn entropy() -> std::io::Result<u64> {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(u64::from_le_bytes(bytes))
 }
 
 /// Counters, for the benchmark and `/stats`.
@@ -203,8 +198,12 @@ pub async fn start(client: Client, config: AgentConfig) -> std::io::Result<Runni
             source: TokenSource::new(
                 TokenConfig::default()
                     .expiration_secs(config.expiration_secs)
-                    .seed(config.seed),
-            ),
+                    .seed(match config.seed {
+                        Some(s) => s,
+                        None => entropy()?,
+                    }),
+            )
+            .map_err(std::io::Error::other)?,
             waiters: BTreeMap::new(),
         }),
         config,
@@ -234,10 +233,13 @@ pub async fn start(client: Client, config: AgentConfig) -> std::io::Result<Runni
 }
 
 async fn watch_pods(state: Arc<State>) {
-    let config = Config::new(known::pods().all())
-        .fields(&format!("spec.nodeName={}", state.config.node))
-        .seed(state.config.seed);
-    let mut w = Watcher::<PodView>::new(state.client.clone(), config);
+    let mut config =
+        Config::new(known::pods().all()).fields(&format!("spec.nodeName={}", state.config.node));
+    config.seed = state.config.seed;
+    let mut w = match Watcher::<PodView>::new(state.client.clone(), config) {
+        Ok(w) => w,
+        Err(e) => return state.log(&format!("pod watch cannot start: {e}")),
+    };
     while let Some(update) = w.next().await {
         let event = match update {
             Ok(u) => u.event,
@@ -278,8 +280,12 @@ async fn watch_pods(state: Arc<State>) {
 }
 
 async fn watch_nodes(state: Arc<State>) {
-    let config = Config::new(known::nodes().all()).seed(state.config.seed ^ 1);
-    let mut w = Watcher::<NodeView>::new(state.client.clone(), config);
+    let mut config = Config::new(known::nodes().all());
+    config.seed = state.config.seed.map(|s| s ^ 1);
+    let mut w = match Watcher::<NodeView>::new(state.client.clone(), config) {
+        Ok(w) => w,
+        Err(e) => return state.log(&format!("node watch cannot start: {e}")),
+    };
     while let Some(update) = w.next().await {
         match update {
             Ok(u) => lock(&state.nodes).apply(u.event),

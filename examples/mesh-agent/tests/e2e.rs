@@ -52,7 +52,7 @@ async fn setup() -> Setup {
     };
     let agent_client = Client::with_options(cluster.config.clone(), options).unwrap();
     let mut config = AgentConfig::new(demo::NODE, "127.0.0.1:0".parse().unwrap());
-    config.seed = 42;
+    config.seed = Some(42);
     let log_to = seen.clone();
     config.log = Arc::new(move |line| log_to.lock().unwrap().push(line.to_string()));
     let agent = start(agent_client, config).await.unwrap();

@@ -1,6 +1,6 @@
-//! The HTTP front: who is asking ([`authn`]), what for ([`route`]), and
-//! the handlers: [`nonresource`] endpoints (health, version, discovery,
-//! OpenAPI) and the resource verbs ([`resource`]).
+//! The HTTP front: who is asking (`authn`), what for ([`route`]), and
+//! the handlers: `nonresource` endpoints (health, version, discovery,
+//! OpenAPI) and the resource verbs (`resource`).
 
 mod authn;
 mod body;

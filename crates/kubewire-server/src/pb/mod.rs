@@ -4,11 +4,11 @@
 //!
 //! The messages are k8s-pb's (kube-rs's prost types generated from the
 //! Kubernetes `.proto` files), decoded and encoded by prost. Their JSON
-//! form is mapped field by field in [`glue`], generated from k8s-pb and
+//! form is mapped field by field in `glue`, generated from k8s-pb and
 //! the real server's OpenAPI document (`scripts/gen-pb-glue.py`); the few
 //! types whose JSON has a form of its own (int-or-string, quantities,
 //! times, durations, raw extensions, managed fields, schema unions) are in
-//! [`special`].
+//! `special`.
 //!
 //! On the wire an object is the 4-byte magic `k8s\0` followed by a
 //! `runtime.Unknown` whose `typeMeta` names the apiVersion and kind and

@@ -136,7 +136,7 @@ fn watch_transcript_with<'a>(
 fn watch_transcript_fed(config: WatchConfig, pieces: &[&[u8]], feeding: Feeding) -> Transcript {
     let mut d = WatchDecoder::with_config(config);
     let mut outputs = Vec::new();
-    let mut record = |e: crate::decode::WatchEvent<'_>| {
+    let mut record = |e: crate::decode::RawEvent<'_>| {
         outputs.push((
             e.event_type().as_str(),
             e.resource_version().map(String::from),

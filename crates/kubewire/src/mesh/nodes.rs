@@ -142,13 +142,14 @@ impl NodeIndex {
     }
 
     /// Apply one list+watch event (as
-    /// [`PodIndex::apply`](super::PodIndex::apply): a relist is a diff,
-    /// applied in place).
+    /// [`PodIndex::apply`](super::PodIndex::apply): a relist is applied in
+    /// place, every listed node upserted and `InitDelete` removing the rest).
     pub fn apply(&mut self, event: Event<NodeView>) {
         match event {
             Event::Init => {}
             Event::InitApply(o) | Event::Apply(o) => self.upsert(o),
-            Event::Delete(t) => self.remove(&t.key.name),
+            Event::InitDelete(t) => self.remove(&t.key.name),
+            Event::Delete(o) => self.remove(&o.meta.key.name),
             Event::InitDone { .. } => self.synced = true,
             Event::Bookmark { .. } => {}
         }
@@ -356,28 +357,32 @@ mod tests {
             &["10.244.2.0/24"],
             &["192.168.1.3"],
         )));
-        index.apply(Event::Delete(Tombstone {
-            key: ObjectKey::cluster("n2"),
-            resource_version: "5".into(),
-            last: None,
-        }));
+        index.apply(Event::Delete(node(
+            "n2",
+            &["10.244.2.0/24"],
+            &["192.168.1.2"],
+        )));
         assert_eq!(
             index.node_of(ip("10.244.2.9")),
             NodeOf::PodCidr("n3"),
             "late delete keeps it"
         );
         assert_eq!(index.node_of(ip("192.168.1.2")), NodeOf::Unknown);
-        // A relist (a diff): n1 vanished meanwhile.
+        // A relist: the listing holds n3 only; n1 vanished meanwhile.
         index.apply(Event::Init);
         assert_eq!(
             index.node_of(ip("10.244.1.9")),
             NodeOf::PodCidr("n1"),
             "Init clears nothing"
         );
-        index.apply(Event::Delete(Tombstone {
+        index.apply(Event::InitApply(node(
+            "n3",
+            &["10.244.2.0/24"],
+            &["192.168.1.3"],
+        )));
+        index.apply(Event::InitDelete(Tombstone {
             key: ObjectKey::cluster("n1"),
             resource_version: "1".into(),
-            last: None,
         }));
         index.apply(Event::InitDone {
             resource_version: "6".into(),

@@ -151,18 +151,22 @@ impl PodIndex {
         match event {
             Event::Init => self.syncing = true,
             Event::InitApply(o) | Event::Apply(o) => self.upsert(o),
-            Event::Delete(t) => {
-                let Some(slot) = self.slot_of(&t.key) else {
+            // A relist found the Pod gone while the watch was away.
+            Event::InitDelete(t) => {
+                if let Some(slot) = self.slot_of(&t.key) {
+                    self.remove(slot);
+                }
+            }
+            Event::Delete(last) => {
+                let Some(slot) = self.slot_of(&last.meta.key) else {
                     return;
                 };
                 // A deletion of an earlier Pod of the same name (its uid
                 // differs) says nothing about the Pod there now.
-                let stale = t.last.as_ref().is_some_and(|last| {
-                    !last.metadata.uid.is_empty()
-                        && self
-                            .entry(slot)
-                            .is_some_and(|e| !e.uid.is(&last.metadata.uid))
-                });
+                let stale = !last.value.metadata.uid.is_empty()
+                    && self
+                        .entry(slot)
+                        .is_some_and(|e| !e.uid.is(&last.value.metadata.uid));
                 if !stale {
                     self.remove(slot);
                 }

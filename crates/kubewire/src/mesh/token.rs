@@ -29,7 +29,7 @@
 //! use kubewire::listwatch::Instant;
 //! use kubewire::mesh::{Demand, TokenConfig, TokenInput, TokenKey, TokenOutput, TokenSource};
 //!
-//! let mut tokens = TokenSource::new(TokenConfig::default().seed(7));
+//! let mut tokens = TokenSource::new(TokenConfig::default().seed(7))?;
 //! let key = TokenKey::new("demo", "web", ["vault.example.com"]);
 //! let now = Instant(0);
 //! assert!(matches!(tokens.demand(now, &key), Demand::Pending));
@@ -52,7 +52,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::jwt;
-use crate::listwatch::{Backoff, BackoffConfig, Instant, RequestId, Rng};
+use crate::listwatch::{Backoff, BackoffConfig, ConfigError, Instant, RequestId, Rng};
+use core::time::Duration;
 use crate::params::PostParams;
 use crate::request::Request;
 use crate::resource::known;
@@ -166,20 +167,21 @@ pub struct TokenConfig {
     pub expiration_secs: u32,
     /// Refresh up to this much earlier than the 80 % point, at random, so
     /// that tokens issued together are not renewed together (kubelet: 10 s).
-    pub refresh_jitter_ms: u64,
+    pub refresh_jitter: Duration,
     /// Retry delays after a failure.
     pub backoff: BackoffConfig,
-    /// Seed of the jitter generator: real entropy in production.
-    pub seed: u64,
+    /// Seed of the jitter generator: the host's entropy (a constant in a
+    /// test). There is no default: [`TokenSource::new`] refuses `None`.
+    pub seed: Option<u64>,
 }
 
 impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig {
             expiration_secs: 3600,
-            refresh_jitter_ms: 10_000,
+            refresh_jitter: Duration::from_secs(10),
             backoff: BackoffConfig::default(),
-            seed: 0,
+            seed: None,
         }
     }
 }
@@ -193,7 +195,7 @@ impl TokenConfig {
 
     /// Seed of the jitter generator.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
         self
     }
 }
@@ -362,15 +364,16 @@ struct RequestSpec<'a> {
 }
 
 impl TokenSource {
-    /// An empty cache.
-    pub fn new(config: TokenConfig) -> Self {
-        TokenSource {
-            rng: Rng::new(config.seed),
+    /// An empty cache; refused without a [`TokenConfig::seed`].
+    pub fn new(config: TokenConfig) -> Result<Self, ConfigError> {
+        let seed = config.seed.ok_or(ConfigError::NoSeed)?;
+        Ok(TokenSource {
+            rng: Rng::new(seed),
             config,
             next_id: 0,
             slots: BTreeMap::new(),
             queue: VecDeque::new(),
-        }
+        })
     }
 
     /// A caller wants a token for `key`.
@@ -519,7 +522,7 @@ impl TokenSource {
                     reason: "the namespace or service account name is not valid",
                 };
                 slot.last_error = Some(e.clone());
-                slot.retry_at = Some(now + self.config.backoff.max_ms);
+                slot.retry_at = Some(now + self.config.backoff.max);
                 TokenOutput::Failed(key, e)
             }
         }
@@ -567,14 +570,15 @@ impl TokenSource {
         };
         match outcome {
             Ok((token, ttl_ms, expires_unix)) => {
-                let jitter = (self.config.refresh_jitter_ms as f64 * self.rng.next_f64()) as u64;
+                let jitter_ms = u64::try_from(self.config.refresh_jitter.as_millis()).unwrap_or(u64::MAX);
+                let jitter = (jitter_ms as f64 * self.rng.next_f64()) as u64;
                 let refresh_after = (ttl_ms / 100 * REFRESH_PERCENT)
                     .saturating_sub(jitter)
                     .min(MAX_TTL_MS);
                 slot.held = Some(Held {
                     token,
-                    expires: sent + ttl_ms,
-                    refresh: sent + refresh_after,
+                    expires: sent + Duration::from_millis(ttl_ms),
+                    refresh: sent + Duration::from_millis(refresh_after),
                     expires_unix,
                 });
                 slot.wanted = false;
@@ -588,7 +592,7 @@ impl TokenSource {
             Err((e, wait)) => {
                 let mut delay = slot.backoff.next_delay(now, &mut self.rng);
                 if let Some(w) = wait {
-                    delay = delay.max(u64::from(w) * 1000);
+                    delay = delay.max(Duration::from_secs(u64::from(w)));
                 }
                 slot.retry_at = Some(now + delay);
                 slot.last_error = Some(e.clone());

@@ -68,7 +68,7 @@ async fn client(agent: SocketAddr, from: String, stop: Arc<AtomicBool>, served: 
 }
 
 fn per_pod_hour(pods: u64, hours: u64) -> f64 {
-    let mut ts = TokenSource::new(TokenConfig::default().seed(1));
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).expect("seeded");
     let keys: Vec<TokenKey> = (0..pods)
         .map(|i| {
             TokenKey::new("demo", "web", ["bench"])

@@ -9,6 +9,11 @@ use super::*;
 
 const S: u64 = 1000;
 
+/// A span of `n` milliseconds.
+fn ms(n: u64) -> core::time::Duration {
+    core::time::Duration::from_millis(n)
+}
+
 fn jwt(iat: i64, ttl: i64, tag: &str) -> String {
     format!(
         "{}.{}.{}",
@@ -69,7 +74,7 @@ fn ready(ts: &mut TokenSource, now: Instant) -> Option<String> {
 
 #[test]
 fn the_request_asks_for_the_audiences_lifetime_and_bound_pod() {
-    let mut ts = TokenSource::new(TokenConfig::default().expiration_secs(3607));
+    let mut ts = TokenSource::new(TokenConfig::default().expiration_secs(3607).seed(1)).unwrap();
     assert!(matches!(ts.demand(Instant(0), &key()), Demand::Pending));
     let (sent, _, _) = drain(&mut ts, Instant(0));
     let [(_, req)] = sent.as_slice() else {
@@ -91,7 +96,7 @@ fn the_request_asks_for_the_audiences_lifetime_and_bound_pod() {
 
 #[test]
 fn concurrent_demands_coalesce_into_one_request() {
-    let mut ts = TokenSource::new(TokenConfig::default());
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).unwrap();
     for _ in 0..5 {
         assert!(matches!(ts.demand(Instant(0), &key()), Demand::Pending));
     }
@@ -120,7 +125,7 @@ fn concurrent_demands_coalesce_into_one_request() {
 #[test]
 fn refreshes_at_80_percent_of_the_lifetime_less_jitter_serving_the_cache_until_replaced() {
     for seed in [1, 2, 3] {
-        let mut ts = TokenSource::new(TokenConfig::default().seed(seed));
+        let mut ts = TokenSource::new(TokenConfig::default().seed(seed)).unwrap();
         ts.demand(Instant(0), &key());
         let (sent, _, _) = drain(&mut ts, Instant(0));
         // The answer comes 200 ms later: lifetime counts from sending.
@@ -148,25 +153,25 @@ fn refreshes_at_80_percent_of_the_lifetime_less_jitter_serving_the_cache_until_r
                 drain(&mut ts, now).0.is_empty(),
                 "no request before {refresh}"
             );
-            now = now + 60 * S;
+            now = now + ms(60 * S);
         }
         let (sent, _, _) = drain(&mut ts, refresh);
         assert_eq!(sent.len(), 1, "refresh due");
         assert_eq!(
-            ready(&mut ts, refresh + 5),
+            ready(&mut ts, refresh + ms(5)),
             Some(jwt(1_796_000_000, 3600, "first"))
         );
         ok(
             &mut ts,
-            refresh + 100,
+            refresh + ms(100),
             sent[0].0,
             &jwt(1_796_002_900, 3600, "second"),
             3600,
         );
-        let (_, out, _) = drain(&mut ts, refresh + 100);
+        let (_, out, _) = drain(&mut ts, refresh + ms(100));
         assert!(out.is_empty(), "nobody was waiting: {out:?}");
         assert_eq!(
-            ready(&mut ts, refresh + 200),
+            ready(&mut ts, refresh + ms(200)),
             Some(jwt(1_796_002_900, 3600, "second"))
         );
     }
@@ -174,7 +179,7 @@ fn refreshes_at_80_percent_of_the_lifetime_less_jitter_serving_the_cache_until_r
 
 #[test]
 fn a_token_nobody_asks_for_again_is_not_refreshed_and_goes_at_expiry() {
-    let mut ts = TokenSource::new(TokenConfig::default());
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).unwrap();
     ts.demand(Instant(0), &key());
     let (sent, _, _) = drain(&mut ts, Instant(0));
     ok(&mut ts, Instant(0), sent[0].0, &jwt(0, 600, "t"), 600);
@@ -190,7 +195,7 @@ fn a_token_nobody_asks_for_again_is_not_refreshed_and_goes_at_expiry() {
 
 #[test]
 fn failures_back_off_fail_fast_meanwhile_and_reset_on_success() {
-    let mut ts = TokenSource::new(TokenConfig::default().seed(9));
+    let mut ts = TokenSource::new(TokenConfig::default().seed(9)).unwrap();
     let mut now = Instant(0);
     let mut delays = Vec::new();
     for round in 0..4 {
@@ -216,11 +221,11 @@ fn failures_back_off_fail_fast_meanwhile_and_reset_on_success() {
             "{out:?}"
         );
         // During the backoff a demand fails at once, and nothing is sent.
-        let Demand::Failed(e) = ts.demand(now + 1, &key()) else {
+        let Demand::Failed(e) = ts.demand(now + ms(1), &key()) else {
             panic!("round {round}")
         };
         assert!(format!("{e}").contains("request timed out"));
-        let (sent, _, deadline) = drain(&mut ts, now + 1);
+        let (sent, _, deadline) = drain(&mut ts, now + ms(1));
         assert!(sent.is_empty());
         // Nobody waits: the retry waits for the next demand after it.
         assert!(deadline.is_none_or(|d| d > now), "{deadline:?}");
@@ -240,6 +245,7 @@ fn failures_back_off_fail_fast_meanwhile_and_reset_on_success() {
             .backoff
             .clone()
             .next_delay(now, &mut Rng::new(0))
+            .as_millis()
             / 800,
         1,
         "reset"
@@ -248,7 +254,7 @@ fn failures_back_off_fail_fast_meanwhile_and_reset_on_success() {
 
 #[test]
 fn a_failed_refresh_keeps_the_old_token_until_it_expires() {
-    let mut ts = TokenSource::new(TokenConfig::default().seed(4));
+    let mut ts = TokenSource::new(TokenConfig::default().seed(4)).unwrap();
     ts.demand(Instant(0), &key());
     let (sent, _, _) = drain(&mut ts, Instant(0));
     ok(&mut ts, Instant(0), sent[0].0, &jwt(0, 600, "old"), 600);
@@ -268,7 +274,7 @@ fn a_failed_refresh_keeps_the_old_token_until_it_expires() {
             }
         };
         assert_eq!(ready(&mut ts, now), Some(jwt(0, 600, "old")), "at {now}");
-        now = deadline.unwrap().max(now + 1);
+        now = deadline.unwrap().max(now + ms(1));
     }
     assert!(attempts >= 5, "retried with backoff, {attempts} attempts");
     assert!(
@@ -279,7 +285,7 @@ fn a_failed_refresh_keeps_the_old_token_until_it_expires() {
 
 #[test]
 fn retry_after_is_honoured() {
-    let mut ts = TokenSource::new(TokenConfig::default());
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).unwrap();
     ts.demand(Instant(0), &key());
     let (sent, _, _) = drain(&mut ts, Instant(0));
     let body = br#"{"kind":"Status","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429,"details":{"retryAfterSeconds":5}}"#;
@@ -297,7 +303,7 @@ fn retry_after_is_honoured() {
 
 #[test]
 fn stale_and_forgotten_answers_are_ignored() {
-    let mut ts = TokenSource::new(TokenConfig::default());
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).unwrap();
     ts.demand(Instant(0), &key());
     let (sent, _, _) = drain(&mut ts, Instant(0));
     ok(&mut ts, Instant(0), RequestId(99), &jwt(0, 600, "x"), 600);
@@ -329,7 +335,7 @@ fn the_lifetime_comes_from_the_token_and_the_real_answer_reads() {
 #[test]
 fn tokens_appear_in_no_debug_output_and_no_error() {
     let secret = "eyJzZWNyZXQtdG9rZW4tYnl0ZXMifQ";
-    let mut ts = TokenSource::new(TokenConfig::default());
+    let mut ts = TokenSource::new(TokenConfig::default().seed(1)).unwrap();
     ts.demand(Instant(0), &key());
     let (sent, _, _) = drain(&mut ts, Instant(0));
     ok(&mut ts, Instant(0), sent[0].0, secret, 3600);
@@ -369,4 +375,12 @@ fn rfc3339_times_read_as_unix_seconds() {
     ] {
         assert_eq!(unix_seconds(bad), None, "{bad}");
     }
+}
+
+#[test]
+fn a_source_without_a_seed_is_refused() {
+    assert_eq!(
+        TokenSource::new(TokenConfig::default()).err(),
+        Some(crate::listwatch::ConfigError::NoSeed)
+    );
 }
