@@ -15,11 +15,12 @@
 //!   not take it back. Only an address a Pod *newly* reports claims it; a
 //!   Pod repeating an address it already had never displaces anyone.
 //! - **A relist leaves no gap.** The list+watch machine reports a relist
-//!   (after `410 Gone`) as a diff ([`Event`]'s contract): `Init` keeps the
-//!   index as it is, new and changed Pods update it in place, Pods that
-//!   vanished meanwhile come as `Delete`. Nothing is cleared and rebuilt,
-//!   so at no point is a live Pod unknown. (Tested through the machine
-//!   itself, so a change of that contract shows here.)
+//!   (after `410 Gone`) as every listed Pod (`InitApply`) and then the ones
+//!   that vanished meanwhile (`InitDelete`, see [`Event`]'s contract). The
+//!   index applies them in place: `Init` keeps it as it is, each listed Pod
+//!   is upserted, each vanished one removed. Nothing is cleared and
+//!   rebuilt, so at no point is a live Pod unknown. (Tested through the
+//!   machine itself, so a change of that contract shows here.)
 //!
 //! Memory: strings that repeat (namespaces, service accounts, nodes, label
 //! keys and values) are held once; uids in 16 bytes; the rest of each Pod
