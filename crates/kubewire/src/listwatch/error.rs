@@ -33,9 +33,6 @@ pub enum Error {
         /// Its offset in the response body.
         offset: u64,
     },
-    /// A LIST answered with a `Table` (the config's headers ask for one):
-    /// it cannot be applied as a listing. Watch-lists work with Tables.
-    TableList,
     /// A LIST answered without `metadata.resourceVersion`: there is nothing
     /// to watch from, so the list is retried.
     NoResourceVersion,
@@ -52,9 +49,6 @@ impl fmt::Display for Error {
             Error::Object { at, error } => write!(f, "skipped object {at}: {error}"),
             Error::Unnamed { offset } => {
                 write!(f, "skipped an object without a name at byte {offset}")
-            }
-            Error::TableList => {
-                f.write_str("a LIST answered with a Table cannot be applied; use a watch-list")
             }
             Error::NoResourceVersion => {
                 f.write_str("LIST response has no metadata.resourceVersion")
