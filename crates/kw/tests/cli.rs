@@ -526,3 +526,300 @@ async fn demo_runs_on_the_embedded_server_and_exits() {
         "the demo must not print its token"
     );
 }
+
+/// A server that can be stopped and started again on the same address and
+/// data, with a short history, so a watch that resumes after the restart
+/// finds its resourceVersion gone (410) and relists.
+struct Restartable {
+    dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    history: usize,
+    server: Option<RunningServer>,
+}
+
+impl Restartable {
+    /// `history`: how many events the server remembers.
+    async fn start(history: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Self::build(dir.path(), "127.0.0.1:0".parse().unwrap(), history).await;
+        let addr = server.addr();
+        server.write_kubeconfig(&dir.path().join("config")).unwrap();
+        Restartable {
+            dir,
+            addr,
+            history,
+            server: Some(server),
+        }
+    }
+
+    async fn build(dir: &Path, addr: std::net::SocketAddr, history: usize) -> RunningServer {
+        Server::builder()
+            .listen(addr)
+            .data_dir(dir.join("data"))
+            .history_capacity(history)
+            .token("cli-token", "admin")
+            .start()
+            .await
+            .unwrap()
+    }
+
+    async fn restart(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+        self.server = Some(Self::build(self.dir.path(), self.addr, self.history).await);
+    }
+
+    fn kubeconfig(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn client(&self) -> kubewire_hyper::Client {
+        let loaded = kubewire_hyper::load::load(Some(&self.kubeconfig())).unwrap();
+        kubewire_hyper::Client::new(loaded.cluster(None).unwrap()).unwrap()
+    }
+}
+
+async fn put_cm(client: &kubewire_hyper::Client, name: &str, value: &str) {
+    let cms = kubewire::known::config_maps().within("default");
+    let body = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": value}});
+    let req = cms
+        .patch(
+            name,
+            &kubewire::PatchParams::apply("test").force(),
+            &kubewire::Patch::Apply(&body),
+        )
+        .unwrap();
+    client.call::<serde_json::Value>(&req).await.unwrap();
+}
+
+async fn delete_cm(client: &kubewire_hyper::Client, name: &str) {
+    let cms = kubewire::known::config_maps().within("default");
+    let req = cms.delete(name, &Default::default()).unwrap();
+    client.call::<serde_json::Value>(&req).await.unwrap();
+}
+
+/// (event, name) pairs from `kw get -w --output-watch-events` output.
+fn events(form: &str, out: &str) -> Vec<(String, String)> {
+    match form {
+        "json" => out
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["type"].as_str().unwrap().to_string(),
+                    v["object"]["metadata"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect(),
+        "yaml" => out
+            .split("---\n")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| {
+                let v: serde_json::Value = serde_norway::from_str(d).unwrap();
+                (
+                    v["type"].as_str().unwrap().to_string(),
+                    v["object"]["metadata"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect(),
+        _ => out
+            .lines()
+            .filter(|l| !l.starts_with("EVENT"))
+            .map(|l| {
+                let mut f = l.split_whitespace();
+                let event = f.next().unwrap().to_string();
+                let name = f.next().unwrap();
+                (event, name.trim_start_matches("configmap/").to_string())
+            })
+            .collect(),
+    }
+}
+
+/// One form through an API-server restart whose watch resumes into a 410:
+/// the relist prints only what changed (a modified, c new, b gone while kw
+/// was away), never the unchanged d again; then live changes go on.
+async fn watch_through_a_relist(form: &'static str) -> (Vec<(String, String)>, String) {
+    let mut s = Restartable::start(2).await;
+    let client = s.client();
+    for n in ["a", "b", "d"] {
+        put_cm(&client, n, n).await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let mut args = vec!["get", "cm", "-w", "--output-watch-events", "-v=6"];
+    if form != "table" {
+        args.extend(["-o", form]);
+    }
+    let mut cmd = kw_cmd(&s.kubeconfig(), home.path(), &args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.restart().await;
+    let client = s.client();
+    put_cm(&client, "a", "A").await;
+    delete_cm(&client, "b").await;
+    put_cm(&client, "c", "c").await;
+    put_cm(&client, "e", "e").await;
+    delete_cm(&client, "e").await;
+    tokio::time::sleep(Duration::from_millis(4000)).await;
+    put_cm(&client, "d", "D").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    if let Some(srv) = s.server.take() {
+        srv.shutdown().await;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (
+        events(form, &text),
+        text + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_each_change_once_through_restarts_and_relists_in_every_form() {
+    let forms = ["table", "wide", "name", "json", "yaml"];
+    let results =
+        futures_util::future::join_all(forms.iter().map(|f| watch_through_a_relist(f))).await;
+    for (form, (mut seen, text)) in forms.iter().zip(results) {
+        let e = |t: &str, n: &str| (t.to_string(), n.to_string());
+        assert_eq!(
+            seen[..3],
+            [e("ADDED", "a"), e("ADDED", "b"), e("ADDED", "d")],
+            "{form}:\n{text}"
+        );
+        assert_eq!(seen.last(), Some(&e("MODIFIED", "d")), "{form}:\n{text}");
+        // The resumed watch met a 410 and the state was fetched again.
+        assert!(
+            text.matches("sendInitialEvents=true").count() >= 2,
+            "{form}: no relist:\n{text}"
+        );
+        let mut relist: Vec<_> = seen.drain(3..seen.len() - 1).collect();
+        relist.sort();
+        assert_eq!(
+            relist,
+            [e("ADDED", "c"), e("DELETED", "b"), e("MODIFIED", "a")],
+            "{form}: one line per change, nothing unchanged reprinted:\n{text}"
+        );
+    }
+}
+
+/// Run `kw` for `secs`, then stop it; its stdout and stderr.
+async fn kw_for(kubeconfig: &Path, home: &Path, args: &[&str], secs: f64) -> (String, String) {
+    let mut cmd = kw_cmd(kubeconfig, home, args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The configmaps requests a `-v=6` log shows.
+fn requests(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.starts_with("GET ") && l.contains("/configmaps"))
+        .collect()
+}
+
+async fn cache_restart(form: &'static str) -> Vec<String> {
+    let s = Restartable::start(1000).await;
+    let client = s.client();
+    for n in ["a", "b", "d"] {
+        put_cm(&client, n, n).await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache-dir");
+    let cache = cache.to_str().unwrap();
+    let mut args = vec![
+        "get",
+        "cm",
+        "-w",
+        "--output-watch-events",
+        "-v=6",
+        "--cache",
+        cache,
+    ];
+    if form != "table" {
+        args.extend(["-o", form]);
+    }
+    let mut failures = Vec::new();
+    // First run, empty cache: the collection is fetched once (a watch-list),
+    // no LIST.
+    let (out, log) = kw_for(&s.kubeconfig(), home.path(), &args, 1.5).await;
+    let first = events(form, &out);
+    let e = |t: &str, n: &str| (t.to_string(), n.to_string());
+    if first != [e("ADDED", "a"), e("ADDED", "b"), e("ADDED", "d")] {
+        failures.push(format!("{form} first run printed {first:?}:\n{out}"));
+    }
+    let reqs = requests(&log);
+    if reqs.len() != 1 || !reqs[0].contains("sendInitialEvents=true") {
+        failures.push(format!("{form} first run fetched {reqs:?}"));
+    }
+    // Changes while kw is not running.
+    put_cm(&client, "a", "A").await;
+    delete_cm(&client, "b").await;
+    put_cm(&client, "c", "c").await;
+    // Second run: the cached state at once, then only the changes, from a
+    // watch at the stored resourceVersion (no LIST, no watch-list).
+    let (out, log) = kw_for(&s.kubeconfig(), home.path(), &args, 1.5).await;
+    let second = events(form, &out);
+    let want = [
+        e("ADDED", "a"),
+        e("ADDED", "b"),
+        e("ADDED", "d"),
+        e("MODIFIED", "a"),
+        e("DELETED", "b"),
+        e("ADDED", "c"),
+    ];
+    if second != want {
+        failures.push(format!(
+            "{form} second run printed {second:?}:\n{out}\n{log}"
+        ));
+    }
+    if !log.contains("3 configmaps from the cache") {
+        failures.push(format!("{form}: the cached state is not marked:\n{log}"));
+    }
+    let reqs = requests(&log);
+    if reqs.len() != 1
+        || reqs[0].contains("sendInitialEvents")
+        || !reqs[0].contains("resourceVersion=")
+    {
+        failures.push(format!("{form} second run fetched {reqs:?}"));
+    }
+    if let Some(srv) = s.server {
+        srv.shutdown().await;
+    }
+    failures
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cache_prints_the_cached_state_then_only_what_changed_without_relisting() {
+    let forms = ["table", "name", "json"];
+    let failures: Vec<String> =
+        futures_util::future::join_all(forms.iter().map(|f| cache_restart(f)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -232,7 +232,7 @@ impl<W: Write> Printer<W> {
         if !self.header_done && !self.options.no_headers {
             let mut leading = Vec::new();
             if self.options.watch_events && self.mode == Mode::Watch {
-                leading.push("EVENT");
+                leading.push("EVENT   ");
             }
             if self.options.show_cluster {
                 leading.push("CLUSTER");
@@ -246,7 +246,8 @@ impl<W: Write> Printer<W> {
         for row in rows {
             let mut leading = Vec::new();
             if let Some(e) = event {
-                leading.push(e.as_str().to_string());
+                // kubectl's EVENT column is as wide as MODIFIED from the start.
+                leading.push(format!("{:<8}", e.as_str()));
             }
             if self.options.show_cluster {
                 leading.push(src.cluster.to_string());
