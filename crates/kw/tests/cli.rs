@@ -823,3 +823,224 @@ async fn cache_prints_the_cached_state_then_only_what_changed_without_relisting(
             .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// kubectl 1.37's conventions, and the everyday commands with kubectl's
+/// flags and messages (each expected string is what kubectl printed for the
+/// same command against kubewire-server).
+#[tokio::test(flavor = "multi_thread")]
+async fn kubectl_conventions_and_everyday_commands() {
+    let e = env(false).await;
+    let cm = write(
+        e.dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: default, labels: {tier: web}}\ndata: {num: \"9\", n: x, flag: \"true\", when: \"2024-01-01T00:00:00Z\", star: \"*\"}\n",
+    );
+    assert!(kw(&e, &["create", "-f", &cm]).await.status.success());
+    let run = |args: &'static [&'static str]| kw(&e, args);
+
+    // json/yaml hide managedFields unless asked; YAML quotes like go-yaml.
+    let yaml = stdout(&run(&["get", "cm", "app", "-o", "yaml"]).await);
+    assert!(!yaml.contains("managedFields"), "{yaml}");
+    for line in [
+        "  num: \"9\"\n",
+        "  \"n\": x\n",
+        "  flag: \"true\"\n",
+        "  when: \"2024-01-01T00:00:00Z\"\n",
+        "  star: '*'\n",
+        "  creationTimestamp: \"",
+    ] {
+        assert!(yaml.contains(line), "missing {line:?} in\n{yaml}");
+    }
+    let shown = stdout(&run(&["get", "cm", "app", "-o", "json", "--show-managed-fields"]).await);
+    assert!(shown.contains("\"managedFields\": ["), "{shown}");
+    assert!(!stdout(&run(&["get", "cm", "-o", "json"]).await).contains("managedFields"));
+
+    // --request-timeout takes kubectl's forms.
+    for t in ["5", "5s", "1m", "0"] {
+        let out = kw(
+            &e,
+            &["get", "cm", "app", "-o", "name", "--request-timeout", t],
+        )
+        .await;
+        assert_eq!(
+            stdout(&out),
+            "configmap/app\n",
+            "--request-timeout {t}: {}",
+            stderr(&out)
+        );
+    }
+
+    // api-resources in kubectl's order: the core group first, then by group, then name.
+    let res = stdout(&run(&["api-resources"]).await);
+    let rows: Vec<(String, String)> = res
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let version = f[f.len() - 3];
+            let group = version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+            (group.to_string(), f[0].to_string())
+        })
+        .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(rows, sorted, "{res}");
+
+    // label / annotate.
+    assert_eq!(
+        stdout(&run(&["label", "cm", "app", "env=prod"]).await),
+        "configmap/app labeled\n"
+    );
+    let refused = run(&["label", "cm", "app", "tier=db"]).await;
+    assert!(!refused.status.success());
+    assert_eq!(
+        stderr(&refused),
+        "error: 'tier' already has a value (web), and --overwrite is false\n"
+    );
+    assert_eq!(
+        stdout(&run(&["label", "cm", "app", "tier=db", "--overwrite"]).await),
+        "configmap/app labeled\n"
+    );
+    assert_eq!(
+        stdout(&run(&["label", "cm", "app", "env=prod"]).await),
+        "configmap/app not labeled\n"
+    );
+    assert_eq!(
+        stdout(&run(&["label", "cm", "app", "env-"]).await),
+        "configmap/app unlabeled\n"
+    );
+    assert_eq!(
+        stdout(&run(&["annotate", "cm", "app", "note=hi"]).await),
+        "configmap/app annotated\n"
+    );
+    assert_eq!(
+        stderr(&run(&["label", "cm", "app"]).await),
+        "error: at least one label update is required\n"
+    );
+
+    // patch, every type.
+    assert_eq!(
+        stdout(&run(&["patch", "cm", "app", "-p", "{\"data\":{\"z\":\"1\"}}"]).await),
+        "configmap/app patched\n"
+    );
+    assert_eq!(
+        stdout(&run(&["patch", "cm", "app", "-p", "{\"data\":{\"z\":\"1\"}}"]).await),
+        "configmap/app patched (no change)\n"
+    );
+    assert_eq!(
+        stdout(
+            &run(&[
+                "patch",
+                "cm/app",
+                "--type",
+                "json",
+                "-p",
+                "[{\"op\":\"add\",\"path\":\"/data/q\",\"value\":\"1\"}]"
+            ])
+            .await
+        ),
+        "configmap/app patched\n"
+    );
+    assert_eq!(
+        stdout(
+            &run(&[
+                "patch",
+                "cm",
+                "app",
+                "--type",
+                "merge",
+                "-p",
+                "data: {q: null}"
+            ])
+            .await
+        ),
+        "configmap/app patched\n"
+    );
+    let missing = run(&["patch", "cm", "nope", "-p", "{}"]).await;
+    assert_eq!(
+        stderr(&missing),
+        "Error from server (NotFound): configmaps \"nope\" not found\n"
+    );
+
+    // jsonpath and custom columns.
+    assert_eq!(
+        stdout(&run(&["get", "cm", "app", "-o", "jsonpath={.metadata.labels}"]).await),
+        "{\"tier\":\"db\"}"
+    );
+    let names: String = stdout(&run(&["get", "cm", "-o", "name"]).await)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start_matches("configmap/")))
+        .collect();
+    assert_eq!(
+        stdout(
+            &run(&[
+                "get",
+                "cm",
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"
+            ])
+            .await
+        ),
+        names
+    );
+    assert_eq!(
+        stdout(
+            &run(&[
+                "get",
+                "cm",
+                "app",
+                "-o",
+                "custom-columns=N:.metadata.name,Z:data.z,X:.nope"
+            ])
+            .await
+        ),
+        "N     Z     X\napp   1     <none>\n"
+    );
+
+    // wait.
+    assert_eq!(
+        stdout(
+            &run(&[
+                "wait",
+                "--for=jsonpath={.data.z}=1",
+                "cm/app",
+                "--timeout=5s"
+            ])
+            .await
+        ),
+        "configmap/app condition met\n"
+    );
+    let timed_out = run(&["wait", "--for=condition=Ready", "cm/app", "--timeout=1s"]).await;
+    assert_eq!(
+        stderr(&timed_out),
+        "error: timed out waiting for the condition on configmaps/app\n"
+    );
+    assert_eq!(
+        stderr(&run(&["wait", "--for=foo", "cm/app"]).await),
+        "error: unrecognized condition: \"foo\"\n"
+    );
+    let gone = run(&["wait", "--for=delete", "cm/nope", "--timeout=2s"]).await;
+    assert!(gone.status.success() && stdout(&gone).is_empty());
+    let deleter = {
+        let client = kubewire_hyper::Client::new(
+            kubewire_hyper::load::load(Some(&e.kubeconfig))
+                .unwrap()
+                .cluster(None)
+                .unwrap(),
+        )
+        .unwrap();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            delete_cm(&client, "app").await;
+        })
+    };
+    let waited = run(&["wait", "--for=delete", "cm/app", "--timeout=10s"]).await;
+    deleter.await.unwrap();
+    assert_eq!(
+        stdout(&waited),
+        "configmap/app condition met\n",
+        "{}",
+        stderr(&waited)
+    );
+    e.server.shutdown().await;
+}

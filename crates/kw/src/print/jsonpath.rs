@@ -659,3 +659,83 @@ fn unquote(s: &str) -> Option<String> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Templates and what kubectl 1.37 printed for them over the same list
+    /// (captured with `kubectl get cm -o jsonpath=...` against
+    /// kubewire-server).
+    #[test]
+    fn renders_as_kubectl() {
+        let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [
+            {"kind": "ConfigMap", "metadata": {"name": "jp", "labels": {"app": "web", "tier": "x"}, "creationTimestamp": "2026-12-01T23:46:00Z"}, "data": {"a": "1", "b": "two"}},
+            {"kind": "ConfigMap", "metadata": {"name": "ytest", "labels": {"x": "1"}, "creationTimestamp": "2026-12-01T23:42:45Z"}, "data": {"at": "@a"}},
+        ]});
+        let cases = [
+            ("{.metadata.labels}", ""),
+            ("{.nope}", ""),
+            (
+                "{range .items[*]}{.metadata.name}{\"\\t\"}{end}",
+                "jp\tytest\t",
+            ),
+            ("{.items[*].metadata.name}", "jp ytest"),
+            ("{.items[-1:].metadata.name}", "ytest"),
+            ("{.items[?(@.metadata.name==\"jp\")].data.b}", "two"),
+            ("{.kind}", "List"),
+            ("{$.kind}", "List"),
+            ("{@.kind}", "List"),
+            (
+                "{.items[*].metadata.labels}",
+                "{\"app\":\"web\",\"tier\":\"x\"} {\"x\":\"1\"}",
+            ),
+            ("{.items[*]['metadata']['name']}", "jp ytest"),
+            ("{.items[*].metadata.nope}", ""),
+            (
+                "{.items[*].metadata.creationTimestamp}",
+                "2026-12-01T23:46:00Z 2026-12-01T23:42:45Z",
+            ),
+            ("kind is {.kind}", "kind is List"),
+            ("{.items[0].data.*}", "1 two"),
+            (
+                "{.items[*].metadata['name','labels']}",
+                "jp ytest {\"app\":\"web\",\"tier\":\"x\"} {\"x\":\"1\"}",
+            ),
+        ];
+        for (t, want) in cases {
+            assert_eq!(
+                Template::parse(t).unwrap().render(&list).unwrap(),
+                want,
+                "{t}"
+            );
+        }
+        assert_eq!(
+            Template::parse("{..name}").unwrap().render(&list).unwrap(),
+            "jp ytest"
+        );
+        let err = Template::parse("{.items[1:3].metadata.name}")
+            .unwrap()
+            .render(&list)
+            .unwrap_err();
+        assert!(
+            err.contains("array index out of bounds: index 2, length 2"),
+            "{err}"
+        );
+        let err = Template::parse("{.items[99]}")
+            .unwrap()
+            .render(&list)
+            .unwrap_err();
+        assert!(
+            err.contains("array index out of bounds: index 99, length 2"),
+            "{err}"
+        );
+        let err = Template::parse("{.items[*][\"metadata.name\"]}").unwrap_err();
+        assert!(
+            err.contains("invalid array index \"metadata.name\""),
+            "{err}"
+        );
+        assert!(Template::parse("{.a").is_err());
+    }
+}

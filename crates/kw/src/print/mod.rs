@@ -282,12 +282,12 @@ impl<W: Write> Printer<W> {
                 hide_managed_fields(&mut obj);
             }
         }
+        if let Form::Name = self.form {
+            let name = obj["metadata"]["name"].as_str().unwrap_or("");
+            return self.name_line(name, src, event);
+        }
         self.printed += 1;
         match (&self.form, self.mode) {
-            (Form::Name, _) => {
-                let name = obj["metadata"]["name"].as_str().unwrap_or("");
-                self.name_line(name, src, event)
-            }
             (Form::Json, Mode::List) => {
                 let sep = if self.list_items == 0 {
                     "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
@@ -350,7 +350,7 @@ impl<W: Write> Printer<W> {
                 lines.push(c.row(&obj));
                 self.aligner.write(&mut self.out, &lines)
             }
-            (Form::Table | Form::Wide, _) => Ok(()),
+            (Form::Table | Form::Wide | Form::Name, _) => Ok(()),
         }
     }
 
@@ -373,6 +373,7 @@ impl<W: Write> Printer<W> {
         }
         line.push_str(&kind_name(src.info, name));
         line.push('\n');
+        self.printed += 1;
         self.out.write_all(line.as_bytes())
     }
 
