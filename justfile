@@ -98,6 +98,6 @@ doc:
 footprint:
     bash scripts/footprint.sh
 
-# kw vs kubectl 1.37: `get configmaps -A -o name` on N objects served by kubewire-server (default 100,000).
-kw-vs-kubectl count="100000":
-    bash scripts/kw-vs-kubectl.sh {{count}}
+# kw vs kubectl 1.37 vs curl of the same pages: `get configmaps -A` in every output form on 20,000 and 100,000 objects, then `get -w` while 10,000 changes land (~15 min).
+kw-vs-kubectl *counts="20000 100000":
+    bash scripts/kw-vs-kubectl.sh {{counts}}

@@ -170,14 +170,29 @@ pub async fn list(
     loop {
         let request = coll.list(&params)?;
         let meta = match printer.form() {
-            form if form.is_table() => {
-                // One page at a time: memory is bounded by the page size.
+            form if form.is_table() && !printer.knows_columns(src.id) => {
+                // The first page whole, for its column definitions.
                 let page: Value = target.client.call(&request.as_table(None)).await?;
                 let rows = printer.table(&page, src, None).map_err(output_error)?;
                 for _ in 0..rows {
                     progress.tick();
                 }
                 serde_json::from_value(page["metadata"].clone()).unwrap_or_default()
+            }
+            form if form.is_table() => {
+                // Later pages row by row as they stream (a Table's rows are
+                // its items), printed a page at a time so they line up.
+                let mut items = target
+                    .client
+                    .list::<crate::print::table::Row>(&request.as_table(None))
+                    .await?;
+                let mut rows = Vec::with_capacity(params.limit.unwrap_or(500) as usize);
+                while let Some(row) = items.next().await {
+                    rows.push(row?);
+                    progress.tick();
+                }
+                printer.streamed_rows(&rows, src).map_err(output_error)?;
+                items.metadata().cloned().unwrap_or_default()
             }
             Form::Name => {
                 let mut items = target

@@ -221,14 +221,47 @@ impl<W: Write> Printer<W> {
         src: &Source<'_>,
         event: Option<EventType>,
     ) -> std::io::Result<usize> {
+        let empty = Vec::new();
+        self.cell_rows(
+            rows.iter().map(|r| {
+                (
+                    r["cells"].as_array().unwrap_or(&empty).as_slice(),
+                    r["object"]["metadata"]["namespace"].as_str().unwrap_or(""),
+                )
+            }),
+            src,
+            event,
+        )
+    }
+
+    /// Print rows read as they streamed (see [`table::Row`]).
+    pub fn streamed_rows(
+        &mut self,
+        rows: &[table::Row],
+        src: &Source<'_>,
+    ) -> std::io::Result<usize> {
+        self.cell_rows(
+            rows.iter().map(|r| (r.cells.as_slice(), r.namespace())),
+            src,
+            None,
+        )
+    }
+
+    fn cell_rows<'r>(
+        &mut self,
+        rows: impl ExactSizeIterator<Item = (&'r [Value], &'r str)>,
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<usize> {
         let Some(columns) = self.columns.get(&src.id) else {
             return Ok(0);
         };
-        if rows.is_empty() {
+        let count = rows.len();
+        if count == 0 {
             return Ok(0);
         }
         let event = event.filter(|_| self.options.watch_events && self.mode == Mode::Watch);
-        let mut lines = Vec::with_capacity(rows.len() + 1);
+        let mut lines = Vec::with_capacity(count + 1);
         if !self.header_done && !self.options.no_headers {
             let mut leading = Vec::new();
             if self.options.watch_events && self.mode == Mode::Watch {
@@ -243,7 +276,7 @@ impl<W: Write> Printer<W> {
             lines.push(columns.header(&leading));
         }
         self.header_done = true;
-        for row in rows {
+        for (cells, namespace) in rows {
             let mut leading = Vec::new();
             if let Some(e) = event {
                 // kubectl's EVENT column is as wide as MODIFIED from the start.
@@ -253,18 +286,13 @@ impl<W: Write> Printer<W> {
                 leading.push(src.cluster.to_string());
             }
             if src.namespace_column {
-                leading.push(
-                    row["object"]["metadata"]["namespace"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                );
+                leading.push(namespace.to_string());
             }
-            lines.push(columns.row(row, leading));
+            lines.push(columns.cells(cells, leading));
         }
         self.aligner.write(&mut self.out, &lines)?;
-        self.printed += rows.len();
-        Ok(rows.len())
+        self.printed += count;
+        Ok(count)
     }
 
     /// One object (json, yaml, name, jsonpath, custom columns). In watch

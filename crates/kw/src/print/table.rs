@@ -47,6 +47,45 @@ impl Aligner {
     }
 }
 
+/// What printing needs of a Table's row, read as it streams: the cells,
+/// and the namespace of the row's object (the rest of the object, its
+/// managedFields too, is skipped without being built).
+#[derive(Debug, serde::Deserialize)]
+pub struct Row {
+    /// The cells, in column order.
+    #[serde(default)]
+    pub cells: Vec<Value>,
+    /// The row's object (PartialObjectMetadata by default).
+    #[serde(default)]
+    pub object: Option<RowObject>,
+}
+
+/// The part of a row's object a table shows.
+#[derive(Debug, serde::Deserialize)]
+pub struct RowObject {
+    /// Its metadata.
+    #[serde(default)]
+    pub metadata: RowMeta,
+}
+
+/// The part of a row object's metadata a table shows.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RowMeta {
+    /// For the NAMESPACE column.
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+impl Row {
+    /// The namespace of the row's object, if any.
+    pub fn namespace(&self) -> &str {
+        self.object
+            .as_ref()
+            .and_then(|o| o.metadata.namespace.as_deref())
+            .unwrap_or("")
+    }
+}
+
 /// The columns of a Table to show: priority 0 only unless wide.
 #[derive(Debug, Clone)]
 pub struct TableColumns {
@@ -82,9 +121,15 @@ impl TableColumns {
 
     /// One table row as strings, after the extra leading cells.
     pub fn row(&self, row: &Value, leading: Vec<String>) -> Vec<String> {
+        let cells = row["cells"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        self.cells(cells, leading)
+    }
+
+    /// A row's cells as strings, after the extra leading cells.
+    pub fn cells(&self, cells: &[Value], leading: Vec<String>) -> Vec<String> {
         let mut out = leading;
         for (i, _) in &self.columns {
-            out.push(cell(&row["cells"][*i]));
+            out.push(cells.get(*i).map(cell).unwrap_or_default());
         }
         out
     }
