@@ -52,7 +52,7 @@ p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: p.stdout.read(1 << 16), b""))
 _, status, ru = os.wait4(p.pid, 0)
 secs = time.monotonic() - t
-print(f"{label} {secs:.2f} {ru.ru_maxrss // 1024} {lines} {status}")
+print(f"{label} {secs:.2f} {ru.ru_maxrss // 1024} {lines} {status} {ru.ru_utime + ru.ru_stime:.2f}")
 PY
 }
 
@@ -85,12 +85,14 @@ python3 - "$results" <<'PY'
 import collections, sys
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    total, form, who, secs, rss, lines, status = line.split()
-    rows[(int(total), form, who)].append((float(secs), int(rss), int(lines)))
-print(f"{'objects':>8} {'form':<6} {'kw s':>7} {'curl s':>7} {'kw/curl':>7} {'kubectl s':>9} {'kw MiB':>7} {'kubectl MiB':>11} {'lines kw/kubectl'}")
+    total, form, who, secs, rss, lines, status, cpu = line.split()
+    rows[(int(total), form, who)].append((float(secs), int(rss), int(lines), float(cpu)))
+# Wall times include the server's work (it shares the machine's two cores);
+# the CPU columns are each client's own.
+print(f"{'objects':>8} {'form':<6} {'kw s':>7} {'curl s':>7} {'kw/curl':>7} {'kubectl s':>9} {'kw CPU':>7} {'curl CPU':>8} {'kubectl CPU':>11} {'kw MiB':>7} {'kubectl MiB':>11} {'lines kw/kubectl'}")
 for total, form in sorted({(t, f) for t, f, _ in rows}, key=lambda k: (k[0], ["name","table","wide","json","yaml"].index(k[1]))):
     kw = min(rows[(total, form, "kw")]); curl = min(rows[(total, form, "curl")]); kc = rows[(total, form, "kubectl")][0]
-    print(f"{total:>8} {form:<6} {kw[0]:>7.2f} {curl[0]:>7.2f} {kw[0]/curl[0]:>7.2f} {kc[0]:>9.2f} {kw[1]:>7} {kc[1]:>11} {kw[2]}/{kc[2]}")
+    print(f"{total:>8} {form:<6} {kw[0]:>7.2f} {curl[0]:>7.2f} {kw[0]/curl[0]:>7.2f} {kc[0]:>9.2f} {kw[3]:>7.2f} {curl[3]:>8.2f} {kc[3]:>11.2f} {kw[1]:>7} {kc[1]:>11} {kw[2]}/{kc[2]}")
 PY
 
 # The watch: both clients list every object, then 10,000 changes land; each

@@ -76,6 +76,16 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>) {
 /// A JSON string with Go's escapes.
 pub fn string(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    let plain = s
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&'))
+        && !s.contains(['\u{2028}', '\u{2029}']);
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -193,6 +193,15 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
+        let width = s.chars().count();
+        // No fold can happen: a space is only ever broken past column 80.
+        if !allow_breaks || self.column + width <= BEST_WIDTH + 1 || !s.contains(' ') {
+            self.out.push_str(s);
+            self.column += width;
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         let mut i = 0;
@@ -252,6 +261,20 @@ impl Emitter {
 
     fn double_quoted(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.indicator("\"", true, false, false);
+        let width = s.chars().count();
+        let needs_escape = s
+            .chars()
+            .any(|c| !printable(c) || c == '\u{feff}' || is_break_char(c) || c == '"' || c == '\\');
+        if !needs_escape
+            && (!allow_breaks || self.column + width <= BEST_WIDTH + 1 || !s.contains(' '))
+        {
+            self.out.push_str(s);
+            self.column += width;
+            self.indicator("\"", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
@@ -429,6 +452,20 @@ struct Analysis {
 
 /// go-yaml's `yaml_emitter_analyze_scalar`, for block context.
 fn analyze(s: &str) -> Analysis {
+    // The common case: letters, digits and `-._/` only, not starting with
+    // `-` or `.`: plain everywhere.
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'))
+        && !s.starts_with(['-', '.'])
+    {
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
     if s.is_empty() {
         return Analysis {
             multiline: false,
