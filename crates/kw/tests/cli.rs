@@ -1044,3 +1044,36 @@ async fn kubectl_conventions_and_everyday_commands() {
     );
     e.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_only_prints_changes_not_the_listing() {
+    let s = Restartable::start(1000).await;
+    let client = s.client();
+    put_cm(&client, "old", "1").await;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = kw_cmd(
+        &s.kubeconfig(),
+        home.path(),
+        &["get", "cm", "--watch-only", "-o", "name", "--output-watch-events"],
+    );
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    put_cm(&client, "new", "1").await;
+    put_cm(&client, "old", "2").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ADDED      configmap/new\nMODIFIED   configmap/old\n"
+    );
+    if let Some(srv) = s.server {
+        srv.shutdown().await;
+    }
+}
