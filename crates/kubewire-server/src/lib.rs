@@ -55,8 +55,10 @@
 pub mod auth;
 pub mod discovery;
 pub mod http;
+pub mod kinds;
 pub mod objects;
 pub mod patch;
+pub mod pb;
 pub mod resources;
 pub mod selectors;
 mod server;

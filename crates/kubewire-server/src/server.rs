@@ -17,7 +17,7 @@ use crate::http::cors::{handle_cors, Cors};
 use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
-use crate::storage::{Key, Mutation, Store};
+use crate::storage::{Key, Mutation, Store, StoreError};
 use crate::tls::{client_cert_user, Pki};
 use crate::tokens::TokenIssuer;
 
@@ -229,14 +229,14 @@ fn seed(store: &Store) {
         let body = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}});
         if let Ok(obj) = prepare_create(&ns_def, body, None, "kube-apiserver") {
             let _ = store.mutate(&Key::new("", "namespaces", "", ns), |_, _| {
-                Ok(Mutation::Put(obj))
+                Ok::<_, StoreError>(Mutation::Put(obj))
             });
         }
         let body =
             json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default"}});
         if let Ok(obj) = prepare_create(&sa_def, body, Some(ns), "kube-controller-manager") {
             let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, _| {
-                Ok(Mutation::Put(obj))
+                Ok::<_, StoreError>(Mutation::Put(obj))
             });
         }
     }

@@ -221,6 +221,40 @@ async fn crud_errors_match_real_statuses() {
     s.shutdown().await;
 }
 
+/// List and watch options are read by the core's parser and checked by its
+/// rules; the answers are the real server's, byte for byte (the first two
+/// were a 400 and a differently worded 422 before).
+#[tokio::test]
+async fn list_and_watch_options_are_refused_as_kube_apiserver_refuses_them() {
+    let s = Server::builder().start().await.unwrap();
+    let a = s.addr();
+    for (query, captured) in [
+        (
+            "resourceVersionMatch=NotOlderThan",
+            "configmaps-list-rv-match-without-rv-422.json",
+        ),
+        (
+            "watch=1&sendInitialEvents=true&allowWatchBookmarks=true",
+            "watch-list-missing-resource-version-match-422.json",
+        ),
+        (
+            "resourceVersion=abc&resourceVersionMatch=Exact",
+            "configmaps-list-invalid-rv-400.json",
+        ),
+        ("watch=1&resourceVersion=abc", "watch-invalid-rv-500.json"),
+        (
+            "fieldSelector=data.k%3Dv",
+            "fs-configmaps-unsupported-400.json",
+        ),
+    ] {
+        let r = get(a, &format!("{CMS}?{query}")).await;
+        let want = capture(captured);
+        assert_eq!(r.status, want["code"], "{query}");
+        assert_eq!(r.json(), want, "{query}");
+    }
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn names_generation_status_and_finalizers() {
     let s = Server::builder().start().await.unwrap();

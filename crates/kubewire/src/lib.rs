@@ -76,6 +76,7 @@ pub mod curl;
 pub mod decode;
 pub mod error;
 pub mod event;
+pub mod from_query;
 pub mod kubeconfig;
 pub mod listwatch;
 pub mod params;
@@ -94,6 +95,7 @@ pub use decode::{
 };
 pub use error::RequestError;
 pub use event::{Bookmark, WatchEvent};
+pub use from_query::QueryError;
 pub use kubeconfig::{AuthPlan, ClusterConfig, ConfigError, Kubeconfig};
 pub use params::{
     DeleteParams, GetParams, ListParams, LogParams, PatchParams, PostParams, Preconditions,

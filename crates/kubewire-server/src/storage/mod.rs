@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 
 use crate::resources::{builtins, ResourceDef};
-use crate::status::ApiError;
 
+pub use kubewire::EventType;
 pub use persist::PersistError;
 
 /// Where an object lives: `(group, resource, namespace, name)`; namespace is
@@ -48,24 +48,26 @@ impl Key {
     }
 }
 
-/// What kind of change an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    /// The object was created.
-    Added,
-    /// The object was changed.
-    Modified,
-    /// The object was removed.
-    Deleted,
+/// Why the store could not carry out a write it was asked to make.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Appending the write to the on-disk log failed; nothing changed.
+    Persist(std::io::Error),
 }
 
-impl EventType {
-    /// The watch wire name.
-    pub fn as_str(self) -> &'static str {
+impl core::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
+            StoreError::Persist(e) => write!(f, "persisting the write failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Persist(e) => Some(e),
         }
     }
 }
@@ -112,6 +114,8 @@ pub enum Mutation {
     Delete(Value),
     /// Nothing changed; hand this object back as is.
     Unchanged(Arc<Value>),
+    /// A dry run: this is what would be stored; store nothing.
+    DryRun(Value),
 }
 
 /// A list or watch asked for a resourceVersion the history no longer covers.
@@ -218,16 +222,20 @@ impl Store {
     }
 
     /// Runs `f` on the current object under the store lock and applies its
-    /// decision. Returns the stored object and whether it changed.
-    pub fn mutate<F>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), ApiError>
+    /// decision. Returns the stored object (for a dry run: the object that
+    /// would have been stored) and whether the store changed. `f`'s own
+    /// refusal comes back as it is; the store's failures as `E::from`.
+    pub fn mutate<F, E>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), E>
     where
-        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, ApiError>,
+        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
+        E: From<StoreError>,
     {
         let mut st = self.lock();
         let current = st.objects.get(key).cloned();
         let m = f(&st, current.as_ref())?;
         let (mut obj, kind) = match m {
             Mutation::Unchanged(o) => return Ok((o, false)),
+            Mutation::DryRun(o) => return Ok((Arc::new(o), false)),
             Mutation::Put(o) => (
                 o,
                 if current.is_some() {
@@ -246,7 +254,7 @@ impl Store {
         if let Some(log) = st.persist.as_mut() {
             let stored = (kind != EventType::Deleted).then_some(&*obj);
             log.append(rv, key, stored)
-                .map_err(|e| ApiError::internal(format!("persisting the write failed: {e}")))?;
+                .map_err(|e| E::from(StoreError::Persist(e)))?;
         }
         st.rv = rv;
         match kind {
@@ -414,7 +422,9 @@ mod tests {
     fn put(store: &Store, name: &str, v: &str) -> u64 {
         let key = Key::new("", "configmaps", "ns", name);
         let obj = json!({"metadata": {"name": name, "namespace": "ns"}, "data": {"v": v}});
-        let (o, _) = store.mutate(&key, |_, _| Ok(Mutation::Put(obj))).unwrap();
+        let (o, _) = store
+            .mutate(&key, |_, _| Ok::<_, StoreError>(Mutation::Put(obj)))
+            .unwrap();
         o["metadata"]["resourceVersion"]
             .as_str()
             .unwrap()
