@@ -107,3 +107,12 @@ footprint:
 # kw vs kubectl 1.37 vs curl of the same pages: `get configmaps -A` in every output form on 20,000 and 100,000 objects, then `get -w` while 10,000 changes land (~15 min).
 kw-vs-kubectl *counts="20000 100000":
     bash scripts/kw-vs-kubectl.sh {{counts}}
+
+# The node-local token agent on the embedded server with loopback "pods": prints curl commands to try.
+mesh-agent *args:
+    cargo run --locked -q -p mesh-agent -- --demo {{args}}
+
+# Mesh identity figures: PodIndex memory and lookups vs a kube-rs reflector Store<Pod> (N Pods), then the agent's tokens/s from cache and TokenRequests per pod-hour (release; ~15 min cold).
+bench-mesh n="100000":
+    cargo run --release --locked --manifest-path benches/Cargo.toml --bin mesh-index -- --n {{n}}
+    cargo run --release --locked -p mesh-agent --bin mesh-agent-bench

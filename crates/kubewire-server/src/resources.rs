@@ -201,7 +201,10 @@ impl ResourceDef {
 
 /// The built-in resources this server serves.
 pub fn builtins() -> Vec<ResourceDef> {
-    kinds::ALL.iter().filter_map(|b| ResourceDef::builtin(b)).collect()
+    kinds::ALL
+        .iter()
+        .filter_map(|b| ResourceDef::builtin(b))
+        .collect()
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@
 //! - A `curl` rendering of any request with credentials redacted ([`curl()`]).
 //! - Streaming decoders for watch streams and LIST bodies ([`decode`]),
 //!   bounded by the size of one object.
+//! - Mesh identity ([`mesh`]): peer address → Pod → service account from a
+//!   projected Pod watch, node address blocks, audience-bound tokens
+//!   refreshed as the kubelet does, JWT claims, TokenReview.
 //!
 //! ## Out of scope
 //!
@@ -79,6 +82,7 @@ pub mod event;
 pub mod from_query;
 pub mod kubeconfig;
 pub mod listwatch;
+pub mod mesh;
 pub mod params;
 mod query;
 pub mod request;

@@ -1,5 +1,6 @@
 //! Who is asking: a verified client certificate, a static bearer token,
-//! a service-account token whose account still exists, or nobody.
+//! a service-account token whose account (and bound object) still exists,
+//! or nobody.
 
 use hyper::body::Incoming;
 use hyper::{header, Request};
@@ -7,7 +8,6 @@ use hyper::{header, Request};
 use super::{ConnIdentity, Ctx};
 use crate::auth::User;
 use crate::status::ApiError;
-use crate::storage::Key;
 
 /// The user behind a request; 401 for a bearer token nobody issued.
 pub fn authenticate(
@@ -26,21 +26,15 @@ pub fn authenticate(
         .map(str::trim);
     match bearer {
         Some(tok) => {
-            if let Some(u) = ctx.tokens.user(tok) {
-                return Ok(User::Admin(u.to_string()));
+            // Static tokens, then service-account tokens whose account and
+            // bound objects still exist with the uids they were issued for.
+            match crate::tokens::authenticate(&ctx.issuer, &ctx.tokens, &ctx.store, tok, &[]) {
+                Ok(a) => Ok(match a.service_account {
+                    Some((ns, name)) => User::ServiceAccount(ns, name),
+                    None => User::Admin(a.username),
+                }),
+                Err(_) => Err(ApiError::unauthorized()),
             }
-            if let Some(s) = ctx.issuer.verify(tok) {
-                // The token is only good while its service account exists.
-                let key = Key::new("", "serviceaccounts", &s.namespace, &s.name);
-                let alive = ctx
-                    .store
-                    .get(&key)
-                    .is_some_and(|sa| sa["metadata"]["uid"].as_str() == Some(s.uid.as_str()));
-                if alive {
-                    return Ok(User::ServiceAccount(s.namespace, s.name));
-                }
-            }
-            Err(ApiError::unauthorized())
         }
         None if ctx.auth_required => Ok(User::Anonymous),
         None => Ok(User::Admin("admin".into())),

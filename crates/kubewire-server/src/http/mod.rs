@@ -145,6 +145,9 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
     if let Some(resp) = nonresource::public(&ctx, &head) {
         return resp;
     }
+    if head.method == Method::POST && head.path == crate::tokens::TOKEN_REVIEWS {
+        return token_review(&ctx, &user, &head, req).await;
+    }
     let defs = ctx.store.registry();
     let route = route::route(&defs, &head.path);
     // Anonymous requests reach resources only to be refused by the
@@ -173,5 +176,41 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
             error(&ApiError::method_not_allowed())
         }
         route::Route::Resource(rp) => resource::serve(&ctx, user, head, *rp, req.into_body()).await,
+    }
+}
+
+/// TokenReview: not a stored resource, so answered beside the router.
+async fn token_review(
+    ctx: &Ctx,
+    user: &User,
+    head: &Head,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    use http_body_util::{BodyExt, Limited};
+    // kube-apiserver grants this to system:auth-delegator; here, admins.
+    if !matches!(user, User::Admin(_)) {
+        let e = ApiError::forbidden(
+            &user.name(),
+            "create",
+            "authentication.k8s.io",
+            "tokenreviews",
+            None,
+            None,
+        );
+        return error(&e);
+    }
+    let manager = head
+        .user_agent
+        .split('/')
+        .next()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("unknown");
+    let body = match Limited::new(req.into_body(), ctx.max_body).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => return error(&ApiError::too_large(ctx.max_body)),
+    };
+    match crate::tokens::token_review(&ctx.issuer, &ctx.tokens, &ctx.store, &body, manager) {
+        Ok(v) => body::object(201, &v, body::Format::Json, head.pretty),
+        Err(e) => error(&e),
     }
 }

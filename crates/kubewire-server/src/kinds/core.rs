@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Builtin, Column, NameRule, AGE, BASE, NAME};
+use super::{Builtin, Column, Field, NameRule, AGE, BASE, NAME};
 use crate::status::{cause, Cause};
 use crate::table::count;
 
@@ -76,6 +76,18 @@ pub static PERSISTENT_VOLUME_CLAIMS: Builtin = Builtin {
 pub static PODS: Builtin = Builtin {
     plural: "pods",
     subresources: &["status"],
+    // What a node agent watches with (mesh identity, issue 16); the
+    // other Pod fields come with the field-selector work.
+    fields: &[
+        Field {
+            path: "spec.nodeName",
+            value: |o| o["spec"]["nodeName"].as_str().unwrap_or("").to_string(),
+        },
+        Field {
+            path: "status.podIP",
+            value: |o| o["status"]["podIP"].as_str().unwrap_or("").to_string(),
+        },
+    ],
     columns: &[
         NAME,
         col(

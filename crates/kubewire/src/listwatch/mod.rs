@@ -93,6 +93,7 @@ mod machine;
 mod rng;
 mod time;
 
+pub(crate) use backoff::Backoff;
 pub use backoff::BackoffConfig;
 pub use config::{Config, MAX_ERROR_BODY, MIN_WATCH_TIMEOUT_SECS, SHORT_WATCH_MS, WATCH_GRACE_MS};
 pub use error::Error;
