@@ -63,6 +63,10 @@ pub const ACCEPT_AGGREGATED_DISCOVERY: &str =
 /// `Accept` for server-side printing (`meta.k8s.io/v1` `Table`), with
 /// kubectl's fallbacks.
 pub const ACCEPT_TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+/// `Accept` for metadata only (`PartialObjectMetadata`, and
+/// `PartialObjectMetadataList` for a LIST), falling back to whole objects
+/// on servers without it.
+pub const ACCEPT_METADATA: &str = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json";
 
 /// Header names whose values are credentials: never logged, never printed,
 /// never shown by `Debug`.
@@ -146,6 +150,13 @@ impl Request {
                 self.path_and_query.push_str(pair);
             }
         }
+        self
+    }
+
+    /// Ask for metadata only (`PartialObjectMetadataList` for a LIST): all
+    /// a client needs that prints names or keeps an index by key.
+    pub fn as_metadata(mut self) -> Self {
+        self.set_header("Accept", ACCEPT_METADATA);
         self
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kubewire::known;
 use kubewire::listwatch::{
-    BackoffConfig, Config, ConfigError, Error, Event, Input, Instant, ListWatch, ObjectKey, Output,
+    BackoffConfig, Config, ConfigError, Event, Input, Instant, ListWatch, ObjectKey, Output,
     RequestId,
 };
 use kubewire::store::Store;
@@ -656,7 +656,7 @@ fn fast_backoff_config_is_honoured() {
 }
 
 #[test]
-fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
+fn table_watch_events_are_keyed_by_their_row_and_table_lists_apply_their_rows() {
     let headers = vec![(
         "Accept".to_string(),
         "application/json;as=Table;g=meta.k8s.io;v=v1".to_string(),
@@ -694,7 +694,9 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
         (o.meta.key.to_string(), o.meta.resource_version.as_str()),
         ("ns/a".to_string(), "6")
     );
-    // The 410 relist cannot use a LIST of Tables: refused, never applied.
+    // The 410 relist is a LIST of Tables (the server has no watch-list):
+    // its rows are the items, each keyed by its row's object. `a` changed,
+    // `b` is new; a page without `a` would report it gone.
     let mut sent = None;
     loop {
         match lw.poll_output(Instant(0)) {
@@ -712,7 +714,7 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
             headers: &[],
         },
     );
-    let table = r#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"9"},"columnDefinitions":[],"rows":[]}"#;
+    let table = r#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"9"},"columnDefinitions":[],"rows":[{"cells":["a","2"],"object":{"kind":"PartialObjectMetadata","metadata":{"name":"a","namespace":"ns","resourceVersion":"7"}}},{"cells":["b","1"],"object":{"kind":"PartialObjectMetadata","metadata":{"name":"b","namespace":"ns","resourceVersion":"8"}}}]}"#;
     lw.handle_input(
         Instant(0),
         Input::Body {
@@ -721,17 +723,32 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
         },
     );
     lw.handle_input(Instant(0), Input::End { id });
-    // The same headers would get a Table again: the machine stops, once.
-    let Output::Stopped(e) = lw.poll_output(Instant(0)) else {
-        panic!("stopped")
-    };
-    assert_eq!(e, Error::TableList);
-    assert!(matches!(
-        lw.poll_output(Instant(0)),
-        Output::Idle { deadline: None }
-    ));
-    assert!(lw.is_stopped());
-    assert_eq!(lw.len(), 1, "nothing was reported gone");
+    let mut events = Vec::new();
+    loop {
+        match lw.poll_output(Instant(0)) {
+            Output::Event(e) => events.push(e),
+            Output::Error(e) | Output::Stopped(e) => panic!("{e}"),
+            Output::Send(..) | Output::Cancel(_) => {}
+            Output::Idle { .. } => break,
+        }
+    }
+    let summary: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Event::Init => "init".into(),
+            Event::InitApply(o) => format!(
+                "apply {} {} {}",
+                o.meta.key, o.meta.resource_version, o.value["cells"][1]
+            ),
+            Event::InitDone { resource_version } => format!("done {resource_version}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        ["apply ns/a 7 \"2\"", "apply ns/b 8 \"1\"", "done 9"]
+    );
+    assert_eq!(lw.len(), 2);
 }
 
 #[test]

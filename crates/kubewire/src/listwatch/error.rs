@@ -49,10 +49,6 @@ pub enum Error {
         /// How long nothing arrived.
         after: Duration,
     },
-    /// A LIST answered with a `Table` (the config's headers ask for one):
-    /// it cannot be applied as a listing, and asking again gets a Table
-    /// again. Stops the machine; watch-lists work with Tables.
-    TableList,
     /// A LIST answered without `metadata.resourceVersion`: there is nothing
     /// to watch from, so the list is retried.
     NoResourceVersion,
@@ -77,9 +73,6 @@ impl fmt::Display for Error {
                 "no response bytes for {} s: cut, retrying",
                 after.as_secs_f64()
             ),
-            Error::TableList => {
-                f.write_str("a LIST answered with a Table cannot be applied; use a watch-list")
-            }
             Error::NoResourceVersion => {
                 f.write_str("LIST response has no metadata.resourceVersion")
             }
@@ -96,10 +89,7 @@ impl core::error::Error for Error {
                 Some(e)
             }
             Error::Request(e) => Some(e),
-            Error::Unnamed { .. }
-            | Error::Stalled { .. }
-            | Error::TableList
-            | Error::NoResourceVersion => None,
+            Error::Unnamed { .. } | Error::Stalled { .. } | Error::NoResourceVersion => None,
         }
     }
 }

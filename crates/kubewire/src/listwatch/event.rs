@@ -137,13 +137,16 @@ impl<T> Event<T> {
 ///
 /// A `meta.k8s.io/v1` `Table` (a watch asked for with a Table `Accept`
 /// header, as `kubectl get -w` does) names its object in its single row's
-/// `object.metadata`; that is used when the top level has no name.
+/// `object.metadata`; a row of a Table LIST (an item) in its own
+/// `object.metadata`. These are used when the top level has no name.
 #[derive(Deserialize)]
 pub(crate) struct MetaOnly<'a> {
     #[serde(default, borrow)]
     metadata: Option<MetaFields<'a>>,
     #[serde(default, borrow)]
     rows: Option<Vec<TableRow<'a>>>,
+    #[serde(default, borrow)]
+    object: Option<RowObject<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -177,15 +180,16 @@ impl MetaOnly<'_> {
         let top = self
             .metadata
             .filter(|m| m.name.as_deref().is_some_and(|n| !n.is_empty()));
-        let m = match top {
-            Some(m) => m,
-            None => {
-                let mut rows = self.rows?;
+        let m = match (top, self.rows, self.object) {
+            (Some(m), _, _) => m,
+            (None, Some(mut rows), _) => {
                 if rows.len() != 1 {
                     return None;
                 }
                 rows.pop()?.object?.metadata
             }
+            (None, None, Some(row_object)) => row_object.metadata,
+            (None, None, None) => return None,
         };
         Some(ObjectMeta {
             key: ObjectKey {

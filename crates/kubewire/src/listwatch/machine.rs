@@ -512,13 +512,6 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 }
                 self.start(now, Step::Sync);
             }
-            Kind::List if matches!(&active.decoder, Decoder::List(d) if d.kind() == Some("Table")) =>
-            {
-                // A Table is not a list of items (an `Accept` header asked
-                // for it): applying it would report every object as gone,
-                // and the same headers get a Table again.
-                self.stop(Error::TableList);
-            }
             Kind::List => {
                 let meta = match &active.decoder {
                     Decoder::List(d) => d.metadata().cloned(),

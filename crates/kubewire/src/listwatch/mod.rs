@@ -35,8 +35,9 @@
 //!    `timeoutSeconds` by [`WATCH_GRACE`] is cut and resumed.
 //! 7. **Giving up.** The config is checked in [`ListWatch::new`]; what
 //!    retrying cannot fix later (the server refuses the LIST itself with
-//!    400/405/406/415/422, a LIST answered with a Table) is reported once as
-//!    [`Output::Stopped`] and ends the machine. Everything else (403, 404,
+//!    400/405/406/415/422) is reported once as [`Output::Stopped`] and ends
+//!    the machine. (A `Table` LIST, asked for by an `Accept` header, is
+//!    applied row by row: each row's object names it.) Everything else (403, 404,
 //!    429, 5xx, cut connections) is reported as [`Output::Error`] and
 //!    retried, as client-go does: permissions and CRDs can change.
 //!

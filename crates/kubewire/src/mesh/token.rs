@@ -53,12 +53,12 @@ use serde::{Deserialize, Serialize};
 
 use super::jwt;
 use crate::listwatch::{Backoff, BackoffConfig, ConfigError, Instant, RequestId, Rng};
-use core::time::Duration;
 use crate::params::PostParams;
 use crate::request::Request;
 use crate::resource::known;
 use crate::secret::Secret;
 use crate::status::Status;
+use core::time::Duration;
 
 /// The kubelet's refresh point: at 80 % of a token's lifetime.
 const REFRESH_PERCENT: u64 = 80;
@@ -570,7 +570,8 @@ impl TokenSource {
         };
         match outcome {
             Ok((token, ttl_ms, expires_unix)) => {
-                let jitter_ms = u64::try_from(self.config.refresh_jitter.as_millis()).unwrap_or(u64::MAX);
+                let jitter_ms =
+                    u64::try_from(self.config.refresh_jitter.as_millis()).unwrap_or(u64::MAX);
                 let jitter = (jitter_ms as f64 * self.rng.next_f64()) as u64;
                 let refresh_after = (ttl_ms / 100 * REFRESH_PERCENT)
                     .saturating_sub(jitter)

@@ -49,6 +49,7 @@ pub fn start(r: &Request<'_>) -> Res {
             Format::Table(i) => Some(i),
             _ => None,
         },
+        columns_sent: Default::default(),
     };
     let rx = watch::start(r.ctx.store.clone(), spec, r.ctx.shutdown.clone());
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {

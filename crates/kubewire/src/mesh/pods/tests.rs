@@ -306,7 +306,11 @@ fn a_410_relist_through_the_machine_keeps_every_live_pod_known() {
         )
     };
     let now = Instant(0);
-    let mut lw = ListWatch::<PodView>::new(Config::new(known::pods().all()).watch_list(false).seed(1), now).unwrap();
+    let mut lw = ListWatch::<PodView>::new(
+        Config::new(known::pods().all()).watch_list(false).seed(1),
+        now,
+    )
+    .unwrap();
     let mut index = PodIndex::new();
     let mut answers = alloc::vec![
         (200u16, list(10, &[item("a", "ua", 1, "10.0.0.1"), item("b", "ub", 2, "10.0.0.2"), item("c", "uc", 3, "10.0.0.3")])),

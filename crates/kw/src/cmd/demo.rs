@@ -1,4 +1,5 @@
-//! `kw serve` and `kw demo`.
+//! `kw demo`: the client at work, on the embedded server when no cluster
+//! is configured (and kw was built with it).
 
 use std::time::{Duration, Instant};
 
@@ -7,41 +8,46 @@ use kubewire::{
     known, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
 };
 use kubewire_hyper::{Client, Error};
-use kubewire_server::{RunningServer, Server};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::cli::{DemoArgs, Global, ServeArgs};
-use crate::failure::{Failure, Result};
-use crate::output::{print_aligned, TableColumns};
+use crate::cli::Global;
+use crate::failure::Result;
+use crate::print::table::{Aligner, TableColumns};
 use crate::session;
 
-/// `kw serve`: kubewire-server in the foreground until Ctrl-C.
-pub async fn serve(args: ServeArgs) -> Result<()> {
-    let mut builder = Server::builder().listen(args.listen).tls(args.tls);
-    if let Some(dir) = &args.data {
-        builder = builder.data_dir(dir.clone());
+/// `kw demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the embedded server running after the demo, for kubectl and kw.
+    #[arg(long)]
+    pub follow: bool,
+    /// Use the embedded server even when a cluster is configured.
+    #[arg(long)]
+    pub embedded: bool,
+    /// How many ConfigMaps the streaming-list part creates.
+    #[arg(long, default_value_t = 5000)]
+    pub objects: usize,
+}
+
+#[cfg(feature = "server")]
+use crate::embedded::Embedded;
+
+/// Without the embedded server, the demo needs a cluster.
+#[cfg(not(feature = "server"))]
+struct Embedded {
+    client: Client,
+}
+
+#[cfg(not(feature = "server"))]
+impl Embedded {
+    async fn start(_: &Global) -> Result<Self> {
+        Err(crate::failure::Failure::Message(
+            "no cluster configured, and this kw was built without the embedded server (cargo feature `server`)".into(),
+        ))
     }
-    if let Some(file) = &args.token_file {
-        builder = builder.token_file(file.clone());
-    }
-    for origin in &args.cors_origins {
-        builder = builder.cors_origin(origin);
-    }
-    let server = builder
-        .start()
-        .await
-        .map_err(|e| Failure::Input(e.to_string()))?;
-    println!("kubewire-server listening on {}", server.url());
-    if let Some(path) = &args.write_kubeconfig {
-        server
-            .write_kubeconfig(path)
-            .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-        println!("kubeconfig written to {}", path.display());
-    }
-    let _ = tokio::signal::ctrl_c().await;
-    server.shutdown().await;
-    Ok(())
+
+    async fn finish(self, _follow: bool) {}
 }
 
 /// The namespaces the demo works in, removed at the end on a real cluster.
@@ -70,14 +76,14 @@ fn step(n: usize, text: &str) {
 
 /// `kw demo`: show the client at work, on the embedded server when no
 /// cluster is configured.
-pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
+pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
     let started = Instant::now();
     let configured = if args.embedded {
         None
     } else {
         session::single(global).ok()
     };
-    let mut embedded: Option<(RunningServer, tempfile_dir::Dir)> = None;
+    let mut embedded: Option<Embedded> = None;
     let client = match configured {
         Some(t) => {
             println!(
@@ -88,26 +94,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
             t.client
         }
         None => {
-            let server = Server::builder()
-                .tls(true)
-                .token("kw-demo-admin-token", "admin")
-                .start()
-                .await
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            let dir = tempfile_dir::Dir::new()?;
-            let path = dir.path().join("kubeconfig");
-            server
-                .write_kubeconfig(&path)
-                .map_err(|e| Failure::Input(e.to_string()))?;
-            println!(
-                "No cluster configured: started the embedded kubewire-server at {} (TLS, token auth).\nkubeconfig: {}",
-                server.url(),
-                path.display()
-            );
-            let loaded = kubewire_hyper::load::load(Some(&path))?;
-            let cluster = loaded.cluster(None)?;
-            let client = Client::with_options(cluster.clone(), session::options(global, &cluster))?;
-            embedded = Some((server, dir));
+            let e = Embedded::start(global).await?;
+            let client = e.client.clone();
+            embedded = Some(e);
             client
         }
     };
@@ -238,16 +227,17 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
     let table: Value = client
         .call(&pods.list(&ListParams::default())?.as_table(None))
         .await?;
-    let cols = TableColumns::of(&table, false);
-    let mut rows = vec![cols.header(false, false)];
-    rows.extend(
-        table["rows"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| cols.row(r, None, false)),
-    );
-    print_aligned(&rows);
+    if let Some(cols) = TableColumns::of(&table, false) {
+        let mut rows = vec![cols.header(&[])];
+        rows.extend(
+            table["rows"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| cols.row(r, Vec::new())),
+        );
+        let _ = Aligner::default().write(&mut std::io::stdout().lock(), &rows);
+    }
 
     step(
         6,
@@ -307,17 +297,8 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
         }
     }
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
-    if let Some((server, dir)) = embedded {
-        if args.follow {
-            println!(
-                "The embedded server keeps running at {}. Try:\n  KUBECONFIG={} kw get configmaps -A\n  KUBECONFIG={} kubectl get pods -n kw-demo-b\nPress Ctrl-C to stop.",
-                server.url(),
-                dir.path().join("kubeconfig").display(),
-                dir.path().join("kubeconfig").display()
-            );
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        server.shutdown().await;
+    if let Some(e) = embedded {
+        e.finish(args.follow).await;
     }
     Ok(())
 }
@@ -343,32 +324,4 @@ async fn current_rv(client: &Client) -> std::result::Result<String, Error> {
         .as_str()
         .unwrap_or("")
         .to_string())
-}
-
-/// A private temporary directory, removed on drop.
-mod tempfile_dir {
-    use std::path::{Path, PathBuf};
-
-    use crate::failure::Failure;
-
-    pub struct Dir(PathBuf);
-
-    impl Dir {
-        pub fn new() -> Result<Self, Failure> {
-            let path = std::env::temp_dir().join(format!("kw-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&path)
-                .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-            Ok(Dir(path))
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
