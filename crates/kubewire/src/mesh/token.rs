@@ -41,6 +41,7 @@
 //! assert!(matches!(tokens.poll_output(now), TokenOutput::Ready(k) if k == key));
 //! let Demand::Ready(token) = tokens.demand(now, &key) else { panic!() };
 //! assert_eq!(token.expose(), "t0k3n");
+//! # Ok::<(), kubewire::listwatch::ConfigError>(())
 //! ```
 
 use alloc::boxed::Box;
