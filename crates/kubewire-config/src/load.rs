@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use kubewire::kubeconfig::{merge, ClusterConfig, Kubeconfig, IN_CLUSTER_NAMESPACE_PATH};
 
-use crate::error::{file_error, parse_error, Error};
+use crate::error::{file_error, Error};
 
 /// Where the configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,15 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, Error> {
         return Ok(Kubeconfig::default());
     }
     let mut config: Kubeconfig = serde_norway::from_slice(&bytes)
-        .map_err(|e| parse_error(&shown, format!("not a valid kubeconfig: {e}")))?;
+        // withhold_values: serde quotes the value it did not expect, and a
+        // kubeconfig's values are credentials.
+        .map_err(|e| Error::Kubeconfig {
+            path: shown.clone(),
+            message: format!(
+                "not a valid kubeconfig: {}",
+                kubewire::kubeconfig::withhold_values(&e.to_string())
+            ),
+        })?;
     let dir = path
         .parent()
         .map(|d| {
