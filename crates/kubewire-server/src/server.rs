@@ -17,7 +17,7 @@ use crate::http::cors::{handle_cors, Cors};
 use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
-use crate::storage::{Key, Mutation, Store};
+use crate::storage::{persist, Faults, HistoryLimits, Key, Mutation, Store};
 use crate::tls::{client_cert_user, Pki};
 use crate::tokens::TokenIssuer;
 
@@ -34,7 +34,9 @@ impl Server {
             token_file: None,
             tokens: StaticTokens::default(),
             tls: false,
-            history: 10_000,
+            history: HistoryLimits::events(10_000),
+            recover: false,
+            faults: None,
             max_body: 3 * 1024 * 1024,
             bookmark_interval: Duration::from_secs(10),
             max_watch: Duration::from_secs(30 * 60),
@@ -50,7 +52,9 @@ pub struct ServerBuilder {
     token_file: Option<PathBuf>,
     tokens: StaticTokens,
     tls: bool,
-    history: usize,
+    history: HistoryLimits,
+    recover: bool,
+    faults: Option<Arc<Faults>>,
     max_body: usize,
     bookmark_interval: Duration,
     max_watch: Duration,
@@ -106,7 +110,32 @@ impl ServerBuilder {
     /// How many events the watch history keeps (older resourceVersions
     /// get 410 Expired). Default 10,000.
     pub fn history_capacity(mut self, events: usize) -> Self {
-        self.history = events;
+        self.history.events = events;
+        self
+    }
+
+    /// How many bytes of objects the watch history keeps, whatever the
+    /// number of events (older resourceVersions get 410 Expired). Default
+    /// 64 MiB.
+    pub fn history_bytes(mut self, bytes: usize) -> Self {
+        self.history.bytes = bytes;
+        self
+    }
+
+    /// Start even when the data directory is damaged: keep every record
+    /// that still verifies, copy the damaged files to `damaged-<time>/`,
+    /// and never go below the highest resourceVersion seen. Without it,
+    /// damage refuses to start, naming the file and byte offset.
+    pub fn recover(mut self, on: bool) -> Self {
+        self.recover = on;
+        self
+    }
+
+    /// Faults to inject into the data directory's writes (tests of the
+    /// full-disk and failed-fsync paths).
+    #[doc(hidden)]
+    pub fn storage_faults(mut self, faults: Arc<Faults>) -> Self {
+        self.faults = Some(faults);
         self
     }
 
@@ -161,9 +190,18 @@ impl ServerBuilder {
         let dir = self.data_dir.as_deref();
         let store = match dir {
             Some(d) => {
-                Store::open(d, self.history).map_err(|x| e("opening the data directory", &x))?
+                let options = persist::Options {
+                    recover: self.recover,
+                    faults: self.faults.clone(),
+                };
+                let (store, notes) = Store::open(d, self.history, &options)
+                    .map_err(|x| e("opening the data directory", &x))?;
+                for n in notes {
+                    eprintln!("kubewire-server: {n}");
+                }
+                store
             }
-            None => Store::new(self.history),
+            None => Store::with_limits(self.history),
         };
         let store = Arc::new(store);
         seed(&store);

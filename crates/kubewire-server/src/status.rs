@@ -225,6 +225,30 @@ impl ApiError {
         )
     }
 
+    /// 500 InternalError: a change that could not be made durable (and so
+    /// was not made), as kube-apiserver answers when etcd fails a write.
+    pub fn storage_failed(cause: &dyn core::fmt::Display) -> Self {
+        let mut e = Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: the change was not made: writing it to disk failed: {cause}"),
+        );
+        e.details = Some(serde_json::json!({"causes": [{"message": format!("{cause}")}]}));
+        e
+    }
+
+    /// 503 ServiceUnavailable: storage is read-only after a write it could
+    /// not roll back; every change is refused until it can write again.
+    pub fn storage_read_only(cause: &dyn core::fmt::Display) -> Self {
+        let mut e = Self::new(
+            503,
+            "ServiceUnavailable",
+            format!("storage is read-only until it can write again; the change was not made: {cause}"),
+        );
+        e.details = Some(serde_json::json!({"retryAfterSeconds": 1}));
+        e
+    }
+
     /// 500 with no reason, as kube-apiserver sends for internal errors.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "", message)

@@ -130,12 +130,26 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
     if req.method() == Method::GET {
         match path.as_str() {
             "/healthz" | "/livez" | "/readyz" => {
-                let body = if query.get("verbose").is_some() {
-                    format!("[+]ping ok\n[+]storage ok\n{} check passed\n", &path[1..])
-                } else {
-                    "ok".to_string()
+                // Not ready while storage refuses changes (read-only after a
+                // failed write); alive all the same.
+                let storage_ok = path != "/readyz" || ctx.store.writable();
+                let body = match (query.get("verbose").is_some(), storage_ok) {
+                    (true, true) => {
+                        format!("[+]ping ok\n[+]storage ok\n{} check passed\n", &path[1..])
+                    }
+                    (true, false) => format!(
+                        "[+]ping ok\n[-]storage failed: read-only after a failed write\n{} check failed\n",
+                        &path[1..]
+                    ),
+                    (false, true) => "ok".to_string(),
+                    (false, false) => "[-]storage failed: read-only after a failed write\n".into(),
                 };
-                return text(StatusCode::OK, &body);
+                let code = if storage_ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                return text(code, &body);
             }
             "/version" => return object(200, &discovery::version(), Format::Json, true),
             "/openid/v1/jwks" => return json(&ctx.issuer.jwks()),
