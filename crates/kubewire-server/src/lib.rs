@@ -53,6 +53,7 @@
 )]
 
 pub mod auth;
+pub mod decode;
 pub mod discovery;
 pub mod http;
 pub mod objects;
@@ -60,6 +61,7 @@ pub mod patch;
 pub mod resources;
 pub mod selectors;
 mod server;
+pub mod shape;
 pub mod status;
 pub mod storage;
 pub mod table;

@@ -5,7 +5,6 @@ use std::io::Read;
 use std::path::Path;
 
 use kubewire::{DeleteParams, ListParams, Patch, PatchParams, PostParams, ResourceInfo};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::cli::{DeleteArgs, FileArgs, Global, TokenArgs};
@@ -13,6 +12,15 @@ use crate::failure::{Failure, Result};
 use crate::get::split_type;
 use crate::output::{kind_name, parse_duration};
 use crate::session::{self, Target};
+
+/// [`read_manifests`] on a blocking thread: parsing a large file must not
+/// hold one of the runtime's workers.
+pub async fn manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
+    let files = files.to_vec();
+    tokio::task::spawn_blocking(move || read_manifests(&files))
+        .await
+        .map_err(|e| Failure::Input(format!("reading the files: {e}")))?
+}
 
 /// Every document of the files (`-` is stdin); YAML or JSON, several per
 /// file, `kind: List` unpacked.
@@ -29,9 +37,11 @@ pub fn read_manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
             std::fs::read_to_string(file)
                 .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?
         };
-        for doc in serde_norway::Deserializer::from_str(&text) {
-            let value = Value::deserialize(doc)
-                .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+        // Depth checked first: a deeply nested file costs the YAML parser
+        // the square of its depth.
+        let values = kubewire_server::decode::yaml_documents(&text)
+            .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+        for value in values {
             match value {
                 Value::Null => {}
                 Value::Object(ref m) if m.get("kind").and_then(Value::as_str) == Some("List") => {
@@ -85,7 +95,7 @@ async fn place(
 
 /// `kw apply -f`: server-side apply, each object as one PATCH.
 pub async fn apply(global: &Global, args: FileArgs) -> Result<()> {
-    let docs = read_manifests(&args.files)?;
+    let docs = manifests(&args.files).await?;
     let mut target = session::single(global)?;
     let params = PatchParams {
         dry_run: args.dry_run,
@@ -111,7 +121,7 @@ pub async fn apply(global: &Global, args: FileArgs) -> Result<()> {
 
 /// `kw create -f`.
 pub async fn create(global: &Global, args: FileArgs) -> Result<()> {
-    let docs = read_manifests(&args.files)?;
+    let docs = manifests(&args.files).await?;
     let mut target = session::single(global)?;
     let params = PostParams {
         dry_run: args.dry_run,
@@ -144,7 +154,7 @@ pub async fn delete(global: &Global, args: DeleteArgs) -> Result<()> {
     let mut target = session::single(global)?;
     let mut jobs: Vec<(ResourceInfo, kubewire::Collection, String)> = Vec::new();
     if !args.files.is_empty() {
-        for doc in read_manifests(&args.files)? {
+        for doc in manifests(&args.files).await? {
             jobs.push(place(&mut target, global, &doc).await?);
         }
     } else {

@@ -107,7 +107,7 @@ impl Request<'_> {
         let ct = self.content_type.split(';').next().unwrap_or("").trim();
         let kind = &self.rp.def.kind;
         let v: Value = match ct {
-            "" | "application/json" | "*/*" => serde_json::from_slice(&self.body).map_err(|e| {
+            "" | "application/json" | "*/*" => crate::decode::json(&self.body).map_err(|e| {
                 let head: String = String::from_utf8_lossy(&self.body).chars().take(30).collect();
                 ApiError::bad_request(format!(
                     "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {e} ({head} ...)"
@@ -130,6 +130,7 @@ impl Request<'_> {
     /// when missing.
     fn check_kind(&self, mut v: Value) -> Result<Value, ApiError> {
         let def = &self.rp.def;
+        crate::shape::object(def, &v)?;
         let kind = v["kind"].as_str().unwrap_or("").to_string();
         let av = v["apiVersion"].as_str().unwrap_or("").to_string();
         if (!kind.is_empty() && kind != def.kind) || (!av.is_empty() && av != def.api_version()) {
@@ -190,7 +191,7 @@ fn with_kind(def: &crate::resources::ResourceDef, v: &Value) -> Value {
 /// YAML (and so JSON) into a JSON value. serde_norway is the maintained
 /// fork of serde_yaml; apply bodies are YAML, and JSON is valid YAML.
 pub fn yaml_to_json(bytes: &[u8]) -> Result<Value, String> {
-    serde_norway::from_slice::<Value>(bytes).map_err(|e| e.to_string())
+    crate::decode::yaml(bytes)
 }
 
 pub async fn dispatch(r: Request<'_>) -> Res {
@@ -487,7 +488,9 @@ fn start_watch(r: &Request<'_>) -> Res {
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
         .map(Duration::from_secs)
-        .unwrap_or(r.ctx.max_watch);
+        .unwrap_or(r.ctx.max_watch)
+        // Any longer is forever; `now + u64::MAX s` would overflow.
+        .min(watch::LONGEST);
     let spec = watch::WatchSpec {
         def: r.rp.def.clone(),
         namespace: r.rp.namespace.clone(),
@@ -639,6 +642,7 @@ fn patch_object(r: &Request<'_>) -> Res {
         _ => serde_json::from_slice(&r.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
     };
+    crate::shape::patch(d, pt, &patch)?;
     let manager = r.manager();
     if pt == PatchType::Apply {
         if r.query.get("fieldManager").unwrap_or("").is_empty() {
@@ -709,6 +713,7 @@ fn patch_object(r: &Request<'_>) -> Res {
                     patch::server_side_apply(base, &patch, &manager, force, &d.api_version(), sub)?
                 }
             };
+            crate::shape::object(d, &patched)?;
             let want = patched["metadata"]["resourceVersion"]
                 .as_str()
                 .unwrap_or("");

@@ -301,6 +301,14 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
             } else {
                 Bytes::new()
             };
+            // YAML (apply patches, `application/yaml` bodies) is converted
+            // on a blocking thread when large; JSON is YAML, so the handler
+            // reads the result the same way.
+            let body = if content_type.contains("yaml") {
+                crate::decode::yaml_to_json_bytes(body).await
+            } else {
+                body
+            };
             let r = crud::Request {
                 ctx: &ctx,
                 user,
