@@ -53,6 +53,7 @@
 )]
 
 pub mod auth;
+mod conns;
 pub mod decode;
 pub mod discovery;
 pub mod http;

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt as _;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::StaticTokens;
+use crate::conns;
 use crate::http::cors::{handle_cors, Cors};
 use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
@@ -41,6 +43,8 @@ impl Server {
             bookmark_interval: Duration::from_secs(10),
             max_watch: Duration::from_secs(30 * 60),
             cors_origins: Vec::new(),
+            max_connections: 8192,
+            timeouts: conns::Timeouts::default(),
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct ServerBuilder {
     bookmark_interval: Duration,
     max_watch: Duration,
     cors_origins: Vec<String>,
+    max_connections: usize,
+    timeouts: conns::Timeouts,
 }
 
 /// Why a server did not start.
@@ -151,6 +157,26 @@ impl ServerBuilder {
         self
     }
 
+    /// The most connections open at once (default 8,192, and never more
+    /// than the process's file descriptor limit allows, less 64). When
+    /// full, the oldest connection that has not sent a request yet is
+    /// closed to make room; when all are busy, a newcomer gets a 503.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// How long a new connection may take to send its first request's
+    /// headers, TLS handshake included (default 10 s), and how long an idle
+    /// HTTP/1.1 connection waits for the next request (default 120 s).
+    pub fn connection_timeouts(mut self, first_request: Duration, idle: Duration) -> Self {
+        self.timeouts = conns::Timeouts {
+            first_request,
+            idle,
+        };
+        self
+    }
+
     /// Let pages served from `origin` (`http://127.0.0.1:8080`) call the
     /// API from a browser (CORS); call once per origin. `*` allows every
     /// origin, without credentials. None is allowed by default. A malformed
@@ -233,7 +259,11 @@ impl ServerBuilder {
             shutdown: stop_rx.clone(),
             cors,
         });
-        let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, stop_rx));
+        let conns = Conns {
+            table: conns::Table::new(conns::cap(self.max_connections)),
+            timeouts: self.timeouts,
+        };
+        let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, conns, stop_rx));
         Ok(RunningServer {
             addr,
             url: format!("{scheme}://{addr}"),
@@ -284,15 +314,30 @@ async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<Ctx>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    conns: Conns,
     mut stop: watch::Receiver<bool>,
 ) {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(conns.timeouts.idle);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        // Pings find peers that vanished without a FIN.
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(20));
+    let builder = Arc::new(builder);
     loop {
         let (stream, _) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(_) => {
-                    // Out of file descriptors and the like: back off briefly.
+                    // Out of file descriptors and the like (the cap keeps
+                    // connections below the limit; other files may not be):
+                    // back off briefly.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -300,39 +345,82 @@ async fn accept_loop(
             _ = stop.changed() => return,
         };
         let _ = stream.set_nodelay(true);
+        let Some(slot) = conns.table.admit() else {
+            // Every place is serving someone: say so and close.
+            if acceptor.is_none() {
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(1),
+                        stream.write_all(&conns::refusal()),
+                    )
+                    .await;
+                });
+            }
+            continue;
+        };
         let ctx = ctx.clone();
         let acceptor = acceptor.clone();
+        let builder = builder.clone();
         let mut stop = stop.clone();
+        let first_request = conns.timeouts.first_request;
         tokio::spawn(async move {
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            match acceptor {
-                None => {
-                    let svc = service(ctx, ConnIdentity(None));
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+            let serve = async {
+                match acceptor {
+                    None => {
+                        let svc = service(ctx, ConnIdentity(None), slot.clone());
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .await;
+                    }
+                    Some(acc) => {
+                        let Ok(Ok(tls)) =
+                            tokio::time::timeout(first_request, acc.accept(stream)).await
+                        else {
+                            return;
+                        };
+                        let user = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .and_then(|c| client_cert_user(c));
+                        let svc = service(ctx, ConnIdentity(user), slot.clone());
+                        let _ = builder
+                            .serve_connection(TokioIo::new(tls), svc)
+                            .await;
+                    }
                 }
-                Some(acc) => {
-                    let Ok(tls) = acc.accept(stream).await else {
-                        return;
-                    };
-                    let user = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|c| c.first())
-                        .and_then(|c| client_cert_user(c));
-                    let svc = service(ctx, ConnIdentity(user));
-                    let conn = builder.serve_connection(TokioIo::new(tls), svc);
-                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+            };
+            // A connection that has not sent a whole request's headers by
+            // the deadline is closed (slow or idle clients hold nothing).
+            let silent_too_long = async {
+                tokio::time::sleep(first_request).await;
+                if slot.has_started() {
+                    core::future::pending::<()>().await;
                 }
+            };
+            tokio::select! {
+                _ = serve => {},
+                _ = silent_too_long => {},
+                _ = slot.evicted.notified() => {},
+                _ = stop.changed() => {},
             }
         });
     }
 }
 
+/// The connection limits the accept loop enforces.
+#[derive(Clone)]
+struct Conns {
+    table: Arc<conns::Table>,
+    timeouts: conns::Timeouts,
+}
+
 fn service(
     ctx: Arc<Ctx>,
     id: ConnIdentity,
+    slot: Arc<conns::Slot>,
 ) -> impl hyper::service::Service<
     hyper::Request<hyper::body::Incoming>,
     Response = hyper::Response<crate::http::Body>,
@@ -342,6 +430,7 @@ fn service(
     > + Send,
 > + Clone {
     hyper::service::service_fn(move |req| {
+        slot.request_started();
         let ctx = ctx.clone();
         let id = id.clone();
         async move { Ok(handle_cors(ctx, id, req).await) }
