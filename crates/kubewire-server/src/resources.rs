@@ -148,103 +148,76 @@ impl ResourceDef {
     }
 }
 
-fn def(
-    group: &str,
-    plural: &str,
-    kind: &str,
-    namespaced: bool,
-    short: &[&str],
-    subresources: &[&str],
-) -> ResourceDef {
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let categories = match plural {
-        "pods" | "services" | "deployments" | "replicasets" | "statefulsets" | "daemonsets" => {
-            vec!["all".to_string()]
+impl ResourceDef {
+    /// A built-in resource: its names, kind, scope and categories from the
+    /// core's table of what kube-apiserver serves; `subresources` are the
+    /// ones this server implements.
+    pub fn builtin(b: &kubewire::builtin::Builtin, subresources: &[&str]) -> ResourceDef {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        ResourceDef {
+            group: b.group.to_string(),
+            version: b.version.to_string(),
+            plural: b.plural.to_string(),
+            singular: b.singular.to_string(),
+            kind: b.kind.to_string(),
+            namespaced: b.scope == kubewire::Scope::Namespaced,
+            short_names: s(b.short_names),
+            categories: s(b.categories),
+            subresources: s(subresources),
+            printer_columns: vec![],
+            custom: false,
         }
-        _ => vec![],
-    };
-    ResourceDef {
-        group: group.to_string(),
-        version: "v1".to_string(),
-        plural: plural.to_string(),
-        singular: kind.to_lowercase(),
-        kind: kind.to_string(),
-        namespaced,
-        short_names: s(short),
-        categories,
-        subresources: s(subresources),
-        printer_columns: vec![],
-        custom: false,
     }
 }
 
+/// The built-in resources this server serves (group, plural) and the
+/// subresources it implements for each.
+const SERVED: &[(&str, &str, &[&str])] = &[
+    ("", "configmaps", &[]),
+    ("", "endpoints", &[]),
+    ("", "events", &[]),
+    ("", "namespaces", &["status"]),
+    ("", "nodes", &["status"]),
+    ("", "persistentvolumeclaims", &["status"]),
+    ("", "pods", &["status"]),
+    ("", "secrets", &[]),
+    ("", "serviceaccounts", &["token"]),
+    ("", "services", &["status"]),
+    ("apps", "daemonsets", &["status"]),
+    ("apps", "deployments", &["status"]),
+    ("apps", "replicasets", &["status"]),
+    ("apps", "statefulsets", &["status"]),
+    ("coordination.k8s.io", "leases", &[]),
+    (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        &["status"],
+    ),
+];
+
 /// The built-in resources (all at version v1).
 pub fn builtins() -> Vec<ResourceDef> {
-    vec![
-        def("", "configmaps", "ConfigMap", true, &["cm"], &[]),
-        def("", "endpoints", "Endpoints", true, &["ep"], &[]),
-        def("", "events", "Event", true, &["ev"], &[]),
-        def("", "namespaces", "Namespace", false, &["ns"], &["status"]),
-        def("", "nodes", "Node", false, &["no"], &["status"]),
-        def(
-            "",
-            "persistentvolumeclaims",
-            "PersistentVolumeClaim",
-            true,
-            &["pvc"],
-            &["status"],
-        ),
-        def("", "pods", "Pod", true, &["po"], &["status"]),
-        def("", "secrets", "Secret", true, &[], &[]),
-        def(
-            "",
-            "serviceaccounts",
-            "ServiceAccount",
-            true,
-            &["sa"],
-            &["token"],
-        ),
-        def("", "services", "Service", true, &["svc"], &["status"]),
-        def(
-            "apps",
-            "daemonsets",
-            "DaemonSet",
-            true,
-            &["ds"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "deployments",
-            "Deployment",
-            true,
-            &["deploy"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "replicasets",
-            "ReplicaSet",
-            true,
-            &["rs"],
-            &["status"],
-        ),
-        def(
-            "apps",
-            "statefulsets",
-            "StatefulSet",
-            true,
-            &["sts"],
-            &["status"],
-        ),
-        def("coordination.k8s.io", "leases", "Lease", true, &[], &[]),
-        def(
-            "apiextensions.k8s.io",
-            "customresourcedefinitions",
-            "CustomResourceDefinition",
-            false,
-            &["crd", "crds"],
-            &["status"],
-        ),
-    ]
+    SERVED
+        .iter()
+        .filter_map(|(group, plural, subresources)| {
+            let b = kubewire::builtin::get(group, "v1", plural)?;
+            Some(ResourceDef::builtin(b, subresources))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_resource_is_a_row_of_the_core_table() {
+        assert_eq!(builtins().len(), SERVED.len());
+        let pods = builtins().into_iter().find(|d| d.plural == "pods").unwrap();
+        assert_eq!(
+            (pods.singular.as_str(), pods.short_names.as_slice()),
+            ("pod", &["po".to_string()][..])
+        );
+        assert_eq!(pods.categories, ["all"]);
+    }
 }

@@ -6,36 +6,11 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use js_sys::{Function, Reflect};
-use kubewire::{known, ApiResource, Collection, ListParams, Scope, VersionMatch, WatchParams};
+use kubewire::{ApiResource, Collection, ListParams, Scope, VersionMatch, WatchParams};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 use crate::error::Error;
-
-/// Built-in resources by plural, singular and short name: what `kubectl get`
-/// accepts for them, without a discovery round trip.
-fn builtin(name: &str) -> Option<ApiResource> {
-    let r = match name {
-        "pods" | "pod" | "po" => known::pods(),
-        "configmaps" | "configmap" | "cm" => known::config_maps(),
-        "secrets" | "secret" => known::secrets(),
-        "namespaces" | "namespace" | "ns" => known::namespaces(),
-        "nodes" | "node" | "no" => known::nodes(),
-        "services" | "service" | "svc" => known::services(),
-        "endpoints" | "ep" => known::endpoints(),
-        "serviceaccounts" | "serviceaccount" | "sa" => known::service_accounts(),
-        "events" | "event" | "ev" => known::events(),
-        "deployments" | "deployment" | "deploy" => known::deployments(),
-        "statefulsets" | "statefulset" | "sts" => known::stateful_sets(),
-        "daemonsets" | "daemonset" | "ds" => known::daemon_sets(),
-        "customresourcedefinitions" | "customresourcedefinition" | "crd" | "crds" => {
-            known::custom_resource_definitions()
-        }
-        "leases" | "lease" => known::leases(),
-        _ => return None,
-    };
-    Some(r)
-}
 
 fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
     if !obj.is_object() {
@@ -87,7 +62,8 @@ pub(crate) fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, 
 /// `{group, version, plural, kind?, namespaced?}` for anything else.
 pub fn resource(value: &JsValue) -> Result<ApiResource, Error> {
     if let Some(name) = value.as_string() {
-        return builtin(&name.to_ascii_lowercase()).ok_or_else(|| {
+        // kubectl's names (`pods`, `pod`, `po`, `deployments.apps`), from the core's table.
+        return kubewire::builtin::find(&name).map(|b| b.api_resource()).ok_or_else(|| {
             Error::Invalid(format!(
                 "unknown resource {name:?}: give {{group, version, plural, namespaced}} for resources other than the built-in ones"
             ))

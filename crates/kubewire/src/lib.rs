@@ -71,6 +71,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod builtin;
 pub mod curl;
 pub mod decode;
 pub mod error;

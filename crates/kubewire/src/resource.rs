@@ -144,51 +144,6 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<(), RequestEr
     }
 }
 
-/// Well-known built-in resources, so common code needs no discovery.
-///
-/// These match the discovery documents of kube-apiserver v1.36.
-pub mod known {
-    use super::{ApiResource, Scope};
-
-    macro_rules! known {
-        ($($(#[$doc:meta])* $fn:ident => $group:literal, $version:literal, $kind:literal, $plural:literal, $scope:ident;)*) => {
-            $(
-                $(#[$doc])*
-                pub fn $fn() -> ApiResource {
-                    ApiResource::new($group, $version, $kind, $plural, Scope::$scope)
-                }
-            )*
-        };
-    }
-
-    known! {
-        /// `v1` Namespaces (cluster-scoped).
-        namespaces => "", "v1", "Namespace", "namespaces", Cluster;
-        /// `v1` Nodes (cluster-scoped).
-        nodes => "", "v1", "Node", "nodes", Cluster;
-        /// `v1` ConfigMaps.
-        config_maps => "", "v1", "ConfigMap", "configmaps", Namespaced;
-        /// `v1` Secrets.
-        secrets => "", "v1", "Secret", "secrets", Namespaced;
-        /// `v1` Pods.
-        pods => "", "v1", "Pod", "pods", Namespaced;
-        /// `v1` Services.
-        services => "", "v1", "Service", "services", Namespaced;
-        /// `v1` Endpoints.
-        endpoints => "", "v1", "Endpoints", "endpoints", Namespaced;
-        /// `v1` ServiceAccounts (with the `token` subresource for TokenRequest).
-        service_accounts => "", "v1", "ServiceAccount", "serviceaccounts", Namespaced;
-        /// `v1` Events (the core group's, not `events.k8s.io`).
-        events => "", "v1", "Event", "events", Namespaced;
-        /// `apps/v1` Deployments.
-        deployments => "apps", "v1", "Deployment", "deployments", Namespaced;
-        /// `apps/v1` StatefulSets.
-        stateful_sets => "apps", "v1", "StatefulSet", "statefulsets", Namespaced;
-        /// `apps/v1` DaemonSets.
-        daemon_sets => "apps", "v1", "DaemonSet", "daemonsets", Namespaced;
-        /// `apiextensions.k8s.io/v1` CustomResourceDefinitions (cluster-scoped).
-        custom_resource_definitions => "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", Cluster;
-        /// `coordination.k8s.io/v1` Leases.
-        leases => "coordination.k8s.io", "v1", "Lease", "leases", Namespaced;
-    }
-}
+/// Each built-in resource as an [`ApiResource`]; generated from the
+/// [`builtin`](crate::builtin) table.
+pub use crate::builtin::known;

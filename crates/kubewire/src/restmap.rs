@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use serde::Deserialize;
 
+use crate::builtin::Builtin;
 use crate::resource::{ApiResource, Scope};
 
 /// One resource as discovery describes it.
@@ -30,6 +31,20 @@ pub struct ResourceInfo {
     pub categories: Vec<String>,
     /// Subresources, e.g. `status`, `scale`.
     pub subresources: Vec<String>,
+}
+
+impl From<&Builtin> for ResourceInfo {
+    fn from(b: &Builtin) -> Self {
+        let owned = |v: &[&str]| v.iter().map(|s| String::from(*s)).collect();
+        ResourceInfo {
+            resource: b.api_resource(),
+            singular: b.singular.into(),
+            short_names: owned(b.short_names),
+            verbs: owned(b.verbs),
+            categories: owned(b.categories),
+            subresources: owned(b.subresources),
+        }
+    }
 }
 
 impl ResourceInfo {
@@ -260,30 +275,18 @@ impl RestMapper {
     /// discovery order wins, so the preferred version of the
     /// highest-priority group is chosen.
     pub fn find(&self, name: &str) -> Result<&ResourceInfo, MapError> {
-        let wanted = lower(name);
-        let matches = |r: &ResourceInfo, n: &str| {
-            r.resource.plural == n
-                || r.singular == n
-                || lower(&r.resource.kind) == n
-                || r.short_names.iter().any(|s| lower(s) == n)
-        };
-        // Unqualified first: `configmaps`, `cm`, `ConfigMap`.
-        if let Some(r) = self.resources.iter().find(|r| matches(r, &wanted)) {
-            return Ok(r);
+        find_named(&self.resources, name).ok_or_else(|| MapError::NotFound(name.into()))
+    }
+
+    /// A mapper of the built-in resources only ([`crate::builtin`]), for a
+    /// client that skips discovery or as the answer while it is unavailable.
+    pub fn builtin() -> Self {
+        RestMapper {
+            resources: crate::builtin::BUILTINS
+                .iter()
+                .map(ResourceInfo::from)
+                .collect(),
         }
-        // `NAME.GROUP` or `NAME.VERSION.GROUP`.
-        let mut parts = wanted.splitn(2, '.');
-        if let (Some(n), Some(rest)) = (parts.next(), parts.next()) {
-            let found = self.resources.iter().find(|r| {
-                let g = lower(&r.resource.group);
-                let vg = alloc::format!("{}.{}", r.resource.version, g);
-                (rest == g || rest == vg) && matches(r, n)
-            });
-            if let Some(r) = found {
-                return Ok(r);
-            }
-        }
-        Err(MapError::NotFound(name.into()))
     }
 
     /// The resource serving objects of `apiVersion` and `kind`, as in a
@@ -309,4 +312,59 @@ impl RestMapper {
             .iter()
             .filter(move |r| r.categories.iter().any(|c| c == category))
     }
+}
+
+/// The names kubectl matches a typed resource name against.
+pub(crate) trait Named {
+    fn group(&self) -> &str;
+    fn version(&self) -> &str;
+    fn plural(&self) -> &str;
+    fn singular(&self) -> &str;
+    fn kind(&self) -> &str;
+    /// `lowered` is already lower case.
+    fn has_short_name(&self, lowered: &str) -> bool;
+}
+
+impl Named for ResourceInfo {
+    fn group(&self) -> &str {
+        &self.resource.group
+    }
+    fn version(&self) -> &str {
+        &self.resource.version
+    }
+    fn plural(&self) -> &str {
+        &self.resource.plural
+    }
+    fn singular(&self) -> &str {
+        &self.singular
+    }
+    fn kind(&self) -> &str {
+        &self.resource.kind
+    }
+    fn has_short_name(&self, lowered: &str) -> bool {
+        self.short_names.iter().any(|s| lower(s) == lowered)
+    }
+}
+
+/// kubectl's rule for a typed resource name, once for discovery and for
+/// the built-in table: unqualified first (`configmaps`, `cm`, `ConfigMap`),
+/// then `NAME.GROUP` or `NAME.VERSION.GROUP`; the first match in order wins.
+pub(crate) fn find_named<'a, T: Named>(items: &'a [T], name: &str) -> Option<&'a T> {
+    let wanted = lower(name);
+    let matches = |r: &T, n: &str| {
+        r.plural() == n || r.singular() == n || lower(r.kind()) == n || r.has_short_name(n)
+    };
+    if let Some(r) = items.iter().find(|r| matches(r, &wanted)) {
+        return Some(r);
+    }
+    let (n, rest) = wanted.split_once('.')?;
+    items.iter().find(|r| {
+        let g = lower(r.group());
+        let qualified = rest == g
+            || rest
+                .strip_suffix(g.as_str())
+                .and_then(|v| v.strip_suffix('.'))
+                .is_some_and(|v| v == r.version());
+        qualified && matches(r, n)
+    })
 }
