@@ -29,11 +29,16 @@ pub(crate) struct Auth {
     plan: AuthPlan,
     cluster: ClusterConfig,
     cert: Arc<ClientCert>,
+    exec_timeout: Duration,
     exec_cache: Mutex<Option<(ExecCredentialStatus, Option<SystemTime>)>>,
 }
 
 impl Auth {
-    pub(crate) fn new(cluster: &ClusterConfig, cert: Arc<ClientCert>) -> Result<Self, Error> {
+    pub(crate) fn new(
+        cluster: &ClusterConfig,
+        cert: Arc<ClientCert>,
+        exec_timeout: Duration,
+    ) -> Result<Self, Error> {
         if let AuthPlan::ClientCertificate { cert: c, key, .. } = &cluster.auth {
             cert.set_pem(&read(c)?, &read_key(key)?)?;
         }
@@ -41,6 +46,7 @@ impl Auth {
             plan: cluster.auth.clone(),
             cluster: cluster.clone(),
             cert,
+            exec_timeout,
             exec_cache: Mutex::new(None),
         })
     }
@@ -89,7 +95,19 @@ impl Auth {
                 return Ok(status.clone());
             }
         }
-        let status = run_plugin(exec, &self.cluster).await?;
+        let status = run_plugin(exec, &self.cluster, self.exec_timeout).await?;
+        if let Some(t) = &status.token {
+            // Caught here, where it can be named: a token the plugin
+            // printed that cannot go into an Authorization header.
+            if http::HeaderValue::from_str(&format!("Bearer {}", t.expose())).is_err() {
+                return Err(Error::Exec {
+                    command: exec.command.clone(),
+                    message: "returned a token with characters not allowed in an HTTP header \
+                              (control characters or non-ASCII); it was not sent"
+                        .into(),
+                });
+            }
+        }
         if let (Some(cert), Some(key)) = (&status.client_certificate_data, &status.client_key_data)
         {
             self.cert
@@ -111,6 +129,7 @@ fn bearer(token: &str) -> Secret {
 async fn run_plugin(
     exec: &ExecConfig,
     cluster: &ClusterConfig,
+    timeout: Duration,
 ) -> Result<ExecCredentialStatus, Error> {
     let mode = exec.interactive_mode.as_deref().unwrap_or("IfAvailable");
     let terminal = std::io::stdin().is_terminal();
@@ -145,21 +164,49 @@ async fn run_plugin(
         } else {
             Stdio::piped()
         });
-    // The plugin runs on a blocking thread: it may take seconds (a login),
-    // and must not stall the runtime's workers.
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .map_err(|e| Error::Exec {
-            command: exec.command.clone(),
-            message: e.to_string(),
-        })?
-        .map_err(|e| Error::Exec {
-            command: exec.command.clone(),
-            message: match (&exec.install_hint, e.kind()) {
-                (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),
-                _ => e.to_string(),
-            },
-        })?;
+    // Non-interactive plugins get a process group of their own, so a
+    // timeout ends everything they started (a shell and its children).
+    // An interactive one stays in ours: a background group reading from
+    // the terminal would be stopped by SIGTTIN.
+    #[cfg(unix)]
+    if !interactive {
+        use std::os::unix::process::CommandExt as _;
+        cmd.process_group(0);
+    }
+    let not_started = |e: std::io::Error| Error::Exec {
+        command: exec.command.clone(),
+        message: match (&exec.install_hint, e.kind()) {
+            (Some(hint), std::io::ErrorKind::NotFound) => format!("not found. {hint}"),
+            _ => e.to_string(),
+        },
+    };
+    let child = cmd.spawn().map_err(not_started)?;
+    let pid = child.id();
+    // The plugin is waited for on a blocking thread: it may take seconds
+    // (a login), and must not stall the runtime's workers.
+    let waited = tokio::time::timeout(
+        timeout,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await;
+    let output = match waited {
+        Ok(joined) => joined
+            .map_err(|e| Error::Exec {
+                command: exec.command.clone(),
+                message: e.to_string(),
+            })?
+            .map_err(not_started)?,
+        Err(_) => {
+            kill_plugin(pid, !interactive);
+            return Err(Error::Exec {
+                command: exec.command.clone(),
+                message: format!(
+                    "did not finish within {} s and was killed",
+                    timeout.as_secs()
+                ),
+            });
+        }
+    };
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr[..output.stderr.len().min(4096)])
             .trim()
@@ -184,4 +231,24 @@ async fn run_plugin(
         });
     }
     Ok(ExecCredential::parse(&output.stdout, exec)?)
+}
+
+/// Kills a plugin that ran too long: its whole process group when it has
+/// one (the blocking wait then returns, as every holder of its pipes is
+/// gone), else the process itself.
+fn kill_plugin(pid: u32, group: bool) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{kill_process, kill_process_group, Pid, Signal};
+        let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+            return;
+        };
+        let _ = if group {
+            kill_process_group(pid, Signal::KILL)
+        } else {
+            kill_process(pid, Signal::KILL)
+        };
+    }
+    #[cfg(not(unix))]
+    let _ = (pid, group);
 }

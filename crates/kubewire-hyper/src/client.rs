@@ -51,6 +51,11 @@ pub struct Options {
     pub timeout: Duration,
     /// How long to wait for a TCP connection.
     pub connect_timeout: Duration,
+    /// How long an exec credential plugin may run before it is killed,
+    /// with every process it started (default 3 minutes: long enough for a
+    /// browser login, which is what kubelogin allows too; kubectl has no
+    /// limit at all). `kw --request-timeout` sets it to the same value.
+    pub exec_timeout: Duration,
     /// The `User-Agent` (the server's default field manager).
     pub user_agent: String,
     /// Called after every request, e.g. to log it.
@@ -62,6 +67,7 @@ impl std::fmt::Debug for Options {
         f.debug_struct("Options")
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("exec_timeout", &self.exec_timeout)
             .field("user_agent", &self.user_agent)
             .field("observer", &self.observer.is_some())
             .finish()
@@ -73,6 +79,7 @@ impl Default for Options {
         Options {
             timeout: Duration::from_secs(32),
             connect_timeout: Duration::from_secs(10),
+            exec_timeout: Duration::from_secs(180),
             user_agent: format!(
                 "kubewire/{} ({}/{})",
                 env!("CARGO_PKG_VERSION"),
@@ -117,7 +124,7 @@ impl Client {
     /// A client for `cluster`.
     pub fn with_options(cluster: ClusterConfig, options: Options) -> Result<Self, Error> {
         let cert = Arc::new(ClientCert::default());
-        let auth = Auth::new(&cluster, cert.clone())?;
+        let auth = Auth::new(&cluster, cert.clone(), options.exec_timeout)?;
         let tls = client_config(&cluster.tls, cert, &cluster.server)?;
         let dial = Dial::new(cluster.proxy_url.as_deref(), options.connect_timeout)?;
         let builder = HttpsConnectorBuilder::new()

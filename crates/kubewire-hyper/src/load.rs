@@ -50,7 +50,12 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, Error> {
         return Ok(Kubeconfig::default());
     }
     let mut config: Kubeconfig = serde_norway::from_slice(&bytes)
-        .map_err(|e| file_error(&shown, format!("not a valid kubeconfig: {e}")))?;
+        // withhold_values: serde quotes the value it did not expect, and a
+        // kubeconfig's values are credentials.
+        .map_err(|e| {
+            let e = kubewire::kubeconfig::withhold_values(&e.to_string());
+            file_error(&shown, format!("not a valid kubeconfig: {e}"))
+        })?;
     let dir = path
         .parent()
         .map(|d| {

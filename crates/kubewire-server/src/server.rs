@@ -81,7 +81,8 @@ impl std::error::Error for StartError {}
 
 impl ServerBuilder {
     /// Address to listen on (default `127.0.0.1:0`: a free port).
-    /// A non-loopback address needs authentication (a token or TLS).
+    /// A non-loopback address needs TLS: plain HTTP there would serve
+    /// anyone, or send bearer tokens in clear text.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
         self
@@ -207,11 +208,21 @@ impl ServerBuilder {
             cors.allow(origin).map_err(|x| StartError(x.to_string()))?;
         }
         let auth_required = !self.tokens.is_empty() || self.tls;
-        if !self.listen.ip().is_loopback() && !auth_required {
-            return Err(StartError(format!(
-                "refusing to listen on {} without authentication: give a token file or --tls",
-                self.listen
-            )));
+        // Off the loopback interface, plain HTTP would either serve anyone
+        // (no tokens) or carry bearer tokens in clear text for anyone on
+        // the path to read and replay: both need TLS.
+        if !self.listen.ip().is_loopback() && !self.tls {
+            return Err(StartError(if self.tokens.is_empty() {
+                format!(
+                    "refusing to listen on {} without authentication: add --tls (with a token file, or client certificates)",
+                    self.listen
+                )
+            } else {
+                format!(
+                    "refusing to accept bearer tokens over plain HTTP on {}: anyone on the network could read and replay them; add --tls",
+                    self.listen
+                )
+            }));
         }
         let dir = self.data_dir.as_deref();
         let store = match dir {

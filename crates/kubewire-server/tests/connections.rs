@@ -10,6 +10,8 @@
     clippy::alloc_instead_of_core
 )]
 
+#![cfg(unix)]
+
 mod common;
 
 use std::net::SocketAddr;

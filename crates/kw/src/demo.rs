@@ -170,7 +170,10 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
                 Ok(WatchEvent::Modified(o)) => describe_event("MODIFIED", &o),
                 Ok(WatchEvent::Deleted(o)) => describe_event("DELETED", &o),
                 Ok(WatchEvent::Bookmark(_)) => continue,
-                Ok(WatchEvent::Error(s)) => format!("watch ended by the server: {s}"),
+                Ok(WatchEvent::Error(s)) => format!(
+                    "watch ended by the server: {}",
+                    crate::sanitize::for_terminal(&s.to_string())
+                ),
                 Err(e) => format!("watch failed: {e}"),
             };
             println!("    [watch] {line}");
@@ -222,7 +225,12 @@ pub async fn demo(global: &Global, args: DemoArgs) -> Result<()> {
         cms_a.get("settings", &Default::default())?,
     ] {
         match client.call::<Value>(&req).await {
-            Err(Error::Api(s)) => println!("{:?}: {} (HTTP {})", s.reason(), s.message, s.code),
+            Err(Error::Api(s)) => println!(
+                "{:?}: {} (HTTP {})",
+                s.reason(),
+                crate::sanitize::for_terminal(&s.message),
+                s.code
+            ),
             other => println!("unexpected: {other:?}"),
         }
     }
@@ -345,30 +353,37 @@ async fn current_rv(client: &Client) -> std::result::Result<String, Error> {
         .to_string())
 }
 
-/// A private temporary directory, removed on drop.
+/// A private temporary directory, removed on drop: a random name (no one
+/// can prepare it in advance) created 0700 (the kubeconfig inside holds
+/// the admin token).
 mod tempfile_dir {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use crate::failure::Failure;
 
-    pub struct Dir(PathBuf);
+    pub struct Dir(tempfile::TempDir);
 
     impl Dir {
         pub fn new() -> Result<Self, Failure> {
-            let path = std::env::temp_dir().join(format!("kw-demo-{}", std::process::id()));
-            std::fs::create_dir_all(&path)
-                .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-            Ok(Dir(path))
+            let mut b = tempfile::Builder::new();
+            b.prefix("kw-demo-");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                b.permissions(std::fs::Permissions::from_mode(0o700));
+            }
+            b.tempdir()
+                .map(Dir)
+                .map_err(|e| {
+                    Failure::Input(format!(
+                        "creating a directory in {}: {e}",
+                        std::env::temp_dir().display()
+                    ))
+                })
         }
 
         pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+            self.0.path()
         }
     }
 }

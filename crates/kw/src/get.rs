@@ -466,7 +466,7 @@ async fn watch_all(
             Ok(u) => u,
             // The machine retries by itself; say why the server refused.
             Err(WatchError::Protocol(e)) => {
-                eprintln!("{e}");
+                eprintln!("{}", crate::sanitize::for_terminal(&e.to_string()));
                 continue;
             }
             Err(_) => continue,

@@ -18,6 +18,7 @@ mod demo;
 mod failure;
 mod get;
 mod output;
+mod sanitize;
 mod session;
 mod write;
 

@@ -93,6 +93,8 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
     };
     if global.request_timeout > 0 {
         options.timeout = Duration::from_secs(global.request_timeout);
+        // A credential plugin is part of the request: the limit holds for it too.
+        options.exec_timeout = options.timeout;
     }
     let level = global.verbosity;
     if level >= 6 {
@@ -160,8 +162,14 @@ fn curl_options(c: &ClusterConfig) -> CurlOptions {
     }
 }
 
-/// An error as kubectl would put it.
+/// An error as kubectl would put it, safe to print: whatever the server
+/// or a plugin put in it is cleaned of control characters and cut short
+/// ([`crate::sanitize::for_terminal`]).
 pub fn describe(e: &Error) -> String {
+    crate::sanitize::for_terminal(&describe_raw(e))
+}
+
+fn describe_raw(e: &Error) -> String {
     match e {
         // kubectl's wording: the credentials are the problem, not the request.
         Error::Api(s) if s.is_unauthorized() => {

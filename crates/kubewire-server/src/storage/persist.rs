@@ -439,6 +439,23 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
+/// Takes group and other permissions away from a file or directory a
+/// kubewire-server before 0.2 wrote world-readable.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut p = std::fs::metadata(path)?.permissions();
+        if p.mode() & 0o077 != 0 {
+            let private = if path.is_dir() { 0o700 } else { 0o600 };
+            p.set_mode(p.mode() & !0o777 | private);
+            std::fs::set_permissions(path, p)?;
+        }
+    }
+    let _ = path;
+    Ok(())
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
@@ -500,6 +517,14 @@ impl Log {
         }
         let snap_path = dir.join(SNAPSHOT);
         let wal_path = dir.join(WAL);
+        if snap_path.exists() || wal_path.exists() {
+            // Ours: private, also when an older version made it 0755/0644.
+            for p in [dir, &snap_path, &wal_path] {
+                if p.exists() {
+                    make_private(p).map_err(io("restricting", p))?;
+                }
+            }
+        }
         let wal_bytes = match std::fs::read(&wal_path) {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

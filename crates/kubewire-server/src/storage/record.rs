@@ -1,5 +1,6 @@
 //! The framing both data files use: one record per line,
-//! `CCCCCCCC JSON\n`, where `CCCCCCCC` is the CRC-32 (hex) of the JSON.
+//! `CCCCCCCC JSON\n`, where `CCCCCCCC` is the CRC-32 (hex) of the JSON
+//! (the core's, which its client-side journal uses too).
 //!
 //! Lines keep the files readable with `less` and `grep`; the checksum
 //! makes any change to a record visible. serde_json never writes a raw
@@ -20,7 +21,7 @@
 /// The encoded form of one record.
 pub fn encode(json: &[u8]) -> Vec<u8> {
     let mut line = Vec::with_capacity(json.len() + 10);
-    line.extend_from_slice(format!("{:08x} ", crc32fast::hash(json)).as_bytes());
+    line.extend_from_slice(format!("{:08x} ", kubewire::store::journal::crc32(json)).as_bytes());
     line.extend_from_slice(json);
     line.push(b'\n');
     line
@@ -86,7 +87,7 @@ fn check(line: &[u8]) -> Line<'_> {
     else {
         return Line::Damaged("the record's checksum field is not hexadecimal");
     };
-    if crc32fast::hash(json) != want {
+    if kubewire::store::journal::crc32(json) != want {
         return Line::Damaged("the record's checksum does not match its contents");
     }
     Line::Record(json)

@@ -92,8 +92,9 @@ impl core::error::Error for ExecError {}
 impl ExecCredential {
     /// Parse and check a plugin's stdout against the kubeconfig's `exec`.
     pub fn parse(stdout: &[u8], config: &ExecConfig) -> Result<ExecCredentialStatus, ExecError> {
-        let cred: ExecCredential =
-            serde_json::from_slice(stdout).map_err(|e| ExecError::Parse(e.to_string()))?;
+        // The plugin's stdout carries the credential: never quote it.
+        let cred: ExecCredential = serde_json::from_slice(stdout)
+            .map_err(|e| ExecError::Parse(super::withhold_values(&e.to_string())))?;
         if !config.api_version.is_empty() && cred.api_version != config.api_version {
             return Err(ExecError::WrongApiVersion {
                 expected: config.api_version.clone(),
@@ -226,6 +227,21 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_never_quote_the_plugins_output() {
+        let config = ExecConfig::default();
+        for out in [
+            &br#"{"apiVersion":"client.authentication.k8s.io/v1","status":"tok-9f8e7d"}"#[..],
+            br#"{"status":{"token":["tok-9f8e7d"]}}"#,
+            br#"{"status":{"token":"tok-9f8e7d","expirationTimestamp":5}}"#,
+        ] {
+            let e = ExecCredential::parse(out, &config).unwrap_err();
+            let shown = e.to_string();
+            assert!(matches!(e, ExecError::Parse(_)), "{shown}");
+            assert!(!shown.contains("tok-9f8e7d"), "{shown}");
+        }
+    }
 
     #[test]
     fn rfc3339() {

@@ -15,6 +15,7 @@
 mod exec;
 mod merge;
 mod resolve;
+mod withheld;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,6 +26,7 @@ use crate::secret::Secret;
 
 pub use exec::{parse_rfc3339, ExecCredential, ExecCredentialStatus, ExecError};
 pub use merge::merge;
+pub use withheld::withhold_values;
 pub use resolve::{
     AuthPlan, ClusterConfig, ConfigError, FileOrData, FileOrSecret, Impersonation, TlsConfig,
     IN_CLUSTER_CA_PATH, IN_CLUSTER_NAMESPACE_PATH, IN_CLUSTER_TOKEN_PATH,
@@ -215,8 +217,10 @@ impl Kubeconfig {
     /// Parse a JSON kubeconfig (YAML ones are parsed by the adapter's YAML
     /// crate into the same type).
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| ConfigError::Parse(alloc::string::ToString::to_string(&e)))
+        // Never quote the input: a kubeconfig holds credentials.
+        serde_json::from_slice(bytes).map_err(|e| {
+            ConfigError::Parse(withhold_values(&alloc::string::ToString::to_string(&e)))
+        })
     }
 
     /// Make every relative path in this file absolute against `dir`, the
