@@ -12,6 +12,7 @@ debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTR
 # Recipes of the larger parts live beside their code's owners in just/.
 import? 'just/decode.just'
 import? 'just/listwatch.just'
+import? 'just/chaos.just'
 import? 'just/wasi.just'
 import? 'just/web.just'
 
@@ -25,8 +26,9 @@ setup:
 
 # Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
 # the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
-# the browser adapter and dashboard in headless Chromium, and the list+watch fault-injection suite.
-test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser faults
+# the browser adapter and dashboard in headless Chromium, the list+watch fault-injection suite,
+# and the server's crash, full-disk and damage suite.
+test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser faults chaos
 
 # The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
 test-rust:
@@ -41,6 +43,10 @@ install-kubectl:
 # kubewire-server's tests, including real kubectl against it.
 test-server: install-kubectl
     cargo test --locked -p kubewire-server
+
+# Acknowledged (fsynced) writes per second on a data directory (release build, ~30 s).
+storage-throughput:
+    cargo test --release --locked -p kubewire-server --test load persisted_writes_per_second -- --ignored --nocapture
 
 # 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
 load-test:

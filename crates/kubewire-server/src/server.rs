@@ -294,10 +294,11 @@ impl StaticTokens {
 }
 
 /// The namespaces every cluster has, created in a fresh store.
+///
+/// Like kube-apiserver's system-namespaces controller, a missing one is
+/// created again at every start (after `--recover` lost it, say), with
+/// its default ServiceAccount.
 fn seed(store: &Store) {
-    if store.current_rv() != 0 {
-        return;
-    }
     let defs = builtins();
     let ns_def = defs.iter().find(|d| d.plural == "namespaces").cloned();
     let sa_def = defs.iter().find(|d| d.plural == "serviceaccounts").cloned();
@@ -305,17 +306,22 @@ fn seed(store: &Store) {
         return;
     };
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        let ns_key = Key::new("", "namespaces", "", ns);
+        if store.get(&ns_key).is_some() {
+            continue;
+        }
         let body = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}});
         if let Ok(obj) = prepare_create(&ns_def, body, None, "kube-apiserver") {
-            let _ = store.mutate(&Key::new("", "namespaces", "", ns), |_, _| {
-                Ok(Mutation::Put(obj))
-            });
+            let _ = store.mutate(&ns_key, |_, _| Ok(Mutation::Put(obj)));
         }
         let body =
             json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default"}});
         if let Ok(obj) = prepare_create(&sa_def, body, Some(ns), "kube-controller-manager") {
-            let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, _| {
-                Ok(Mutation::Put(obj))
+            let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, cur| {
+                Ok(match cur {
+                    Some(c) => Mutation::Unchanged(c.clone()),
+                    None => Mutation::Put(obj),
+                })
             });
         }
     }

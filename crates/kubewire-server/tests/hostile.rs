@@ -142,3 +142,44 @@ async fn deep_yaml_and_json_are_refused_at_once() {
     );
     s.shutdown().await;
 }
+
+/// Defect 7: the watch history was bounded by count only, so one writer of
+/// large objects could fill memory through it. It is bounded in bytes too,
+/// and a watch from before what it still holds gets the 410 that follows.
+#[tokio::test]
+async fn watch_history_is_bounded_in_bytes_with_a_410_after() {
+    let s = Server::builder()
+        .history_bytes(2 << 20)
+        .start()
+        .await
+        .unwrap();
+    let a = s.addr();
+    let big = "x".repeat(500_000);
+    let r = common::post_json(a, CMS, &json!({"metadata": {"name": "big"}, "data": {"v": big}})).await;
+    assert_eq!(r.status, 201);
+    let first: u64 = r.json()["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for i in 0..10 {
+        let body = json!({"data": {"v": format!("{i}{big}")}});
+        let r = common::req(
+            a,
+            "PATCH",
+            &format!("{CMS}/big"),
+            &[("content-type", "application/merge-patch+json")],
+            body.to_string().as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    // 11 × 500 KB do not fit in 2 MiB: the first version is gone.
+    let mut w = common::watch(a, &format!("{CMS}?watch=1&resourceVersion={first}"), &[]).await;
+    let e = w.next_within(5).await.expect("an ERROR event");
+    assert_eq!(e["type"], "ERROR", "{e}");
+    assert_eq!(e["object"]["code"], 410);
+    let r = common::get(a, &format!("{CMS}?resourceVersion={first}&resourceVersionMatch=Exact")).await;
+    assert_eq!(r.status, 410);
+    s.shutdown().await;
+}
