@@ -651,7 +651,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let run = || -> Result<&'static str, String> {
+    let mut run = || -> Result<&'static str, String> {
         crashes(&server, &mut t, &mut rng, rounds)?;
         let disk = if full_disk_tmpfs(&server, &mut t)? {
             "tmpfs"

@@ -9,6 +9,11 @@
 //! - `wal.kw`: one record per change, `{"rv":N,"key":[..],"obj":{..}|null}`,
 //!   written and `fdatasync`ed before the change is acknowledged. The
 //!   resourceVersions in it follow each other without gaps.
+//! - `rv-reserved.kw`: one record `{"reserved":N}`: no resourceVersion
+//!   above N has been handed out. It is moved [`RESERVE`] versions ahead
+//!   (atomically, fsynced) before the log passes it, so that even
+//!   `--recover` after a lost or damaged log never goes back in
+//!   resourceVersion: it starts above N.
 //!
 //! What it promises:
 //! - A change is acknowledged only once its record is on disk. A write or
@@ -20,9 +25,9 @@
 //!   resourceVersions, a snapshot cut short, a snapshot missing beside a log
 //!   or beside the server's other files) refuses to start, naming the file
 //!   and byte offset. [`Options::recover`] starts anyway: it keeps every
-//!   record that verifies, moves the damaged files to `damaged-<time>/`,
-//!   and keeps the resourceVersion at the highest one seen, so versions
-//!   never go backwards.
+//!   record that verifies, copies the damaged files to `damaged-<time>/`,
+//!   and starts above every resourceVersion that may have been handed out
+//!   (the reservation below), so versions never go backwards.
 //! - On open the log is folded into a fresh snapshot and emptied, so
 //!   startup cost follows the number of objects, not the history of writes.
 
@@ -42,6 +47,11 @@ use super::Key;
 pub const SNAPSHOT: &str = "snapshot.kw";
 /// The log's file name.
 pub const WAL: &str = "wal.kw";
+/// The file of the highest resourceVersion that may have been handed out.
+pub const RESERVED: &str = "rv-reserved.kw";
+/// How many resourceVersions each move of [`RESERVED`] sets aside: one
+/// extra atomic write per this many changes.
+pub const RESERVE: u64 = 1024;
 /// Files of the format before checksums, which this version does not read.
 const OLD_FILES: [&str; 2] = ["snapshot.json", "wal.jsonl"];
 /// Files the server keeps beside its objects: their presence means the
@@ -83,7 +93,7 @@ pub enum PersistError {
 const RECOVERY_HINT: &str = "refusing to start rather than serve a silently \
      changed history; restore the data directory from a backup, or start with \
      --recover to keep every record that still verifies (the damaged files are \
-     moved to damaged-<time>/ in the data directory)";
+     copied to damaged-<time>/ in the data directory)";
 
 impl core::fmt::Display for PersistError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -190,6 +200,40 @@ pub struct Log {
     /// back to `good_len` succeeds.
     broken: Option<std::io::Error>,
     faults: Option<Arc<Faults>>,
+    /// No resourceVersion above this was handed out (see [`RESERVED`]).
+    reserved: u64,
+    reserved_path: PathBuf,
+}
+
+fn encode_reserved(n: u64) -> Vec<u8> {
+    record::encode(json!({ "reserved": n }).to_string().as_bytes())
+}
+
+/// The reservation in `path`: `Ok(None)` when there is none yet.
+fn read_reserved(path: &Path) -> Result<Option<u64>, Found> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(_) if !path.exists() => return Ok(None),
+        Err(e) => {
+            return Err(Found {
+                path: path.to_path_buf(),
+                offset: 0,
+                problem: format!("unreadable: {e}"),
+            })
+        }
+    };
+    let mut lines = record::scan(&bytes);
+    let value = match (lines.next(), lines.next()) {
+        (Some((_, Line::Record(json))), None) => serde_json::from_slice::<Value>(json)
+            .ok()
+            .and_then(|v| v["reserved"].as_u64()),
+        _ => None,
+    };
+    value.map(Some).ok_or(Found {
+        path: path.to_path_buf(),
+        offset: 0,
+        problem: "not one verified reservation record".into(),
+    })
 }
 
 fn key_json(k: &Key) -> Value {
@@ -519,7 +563,7 @@ impl Log {
         let wal_path = dir.join(WAL);
         if snap_path.exists() || wal_path.exists() {
             // Ours: private, also when an older version made it 0755/0644.
-            for p in [dir, &snap_path, &wal_path] {
+            for p in [dir, &snap_path, &wal_path, &dir.join(RESERVED)] {
                 if p.exists() {
                     make_private(p).map_err(io("restricting", p))?;
                 }
@@ -564,6 +608,14 @@ impl Log {
             mut objects,
             mut damage,
         } = snapshot;
+        let reserved_path = dir.join(RESERVED);
+        let reserved = match read_reserved(&reserved_path) {
+            Ok(r) => r.unwrap_or(0),
+            Err(found) => {
+                damage.push(found);
+                0
+            }
+        };
         let (mut rv, torn) = match &wal_bytes {
             Some(b) => replay(&wal_path, b, &mut objects, rv, &mut damage),
             None => (rv, None),
@@ -582,7 +634,7 @@ impl Log {
                 return Err(m);
             }
         } else if !damage.is_empty() || missing.is_some() {
-            let aside = move_aside(dir, &[snap_path.clone(), wal_path.clone()])?;
+            let aside = move_aside(dir, &[snap_path.clone(), wal_path.clone(), dir.join(RESERVED)])?;
             for d in &damage {
                 notes.push(format!(
                     "recovered past damage in {} at byte offset {}: {}",
@@ -594,7 +646,9 @@ impl Log {
             if let Some(m) = &missing {
                 notes.push(format!("recovered without a lost file: {m}"));
             }
-            rv = rv.max(highest_object_rv(&objects));
+            // What was lost may have handed out versions up to the
+            // reservation: start above it, never below.
+            rv = rv.max(highest_object_rv(&objects)).max(reserved);
             notes.push(format!(
                 "the damaged files were copied to {}; serving {} objects at resourceVersion {rv}",
                 aside.display(),
@@ -623,6 +677,8 @@ impl Log {
                 good_len: 0,
                 broken: None,
                 faults: options.faults.clone(),
+                reserved: reserved.max(rv),
+                reserved_path,
             },
             notes,
         })
@@ -636,6 +692,13 @@ impl Log {
                 self.broken = Some(e);
                 return Err(WriteError::ReadOnly(std::io::Error::new(cause.kind(), cause)));
             }
+        }
+        if rv > self.reserved {
+            // Set versions aside before handing any of them out.
+            let next = rv + RESERVE;
+            write_private_file(&self.reserved_path, &encode_reserved(next))
+                .map_err(WriteError::Failed)?;
+            self.reserved = next;
         }
         let rec = json!({"rv": rv, "key": key_json(key), "obj": obj});
         let line = record::encode(rec.to_string().as_bytes());
@@ -778,7 +841,8 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(l.rv, 3);
+        // Past every version that may have been handed out: the reservation.
+        assert_eq!(l.rv, RESERVE + 1);
         assert_eq!(l.objects.len(), 2);
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -844,6 +908,29 @@ mod tests {
         std::fs::write(&snap, &bytes[..cut]).unwrap();
         let e = open(dir.path()).err().expect("cut snapshot");
         assert!(e.to_string().contains("before its trailer"), "{e}");
+    }
+
+    #[test]
+    fn recovery_after_a_lost_log_starts_above_every_version_handed_out() {
+        let dir = three_changes();
+        drop(open(dir.path()).unwrap()); // snapshot at 3, empty log
+        let mut l = open(dir.path()).unwrap().log;
+        for rv in 4..=10 {
+            l.append(rv, &key(&format!("o{rv}")), Some(&obj(rv))).unwrap();
+        }
+        drop(l);
+        std::fs::remove_file(wal(dir.path())).unwrap();
+        assert!(matches!(open(dir.path()), Err(PersistError::Missing { .. })));
+        let l = Log::open(
+            dir.path(),
+            &Options {
+                recover: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(l.objects.len(), 3, "the snapshot's objects");
+        assert!(l.rv >= 10, "went back to {}", l.rv);
     }
 
     #[test]
