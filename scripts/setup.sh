@@ -21,6 +21,6 @@ if ! command -v just >/dev/null 2>&1; then
     python3 -m pip install -q rust-just==1.59.0
 fi
 
-for extra in scripts/install-kubectl.sh; do
+for extra in scripts/install-kubectl.sh scripts/install-python-client.sh; do
     if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
 done

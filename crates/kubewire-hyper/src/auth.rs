@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
+use kubewire::auth::{bearer, Authorization};
 use kubewire::kubeconfig::{
     AuthPlan, ClusterConfig, ExecConfig, ExecCredential, ExecCredentialStatus,
 };
@@ -61,27 +61,21 @@ impl Auth {
         *self.exec_cache.lock().await = None;
     }
 
-    /// The `Authorization` header value for the next request, if any.
+    /// The `Authorization` header value for the next request, if any:
+    /// the core's rule for the plan, with the file read or the plugin run
+    /// when it needs that.
     pub(crate) async fn header(&self) -> Result<Option<Secret>, Error> {
-        Ok(match &self.plan {
-            AuthPlan::None => None,
-            AuthPlan::Bearer(token) => Some(bearer(token.expose())),
-            AuthPlan::ClientCertificate { bearer: token, .. } => {
-                token.as_ref().map(|t| bearer(t.expose()))
-            }
-            AuthPlan::BearerFile(path) => {
+        Ok(match self.plan.authorization() {
+            Authorization::None => None,
+            Authorization::Header(value) => Some(value),
+            Authorization::TokenFile(path) => {
                 // Re-read each time: kubelet rotates projected tokens in place.
                 // A token file is a few hundred bytes: a blocking read is cheaper
                 // than pulling in an async file system.
                 let token = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-                Some(bearer(token.trim()))
+                Some(bearer(&token))
             }
-            AuthPlan::Basic { username, password } => Some(Secret::new(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(format!("{username}:{}", password.expose()))
-            ))),
-            AuthPlan::Exec(exec) => {
+            Authorization::Exec(exec) => {
                 let status = self.exec_credential(exec).await?;
                 status.token.as_ref().map(|t| bearer(t.expose()))
             }
@@ -119,10 +113,6 @@ impl Auth {
         *cache = Some((status.clone(), expiry));
         Ok(status)
     }
-}
-
-fn bearer(token: &str) -> Secret {
-    Secret::new(format!("Bearer {token}"))
 }
 
 /// Run a credential plugin the way client-go does.
@@ -182,14 +172,20 @@ async fn run_plugin(
     };
     let child = cmd.spawn().map_err(not_started)?;
     let pid = child.id();
-    // The plugin is waited for on a blocking thread: it may take seconds
-    // (a login), and must not stall the runtime's workers.
-    let waited = tokio::time::timeout(
-        timeout,
-        tokio::task::spawn_blocking(move || child.wait_with_output()),
-    )
-    .await;
-    let output = match waited {
+    // The plugin is waited for on a thread of its own: it may take seconds
+    // (a login), and must not stall the runtime's workers. Not on the
+    // runtime's blocking pool: the wait ends only when every holder of the
+    // plugin's pipes is gone, a child that left the plugin's process group
+    // (`setsid`) survives the kill below, and a runtime waits for its
+    // blocking tasks before the program may exit.
+    let (done, waited) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("exec-plugin".into())
+        .spawn(move || {
+            let _ = done.send(child.wait_with_output());
+        })
+        .map_err(not_started)?;
+    let output = match tokio::time::timeout(timeout, waited).await {
         Ok(joined) => joined
             .map_err(|e| Error::Exec {
                 command: exec.command.clone(),

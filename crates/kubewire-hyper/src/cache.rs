@@ -215,6 +215,17 @@ pub(crate) struct StoreSink<T> {
     pub(crate) store: Arc<RwLock<Store<T>>>,
 }
 
+impl<T> StoreSink<T> {
+    /// Whether the store has `key` at exactly `resource_version`.
+    fn holds(&self, key: &kubewire::listwatch::ObjectKey, resource_version: &str) -> bool {
+        self.store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .is_some_and(|o| o.resource_version == resource_version)
+    }
+}
+
 impl<T: Clone + Send + Sync> Sink<T> for StoreSink<T> {
     fn event(&mut self, event: &Event<T>) -> io::Result<()> {
         self.store
@@ -256,6 +267,9 @@ impl<T: Clone + Serialize + Send + Sync> Sink<T> for CacheSink<T> {
         match event {
             Event::Init => self.in_sync = true,
             Event::InitDone { .. } => self.in_sync = false,
+            // A relist reports every object; the log only needs those
+            // that changed since the store last had them.
+            Event::InitApply(o) if self.store.holds(&o.meta.key, &o.meta.resource_version) => {}
             Event::InitApply(o) | Event::Apply(o) => {
                 journal::write::put(
                     &mut self.buf,
@@ -266,7 +280,8 @@ impl<T: Clone + Serialize + Send + Sync> Sink<T> for CacheSink<T> {
                 )
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             }
-            Event::Delete(t) => journal::write::delete(&mut self.buf, &t.key),
+            Event::Delete(o) => journal::write::delete(&mut self.buf, &o.meta.key),
+            Event::InitDelete(t) => journal::write::delete(&mut self.buf, &t.key),
             Event::Bookmark { .. } => {}
         }
         // The checkpoint goes right after the event that makes the state

@@ -6,25 +6,26 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body::Body as _;
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::rt::TokioExecutor;
 use kubewire::decode::{ListDecoder, WatchDecoder};
 use kubewire::kubeconfig::ClusterConfig;
-use kubewire::{decode_response, Request, Status};
+use kubewire::{Request, WholeBody};
 use rustls::pki_types::ServerName;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Auth;
 use crate::dial::Dial;
-use crate::error::Error;
+use crate::error::{tls_setup, Error};
 use crate::stream::{Decoded, ListStream, WatchStream};
 use crate::tls::{client_config, ClientCert};
 
-/// The largest whole (non-streamed) body kept in memory. LIST and WATCH
-/// bodies stream and are not subject to it.
-pub const MAX_WHOLE_BODY: usize = 64 << 20;
+/// The largest whole (non-streamed) body kept in memory: the core's one
+/// limit. LIST and WATCH bodies stream and are not subject to it.
+pub use kubewire::MAX_WHOLE_BODY;
 
 /// What an observer sees of one request: credentials already redacted.
 #[derive(Debug)]
@@ -132,8 +133,11 @@ impl Client {
             .https_or_http();
         let builder = match &cluster.tls.server_name {
             Some(name) => {
-                let name = ServerName::try_from(name.clone()).map_err(|_| {
-                    Error::Tls(format!("tls-server-name {name:?} is not a valid name"))
+                let name = ServerName::try_from(name.clone()).map_err(|e| {
+                    tls_setup(
+                        format!("tls-server-name {name:?} is not a valid name"),
+                        Some(Box::new(e)),
+                    )
                 })?;
                 builder.with_server_name_resolver(FixedServerNameResolver::new(name))
             }
@@ -204,18 +208,15 @@ impl Client {
                     &kubewire::request::redact_header_value(auth.expose()),
                 );
             }
-            let mut value = HeaderValue::from_str(auth.expose()).map_err(|_| {
-                Error::Tls("the credential contains characters not allowed in a header".into())
+            let mut value = HeaderValue::from_str(auth.expose()).map_err(|_| Error::BadHeader {
+                name: "Authorization",
             })?;
             value.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, value);
         }
-        if let Some(user) = &inner.cluster.impersonate.user {
-            builder = builder.header(HeaderName::from_static("impersonate-user"), user.as_str());
-            for group in &inner.cluster.impersonate.groups {
-                builder =
-                    builder.header(HeaderName::from_static("impersonate-group"), group.as_str());
-            }
+        for (name, value) in inner.cluster.impersonate.headers() {
+            let value = HeaderValue::from_str(value).map_err(|_| Error::BadHeader { name })?;
+            builder = builder.header(name, value);
         }
         let http_req = builder
             .body(Full::new(Bytes::from(req.body.clone())))
@@ -238,11 +239,10 @@ impl Client {
         let resp = sent
             .map_err(|_| Error::Timeout {
                 server: inner.cluster.server.clone(),
-                seconds: inner.options.timeout.as_secs(),
+                after: inner.options.timeout,
             })?
-            .map_err(|e| Error::Connect {
-                server: inner.cluster.server.clone(),
-                message: error_chain(&e),
+            .map_err(|e| {
+                Error::from_connect(&inner.cluster.server, inner.options.connect_timeout, e)
             })?;
         if resp.status().is_redirection() && resp.status() != StatusCode::NOT_MODIFIED {
             return Err(Error::Redirect {
@@ -259,27 +259,19 @@ impl Client {
     pub async fn call_raw(&self, req: &Request) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         let resp = self.send(req).await?;
         let (parts, body) = resp.into_parts();
-        let bytes = read_whole(body).await?;
-        Ok((parts.status, parts.headers, bytes))
+        let whole = read_whole(parts.status, &parts.headers, body).await?;
+        Ok((parts.status, parts.headers, whole.raw()?.into()))
     }
 
     /// Send a request and decode the answer into `T` (a projection struct,
     /// a k8s-openapi type, `serde_json::Value`); an error answer becomes
     /// [`Error::Api`] with the server's `Status`.
     pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<T, Error> {
-        let (status, headers, body) = self.call_raw(req).await?;
-        decode_response(
-            status.as_u16(),
-            header(&headers, RETRY_AFTER).as_deref(),
-            &body,
-        )
-        .map_err(|e| match e {
-            kubewire::ResponseError::Api(s) => Error::Api(s),
-            other => Error::Decode(kubewire::decode::DecodeError::Deserialize {
-                offset: 0,
-                message: other.to_string(),
-            }),
-        })
+        let resp = self.send(req).await?;
+        let (parts, body) = resp.into_parts();
+        Ok(read_whole(parts.status, &parts.headers, body)
+            .await?
+            .decode()?)
     }
 
     /// Send a LIST and stream its items, decoded one at a time as the body
@@ -295,7 +287,10 @@ impl Client {
     /// JSON objects to decode: discovery documents cached as bytes,
     /// `get --raw`.
     pub async fn call_bytes(&self, req: &Request) -> Result<Bytes, Error> {
-        read_whole(self.streaming(req).await?).await
+        let resp = self.send(req).await?;
+        let (parts, body) = resp.into_parts();
+        let whole = read_whole(parts.status, &parts.headers, body).await?;
+        Ok(whole.bytes()?.into())
     }
 
     /// Send a WATCH and stream its events as they arrive.
@@ -310,21 +305,31 @@ impl Client {
             return Ok(resp.into_body());
         }
         let (parts, body) = resp.into_parts();
-        let bytes = read_whole(body).await?;
-        Err(Error::Api(Status::from_response(
-            parts.status.as_u16(),
-            header(&parts.headers, RETRY_AFTER).as_deref(),
-            &bytes,
-        )))
+        let whole = read_whole(parts.status, &parts.headers, body).await?;
+        Err(Error::Api(whole.status()))
     }
 }
 
-async fn read_whole(body: Incoming) -> Result<Bytes, Error> {
-    Limited::new(body, MAX_WHOLE_BODY)
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .map_err(|e| Error::Body(e.to_string()))
+/// Read a body whole into the core's collector, which keeps at most
+/// [`MAX_WHOLE_BODY`] (and stops the reading there).
+pub(crate) async fn read_whole(
+    status: StatusCode,
+    headers: &HeaderMap,
+    mut body: Incoming,
+) -> Result<WholeBody, Error> {
+    let retry_after = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok());
+    let mut whole = WholeBody::new(status.as_u16(), retry_after);
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|source| Error::Body { source })?;
+        if let Some(data) = frame.data_ref() {
+            if !whole.push(data) {
+                break;
+            }
+        }
+    }
+    Ok(whole)
 }
 
 fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
@@ -332,16 +337,4 @@ fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(String::from)
-}
-
-/// hyper-util's errors say "client error (Connect)"; the cause is inside.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::Uri;
+use hyper_util::client::legacy::connect::dns::{GaiAddrs, GaiResolver, Name};
 #[cfg(feature = "proxy")]
 use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -17,23 +18,52 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use crate::error::Error;
+use crate::error::{BoxError, DnsError, Error};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Tcp = HttpConnector<Resolver>;
 
 /// A connector for one cluster.
 #[derive(Clone)]
 pub(crate) enum Dial {
-    Direct(HttpConnector),
+    Direct(Tcp),
     #[cfg(feature = "proxy")]
-    HttpProxy(Tunnel<HttpConnector>),
+    HttpProxy(Tunnel<Tcp>),
     #[cfg(feature = "proxy")]
-    Socks(SocksV5<HttpConnector>),
+    Socks(SocksV5<Tcp>),
+}
+
+/// The system resolver (`getaddrinfo`), with its failures typed as
+/// [`DnsError`] so that they are told apart from a refused connection by
+/// type: hyper-util reports both as a connect error.
+#[derive(Clone)]
+pub(crate) struct Resolver(GaiResolver);
+
+impl Service<Name> for Resolver {
+    type Response = GaiAddrs;
+    type Error = DnsError;
+    type Future = Pin<Box<dyn Future<Output = Result<GaiAddrs, DnsError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), DnsError>> {
+        self.0.poll_ready(cx).map_err(|source| DnsError {
+            name: String::new(),
+            source,
+        })
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let text = name.as_str().to_owned();
+        let lookup = self.0.call(name);
+        Box::pin(async move {
+            lookup
+                .await
+                .map_err(|source| DnsError { name: text, source })
+        })
+    }
 }
 
 impl Dial {
     pub(crate) fn new(proxy_url: Option<&str>, connect_timeout: Duration) -> Result<Self, Error> {
-        let mut tcp = HttpConnector::new();
+        let mut tcp = HttpConnector::new_with_resolver(Resolver(GaiResolver::new()));
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
         tcp.set_connect_timeout(Some(connect_timeout));
@@ -48,7 +78,7 @@ impl Dial {
 }
 
 #[cfg(feature = "proxy")]
-fn proxied(uri: Uri, tcp: HttpConnector, proxy: &str) -> Result<Dial, Error> {
+fn proxied(uri: Uri, tcp: Tcp, proxy: &str) -> Result<Dial, Error> {
     match uri.scheme_str() {
         Some("http") => Ok(Dial::HttpProxy(Tunnel::new(uri, tcp))),
         // socks5h resolves names at the proxy, socks5 locally, as in curl.
@@ -61,7 +91,7 @@ fn proxied(uri: Uri, tcp: HttpConnector, proxy: &str) -> Result<Dial, Error> {
 }
 
 #[cfg(not(feature = "proxy"))]
-fn proxied(_: Uri, _: HttpConnector, proxy: &str) -> Result<Dial, Error> {
+fn proxied(_: Uri, _: Tcp, proxy: &str) -> Result<Dial, Error> {
     Err(Error::Url(format!(
         "proxy-url {proxy:?}: this build of kubewire-hyper has no proxy support (feature `proxy`)"
     )))

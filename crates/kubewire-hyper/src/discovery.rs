@@ -1,22 +1,27 @@
 //! Discovery with a disk cache, as kubectl keeps one in `~/.kube/cache`.
 //!
-//! Aggregated discovery answers in two requests; the raw documents are
-//! cached per server with a TTL so most commands need none. Servers without
-//! aggregated discovery get the legacy walk (`/api`, `/apis`, then each
-//! preferred group version).
+//! The walk itself (aggregated discovery, the legacy walk for servers
+//! without it, which documents make the mapper) is the core's
+//! [`kubewire::discovery::Discovery`]; this file sends its requests, all
+//! of a round at once, and keeps the documents it read on disk per server
+//! with a TTL, so most commands need no discovery request at all.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kubewire::restmap::{MapError, ResourceInfo};
-use kubewire::{discovery, Request, RestMapper};
-use serde::Deserialize;
+use kubewire::discovery::{self, DiscoveryError, Poll};
+use kubewire::restmap::ResourceInfo;
+use kubewire::{Request, RestMapper};
+use tokio::task::JoinSet;
 
-use crate::client::Client;
+use crate::client::{read_whole, Client};
 use crate::error::Error;
 
 /// How long cached discovery is trusted (kubectl's default).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// The cache file in a server's directory.
+const CACHE_FILE: &str = "discovery";
 
 /// REST mapping for one cluster, backed by a disk cache.
 #[derive(Debug)]
@@ -25,24 +30,7 @@ pub struct Discovery {
     cache: Option<PathBuf>,
     ttl: Duration,
     mapper: Option<RestMapper>,
-}
-
-#[derive(Deserialize)]
-struct GroupList {
-    #[serde(default)]
-    groups: Vec<LegacyGroup>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LegacyGroup {
-    preferred_version: Option<GroupVersionRef>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GroupVersionRef {
-    group_version: String,
+    failures: Vec<DiscoveryError>,
 }
 
 impl Discovery {
@@ -55,6 +43,7 @@ impl Discovery {
             cache,
             ttl,
             mapper: None,
+            failures: Vec::new(),
         }
     }
 
@@ -64,11 +53,11 @@ impl Discovery {
         if let Ok(r) = self.mapper(false).await?.find(name) {
             return Ok(r.clone());
         }
-        match self.mapper(true).await?.find(name) {
-            Ok(r) => Ok(r.clone()),
-            Err(MapError::NotFound(n)) => Err(Error::Api(not_found_status(&n))),
-            Err(e) => Err(Error::Discovery(e.to_string())),
-        }
+        self.mapper(true)
+            .await?
+            .find(name)
+            .cloned()
+            .map_err(Error::NotFound)
     }
 
     /// The resource serving `apiVersion`/`kind` (from a manifest), with
@@ -81,18 +70,22 @@ impl Discovery {
         if let Ok(r) = self.mapper(false).await?.find_kind(api_version, kind) {
             return Ok(r.clone());
         }
-        match self.mapper(true).await?.find_kind(api_version, kind) {
-            Ok(r) => Ok(r.clone()),
-            Err(MapError::NotFound(_)) => Err(Error::Api(not_found_status(&format!(
-                "{kind} ({api_version})"
-            )))),
-            Err(e) => Err(Error::Discovery(e.to_string())),
-        }
+        self.mapper(true)
+            .await?
+            .find_kind(api_version, kind)
+            .cloned()
+            .map_err(Error::NotFound)
     }
 
     /// Every resource the server serves.
     pub async fn all(&mut self) -> Result<&RestMapper, Error> {
         self.mapper(false).await
+    }
+
+    /// The group versions the last walk had to leave out (an aggregated
+    /// API server that is down), as kubectl warns about them.
+    pub fn failures(&self) -> &[DiscoveryError] {
+        &self.failures
     }
 
     async fn mapper(&mut self, refresh: bool) -> Result<&RestMapper, Error> {
@@ -104,77 +97,97 @@ impl Discovery {
             };
             self.mapper = Some(mapper);
         }
-        Ok(self.mapper.as_ref().expect("set above"))
+        Ok(self.mapper.get_or_insert_with(RestMapper::default))
+    }
+
+    /// Run the core's walk: each round's requests at once.
+    async fn fetch(&mut self) -> Result<RestMapper, Error> {
+        let mut walk = discovery::Discovery::new();
+        loop {
+            let mut round = JoinSet::new();
+            loop {
+                match walk.poll() {
+                    Poll::Send(id, req) => {
+                        let client = self.client.clone();
+                        round.spawn(async move { (id, answer(&client, &req).await) });
+                    }
+                    Poll::Wait => break,
+                    Poll::Done => {
+                        self.store_cache(walk.documents().map(|(_, body)| body));
+                        self.failures = walk.failures().to_vec();
+                        return Ok(walk.into_mapper());
+                    }
+                }
+            }
+            while let Some(joined) = round.join_next().await {
+                // A request task only ends by returning: it never panics
+                // and is never aborted while the set is alive.
+                let Ok((id, answer)) = joined else { continue };
+                let (code, body) = answer?;
+                walk.handle(id, code, &body).map_err(Error::Discovery)?;
+            }
+        }
     }
 
     fn load_cache(&self) -> Option<RestMapper> {
-        let dir = self.cache.as_ref()?;
-        let mut mapper = RestMapper::default();
-        for file in ["api.json", "apis.json"] {
-            let path = dir.join(file);
-            let age = std::fs::metadata(&path)
-                .ok()?
-                .modified()
-                .ok()?
-                .elapsed()
-                .unwrap_or(Duration::MAX);
-            if age > self.ttl {
-                return None;
-            }
-            let body = std::fs::read(&path).ok()?;
-            // A cache that does not parse is just a miss.
-            mapper.add_aggregated(&body).ok()?;
+        let path = self.cache.as_ref()?.join(CACHE_FILE);
+        let age = std::fs::metadata(&path)
+            .ok()?
+            .modified()
+            .ok()?
+            .elapsed()
+            .unwrap_or(Duration::MAX);
+        if age > self.ttl {
+            return None;
         }
-        Some(mapper)
+        let bytes = std::fs::read(&path).ok()?;
+        // A cache that does not parse is just a miss.
+        RestMapper::from_documents(unframe(&bytes)?).ok()
     }
 
-    async fn fetch(&self) -> Result<RestMapper, Error> {
-        let mut mapper = RestMapper::default();
-        let core = self.get(&discovery::aggregated_core()).await?;
-        let groups = self.get(&discovery::aggregated_groups()).await?;
-        if mapper.add_aggregated(&core).is_ok() && mapper.add_aggregated(&groups).is_ok() {
-            self.store_cache(&core, &groups);
-            return Ok(mapper);
-        }
-        // No aggregated discovery: walk the preferred group versions.
-        let mut mapper = RestMapper::default();
-        let mut paths = vec![discovery::resources("", "v1")];
-        let list: GroupList =
-            kubewire::decode_response(200, None, &self.get(&discovery::groups()).await?)
-                .map_err(|e| Error::Discovery(format!("bad /apis document: {e}")))?;
-        for g in list.groups {
-            if let Some(gv) = g.preferred_version {
-                if let Some((group, version)) = gv.group_version.split_once('/') {
-                    paths.push(discovery::resources(group, version));
-                }
-            }
-        }
-        for req in paths {
-            let body = self.get(&req).await?;
-            mapper
-                .add_resource_list(&body)
-                .map_err(|e| Error::Discovery(format!("{}: {e}", req.path_and_query)))?;
-        }
-        Ok(mapper)
-    }
-
-    async fn get(&self, req: &Request) -> Result<bytes::Bytes, Error> {
-        self.client.call_bytes(req).await
-    }
-
-    fn store_cache(&self, core: &[u8], groups: &[u8]) {
+    fn store_cache<'a>(&self, documents: impl Iterator<Item = &'a [u8]>) {
         let Some(dir) = &self.cache else { return };
         // The cache is an optimisation: failing to write it is not an error.
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        for (file, body) in [("api.json", core), ("apis.json", groups)] {
-            let tmp = dir.join(format!("{file}.{}.tmp", std::process::id()));
-            if std::fs::write(&tmp, body).is_ok() {
-                let _ = std::fs::rename(&tmp, dir.join(file));
-            }
+        let mut framed = Vec::new();
+        for body in documents {
+            framed.extend_from_slice(format!("{}\n", body.len()).as_bytes());
+            framed.extend_from_slice(body);
+        }
+        let tmp = dir.join(format!("{CACHE_FILE}.{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, &framed).is_ok() {
+            let _ = std::fs::rename(&tmp, dir.join(CACHE_FILE));
         }
     }
+}
+
+/// Send one discovery request; its status and whole body, whatever the
+/// status (the core's walk decides what an error answer means).
+async fn answer(client: &Client, req: &Request) -> Result<(u16, Vec<u8>), Error> {
+    let resp = client.send(req).await?;
+    let (parts, body) = resp.into_parts();
+    let whole = read_whole(parts.status, &parts.headers, body).await?;
+    let code = whole.code();
+    Ok((code, whole.raw()?))
+}
+
+/// The cached documents: each is its length in decimal, a newline, then
+/// its bytes. `None` for a file that does not frame.
+fn unframe(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let nl = bytes.iter().position(|b| *b == b'\n')?;
+        let len: usize = std::str::from_utf8(&bytes[..nl]).ok()?.parse().ok()?;
+        let rest = &bytes[nl + 1..];
+        if rest.len() < len {
+            return None;
+        }
+        out.push(&rest[..len]);
+        bytes = &rest[len..];
+    }
+    Some(out)
 }
 
 /// One directory per server, named so that it is a valid file name.
@@ -193,14 +206,21 @@ fn cache_key(server: &str) -> String {
         .collect()
 }
 
-fn not_found_status(name: &str) -> kubewire::Status {
-    kubewire::Status {
-        kind: "Status".into(),
-        api_version: "v1".into(),
-        status: "Failure".into(),
-        message: MapError::NotFound(name.into()).to_string(),
-        reason_text: "NotFound".into(),
-        code: 404,
-        ..Default::default()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_documents_frame_and_unframe() {
+        let docs: [&[u8]; 3] = [b"{\"a\":1}", b"", b"x\ny"];
+        let mut framed = Vec::new();
+        for d in docs {
+            framed.extend_from_slice(format!("{}\n", d.len()).as_bytes());
+            framed.extend_from_slice(d);
+        }
+        assert_eq!(unframe(&framed).unwrap(), docs);
+        assert_eq!(unframe(b"").unwrap(), Vec::<&[u8]>::new());
+        assert!(unframe(b"9\nshort").is_none());
+        assert!(unframe(b"nope").is_none());
     }
 }

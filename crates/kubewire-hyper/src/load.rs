@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use kubewire::kubeconfig::{merge, ClusterConfig, Kubeconfig, IN_CLUSTER_NAMESPACE_PATH};
 
-use crate::error::{file_error, Error};
+use crate::error::{file_error, parse_error, Error};
 
 /// Where the configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, Error> {
         // kubeconfig's values are credentials.
         .map_err(|e| {
             let e = kubewire::kubeconfig::withhold_values(&e.to_string());
-            file_error(&shown, format!("not a valid kubeconfig: {e}"))
+            parse_error(&shown, format!("not a valid kubeconfig: {e}"))
         })?;
     let dir = path
         .parent()

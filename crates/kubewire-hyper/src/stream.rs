@@ -74,7 +74,7 @@ impl<D: Pull<T> + Unpin, T> Stream for Decoded<D, T> {
                 }
                 Some(Err(e)) => {
                     this.drain.stop();
-                    return Poll::Ready(Some(Err(Error::Body(e.to_string()))));
+                    return Poll::Ready(Some(Err(Error::Body { source: e })));
                 }
                 None => this.drain.end(),
             }

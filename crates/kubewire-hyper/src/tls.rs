@@ -15,7 +15,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::error::{file_error, Error};
+use crate::error::{file_error, tls_setup, Error};
 
 /// The client certificate currently in use, if any.
 #[derive(Debug, Default)]
@@ -28,20 +28,20 @@ impl ClientCert {
     pub(crate) fn set_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
         let certs = CertificateDer::pem_slice_iter(cert_pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Tls(format!("client certificate: {e}")))?;
+            .map_err(|e| tls_setup("client certificate", Some(Box::new(e))))?;
         if certs.is_empty() {
-            return Err(Error::Tls(
-                "client certificate: no PEM certificate found".into(),
+            return Err(tls_setup(
+                "client certificate: no PEM certificate found",
+                None,
             ));
         }
         // Errors about the key never quote it.
-        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| {
-            Error::Tls("client key: not a PEM RSA, EC or PKCS#8 private key".into())
-        })?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|_| tls_setup("client key: not a PEM RSA, EC or PKCS#8 private key", None))?;
         let signing = provider()
             .key_provider
             .load_private_key(key)
-            .map_err(|e| Error::Tls(format!("client key: {e}")))?;
+            .map_err(|e| tls_setup("client key", Some(Box::new(e))))?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) =
             Some(Arc::new(CertifiedKey::new(certs, signing)));
         Ok(())
@@ -93,7 +93,7 @@ pub(crate) fn client_config(
 ) -> Result<ClientConfig, Error> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?;
+        .map_err(|e| tls_setup("protocol versions", Some(Box::new(e))))?;
     let builder = if tls.insecure {
         warn_insecure(server);
         builder
@@ -112,15 +112,17 @@ fn roots(tls: &TlsConfig) -> Result<RootCertStore, Error> {
             let pem = read(source)?;
             let mut added = 0;
             for cert in CertificateDer::pem_slice_iter(&pem) {
-                let cert = cert.map_err(|e| Error::Tls(format!("certificate authority: {e}")))?;
+                let cert =
+                    cert.map_err(|e| tls_setup("certificate authority", Some(Box::new(e))))?;
                 store
                     .add(cert)
-                    .map_err(|e| Error::Tls(format!("certificate authority: {e}")))?;
+                    .map_err(|e| tls_setup("certificate authority", Some(Box::new(e))))?;
                 added += 1;
             }
             if added == 0 {
-                return Err(Error::Tls(
-                    "certificate authority: no PEM certificate found".into(),
+                return Err(tls_setup(
+                    "certificate authority: no PEM certificate found",
+                    None,
                 ));
             }
         }
@@ -136,8 +138,9 @@ fn system_roots(store: &mut RootCertStore) -> Result<(), Error> {
         let _ = store.add(cert);
     }
     if store.is_empty() {
-        return Err(Error::Tls(
-            "no certificate-authority in the kubeconfig and no system roots found".into(),
+        return Err(tls_setup(
+            "no certificate-authority in the kubeconfig and no system roots found",
+            None,
         ));
     }
     Ok(())
@@ -145,10 +148,10 @@ fn system_roots(store: &mut RootCertStore) -> Result<(), Error> {
 
 #[cfg(not(feature = "native-roots"))]
 fn system_roots(_: &mut RootCertStore) -> Result<(), Error> {
-    Err(Error::Tls(
+    Err(tls_setup(
         "no certificate-authority in the kubeconfig, and this build of kubewire-hyper \
-         has no system roots (feature `native-roots`)"
-            .into(),
+         has no system roots (feature `native-roots`)",
+        None,
     ))
 }
 

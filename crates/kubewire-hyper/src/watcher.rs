@@ -5,7 +5,7 @@
 //! means) are the core machine's; this file is its drive loop: send what
 //! it asks, push response bytes back as they arrive, sleep until its
 //! deadline. Optionally it keeps a shared [`Store`] current and a
-//! [`DiskCache`](crate::cache::DiskCache) on disk, and on start emits the
+//! [`DiskCache`] on disk, and on start emits the
 //! cached state at once (marked [`Update::cached`]) before resuming the
 //! watch from the cached resourceVersion.
 //!
@@ -24,13 +24,13 @@
 //! # async fn run() -> Result<(), kubewire_hyper::Error> {
 //! let client = kubewire_hyper::Client::infer()?;
 //! let config = Config::new(known::config_maps().within("demo")).fields("metadata.name=app-config");
-//! let mut changes = Watcher::<ConfigMap>::new(client, config);
+//! let mut changes = Watcher::<ConfigMap>::new(client, config)?;
 //! while let Some(update) = changes.next().await {
 //!     match update.map(|u| u.event) {
 //!         Ok(Event::InitApply(cm) | Event::Apply(cm)) => println!("mode = {:?}", cm.value.data.get("mode")),
-//!         Ok(Event::Delete(_)) => println!("gone"),
+//!         Ok(Event::Delete(_) | Event::InitDelete(_)) => println!("gone"),
 //!         Ok(_) => {}
-//!         Err(e) => eprintln!("retrying: {e}"),
+//!         Err(e) => eprintln!("{e}"),
 //!     }
 //! }
 //! # Ok(()) }
@@ -43,7 +43,6 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_core::Stream;
 use http_body::Body;
@@ -71,7 +70,8 @@ pub struct Update<T> {
     pub cached: bool,
 }
 
-/// Something the driver met and is recovering from; the stream goes on.
+/// Something the driver met. All but [`WatchError::Stopped`] are being
+/// recovered from, and the stream goes on.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WatchError {
@@ -80,6 +80,9 @@ pub enum WatchError {
     /// The machine reports a problem (error status, broken stream, object
     /// that does not fit the type).
     Protocol(listwatch::Error),
+    /// The machine stopped: retrying cannot fix this (the server refuses
+    /// the LIST the config asks for). The stream ends after it.
+    Stopped(listwatch::Error),
     /// The disk cache could not be written; the watch goes on without it
     /// being current.
     Cache(io::Error),
@@ -90,12 +93,33 @@ impl fmt::Display for WatchError {
         match self {
             WatchError::Transport(e) => write!(f, "{e}"),
             WatchError::Protocol(e) => write!(f, "{e}"),
+            WatchError::Stopped(e) => write!(f, "stopped: {e}"),
             WatchError::Cache(e) => write!(f, "disk cache: {e}"),
         }
     }
 }
 
-impl std::error::Error for WatchError {}
+impl std::error::Error for WatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WatchError::Transport(e) => Some(e),
+            WatchError::Protocol(e) | WatchError::Stopped(e) => Some(e),
+            WatchError::Cache(e) => Some(e),
+        }
+    }
+}
+
+/// The jitter seed: the config's (a test's constant), else the operating
+/// system's randomness, so that clients restarted together do not retry in
+/// lockstep.
+fn seeded(mut config: Config) -> Result<Config, Error> {
+    if config.seed.is_none() {
+        let mut bytes = [0u8; 8];
+        getrandom::getrandom(&mut bytes).map_err(Error::Entropy)?;
+        config.seed = Some(u64::from_le_bytes(bytes));
+    }
+    Ok(config)
+}
 
 /// A collection kept in view: a [`Stream`] of [`Update`]s (and of
 /// [`WatchError`]s it recovers from). Dropping it stops the driver task.
@@ -115,35 +139,41 @@ impl<T> fmt::Debug for Watcher<T> {
 
 impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
     /// Watch `config`'s collection; objects are only in the events.
-    /// Needs a tokio runtime.
-    pub fn new(client: Client, config: Config) -> Self {
+    /// Needs a tokio runtime. The config is checked first; without a seed
+    /// it gets one from the operating system.
+    pub fn new(client: Client, config: Config) -> Result<Self, Error> {
         let (tx, rx) = mpsc::channel(CHANNEL);
-        let lw = ListWatch::new(config, Instant(0));
+        let lw = ListWatch::new(seeded(config)?, Instant(0)).map_err(Error::Watch)?;
         let task = tokio::spawn(drive(client, lw, tx, None));
-        Watcher {
+        Ok(Watcher {
             rx,
             task,
             store: None,
-        }
+        })
     }
 
     /// Watch from `resource_version` without listing first, e.g. after a
     /// listing of one's own (as `kw get -w` prints one). Known objects are
     /// none, so should the history be gone (410), the relist reports every
     /// object as `InitApply`.
-    pub fn from_version(client: Client, config: Config, resource_version: &str) -> Self {
+    pub fn from_version(
+        client: Client,
+        config: Config,
+        resource_version: &str,
+    ) -> Result<Self, Error> {
         let (tx, rx) = mpsc::channel(CHANNEL);
-        let lw = ListWatch::resume(config, Instant(0), resource_version, []);
+        let lw = ListWatch::resume(seeded(config)?, Instant(0), resource_version, [])
+            .map_err(Error::Watch)?;
         let task = tokio::spawn(drive(client, lw, tx, None));
-        Watcher {
+        Ok(Watcher {
             rx,
             task,
             store: None,
-        }
+        })
     }
 
     /// Watch and also keep a shared [`Store`] current ([`Watcher::store`]).
-    pub fn with_store(client: Client, config: Config) -> Self
+    pub fn with_store(client: Client, config: Config) -> Result<Self, Error>
     where
         T: Clone,
     {
@@ -152,13 +182,13 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
         let sink = Box::new(StoreSink {
             store: store.clone(),
         });
-        let lw = ListWatch::new(config, Instant(0));
+        let lw = ListWatch::new(seeded(config)?, Instant(0)).map_err(Error::Watch)?;
         let task = tokio::spawn(drive(client, lw, tx, Some(sink)));
-        Watcher {
+        Ok(Watcher {
             rx,
             task,
             store: Some(store),
-        }
+        })
     }
 
     /// Watch with a disk cache in `dir` (one directory per collection).
@@ -166,11 +196,19 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
     /// `InitDone` marked [`Update::cached`]; then the watch resumes from the
     /// cached resourceVersion (a relist, reported as a diff, if the server
     /// no longer has that history). Also keeps a shared [`Store`].
-    pub fn cached(client: Client, config: Config, dir: &Path) -> io::Result<Self>
+    pub fn cached(client: Client, config: Config, dir: &Path) -> Result<Self, Error>
     where
         T: Clone + Serialize,
     {
-        let (cache, loaded) = DiskCache::open::<T>(dir, &config.identity())?;
+        let config = seeded(config)?;
+        // Checked before the cache is touched: a config the core refuses
+        // opens nothing.
+        ListWatch::<T>::new(config.clone(), Instant(0)).map_err(Error::Watch)?;
+        let (cache, loaded) =
+            DiskCache::open::<T>(dir, &config.identity()).map_err(|source| Error::Cache {
+                dir: dir.display().to_string(),
+                source,
+            })?;
         let (tx, rx) = mpsc::channel(CHANNEL);
         let resume = loaded.resource_version;
         let store = Arc::new(RwLock::new(loaded.store));
@@ -197,6 +235,9 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
                 }
                 None => ListWatch::new(config, Instant(0)),
             };
+            // Checked above with the same config: only the resume point
+            // differs, and the core does not refuse any resourceVersion.
+            let Ok(lw) = lw else { return };
             drive(client, lw, tx, Some(sink)).await
         });
         Ok(Watcher {
@@ -294,7 +335,7 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
     mut sink: Option<Box<dyn Sink<T>>>,
 ) {
     let origin = tokio::time::Instant::now();
-    let now = || Instant(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
+    let now = || Instant::since_origin(origin.elapsed());
     let mut body: Option<(RequestId, Incoming)> = None;
     loop {
         let deadline = loop {
@@ -357,6 +398,11 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
                         return;
                     }
                 }
+                Output::Stopped(e) => {
+                    // Retrying cannot fix it: say why and end the stream.
+                    let _ = tx.send(Err(WatchError::Stopped(e))).await;
+                    return;
+                }
                 Output::Idle { deadline } => break deadline,
             }
         };
@@ -367,11 +413,8 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
                 }
             }
         }
-        let mut sleep = deadline.map(|d| {
-            Box::pin(tokio::time::sleep_until(
-                origin + Duration::from_millis(d.0),
-            ))
-        });
+        let mut sleep =
+            deadline.map(|d| Box::pin(tokio::time::sleep_until(origin + d.as_duration())));
         let wake = poll_fn(|cx| {
             if let Some((_, b)) = body.as_mut() {
                 if let Poll::Ready(frame) = Pin::new(b).poll_frame(cx) {
@@ -397,11 +440,11 @@ async fn drive<T: DeserializeOwned + Send + 'static>(
                     lw.handle_input(now(), Input::Body { id, bytes: data });
                 }
             }
-            Some(Err(e)) => {
+            Some(Err(source)) => {
                 body = None;
                 lw.handle_input(now(), Input::Cut { id });
                 if tx
-                    .send(Err(WatchError::Transport(Error::Body(e.to_string()))))
+                    .send(Err(WatchError::Transport(Error::Body { source })))
                     .await
                     .is_err()
                 {

@@ -2,15 +2,9 @@
 //! kubeconfig loading, every kind of credential, TLS, proxies, streaming
 //! lists and watches, and the failures a user meets.
 
-// A std program: the workspace's no_std hygiene lints are for the core.
 // Errors carry the server's Status; boxing it would buy nothing on this
 // rare path.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+#![allow(clippy::result_large_err)]
 
 use std::io::Write;
 use std::path::Path;
@@ -376,7 +370,20 @@ async fn wrong_ca_and_unreachable_server_are_clear_errors() {
         .call::<Value>(&kubewire::discovery::version())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    // Told apart by the cause's type: rustls's error is in the chain.
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    // (An io::Error hides the error it wraps from `source()`: look inside.)
+    let rustls_cause = std::iter::successors(std::error::Error::source(&err), |e| {
+        match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        }
+    })
+    .any(|e| e.is::<rustls::Error>());
+    assert!(rustls_cause, "{err:?}");
     assert!(
         err.to_string().to_lowercase().contains("certificate"),
         "{err}"
@@ -395,11 +402,23 @@ async fn wrong_ca_and_unreachable_server_are_clear_errors() {
         .call::<Value>(&kubewire::discovery::version())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(matches!(err, Error::Refused { .. }), "{err:?}");
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
         "{err}"
     );
+    // A name that cannot resolve (`.invalid` never does).
+    let yaml = srv
+        .kubeconfig()
+        .replace(srv.url(), "https://kubewire-test.invalid:6443");
+    std::fs::write(&path, yaml).unwrap();
+    let client = Client::new(load::load(Some(&path)).unwrap().cluster(None).unwrap()).unwrap();
+    let err = client
+        .call::<Value>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Dns { .. }), "{err:?}");
+    assert!(err.to_string().contains("kubewire-test.invalid"), "{err}");
     assert!(
         !err.to_string().contains("t\n") && !format!("{err:?}").contains("Bearer"),
         "{err:?}"
@@ -720,5 +739,72 @@ async fn http_proxy_tunnels_tls_end_to_end() {
     let v: Value = client.call(&kubewire::discovery::version()).await.unwrap();
     assert!(v["gitVersion"].is_string());
     assert!(tunnels.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_maps_names_caches_the_documents_and_a_miss_is_not_a_server_answer() {
+    let srv = server(false, Some("t")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = client_for(&srv, dir.path());
+    let cache = dir.path().join("cache");
+    let mut d = kubewire_hyper::discovery::Discovery::new(
+        client.clone(),
+        Some(&cache),
+        kubewire_hyper::discovery::DEFAULT_TTL,
+    );
+    assert_eq!(d.find("cm").await.unwrap().resource.plural, "configmaps");
+    assert_eq!(d.find("deploy").await.unwrap().resource.group, "apps");
+    assert!(d.failures().is_empty());
+    // The documents the core's walk read are on disk: a second Discovery
+    // maps without a request (the server is gone).
+    srv.shutdown().await;
+    let mut again = kubewire_hyper::discovery::Discovery::new(
+        client.clone(),
+        Some(&cache),
+        kubewire_hyper::discovery::DEFAULT_TTL,
+    );
+    assert_eq!(
+        again.find("sts").await.unwrap().resource.kind,
+        "StatefulSet"
+    );
+    // A miss refreshes once; with no server that is a connection failure,
+    // never an invented 404.
+    assert!(matches!(
+        again.find("gizmos").await.unwrap_err(),
+        Error::Refused { .. }
+    ));
+
+    let srv = server(false, Some("t")).await;
+    let client = client_for(&srv, dir.path());
+    let mut d = kubewire_hyper::discovery::Discovery::new(client, None, Duration::ZERO);
+    let miss = d.find("gizmos").await.unwrap_err();
+    assert!(matches!(miss, Error::NotFound(_)), "{miss:?}");
+    assert_eq!(miss.status(), None, "no server said this");
+    assert_eq!(
+        miss.to_string(),
+        "the server doesn't have a resource type \"gizmos\""
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_the_json_asked_for_is_a_response_error_without_an_offset() {
+    let srv = server(false, Some("t")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = client_for(&srv, dir.path());
+    // /version is JSON, but not a list of numbers.
+    let err = client
+        .call::<Vec<u32>>(&kubewire::discovery::version())
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Response(kubewire::ResponseError::Decode { code, message }) => {
+            assert_eq!(*code, 200);
+            assert!(message.contains("line 1"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(std::error::Error::source(&err).is_some());
     srv.shutdown().await;
 }

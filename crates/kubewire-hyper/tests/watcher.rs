@@ -2,9 +2,6 @@
 //! 127.0.0.1: watch-list sync, resume from the cache without a relist, and
 //! a relist reported as a diff when the server's history has moved on.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -50,8 +47,8 @@ async fn setup(history: usize) -> (RunningServer, tempfile::TempDir, Client) {
 
 fn config() -> Config {
     let fast = BackoffConfig {
-        initial_ms: 20,
-        max_ms: 200,
+        initial: Duration::from_millis(20),
+        max: Duration::from_millis(200),
         ..BackoffConfig::default()
     };
     Config::new(known::config_maps().within("w"))
@@ -137,11 +134,8 @@ fn brief(u: &Update<Cm>) -> String {
         Event::InitApply(o) => format!("InitApply {}{c}", o.meta.key.name),
         Event::InitDone { .. } => format!("InitDone{c}"),
         Event::Apply(o) => format!("Apply {}", o.meta.key.name),
-        Event::Delete(t) => format!(
-            "Delete {}{}",
-            t.key.name,
-            if t.last.is_none() { " (vanished)" } else { "" }
-        ),
+        Event::Delete(o) => format!("Delete {}", o.meta.key.name),
+        Event::InitDelete(t) => format!("InitDelete {}", t.key.name),
         Event::Bookmark { .. } => "Bookmark".into(),
     }
 }
@@ -151,7 +145,7 @@ async fn watch_list_syncs_then_follows_changes() {
     let (srv, _dir, client) = setup(10_000).await;
     put(&client, "a", "1").await;
     put(&client, "b", "1").await;
-    let mut w = Watcher::<Cm>::with_store(client.clone(), config());
+    let mut w = Watcher::<Cm>::with_store(client.clone(), config()).unwrap();
     let init = until(&mut w, |u| matches!(u.event, Event::InitDone { .. })).await;
     let init: Vec<String> = init.iter().map(brief).collect();
     assert_eq!(init, ["Init", "InitApply a", "InitApply b", "InitDone"]);
@@ -238,15 +232,93 @@ async fn expired_history_relists_and_reports_vanished_objects_as_deletions() {
     })
     .await;
     let live: Vec<String> = seen.iter().filter(|u| !u.cached).map(brief).collect();
+    // kube-runtime's contract: the relist is the whole listing, and what
+    // it no longer holds comes as InitDelete before its InitDone.
     assert_eq!(
         live,
         [
             "Init",
+            "InitApply cm-0",
+            "InitApply cm-1",
+            "InitApply cm-2",
+            "InitApply cm-4",
             "InitApply cm-5",
-            "Delete cm-3 (vanished)",
+            "InitApply cm-6",
+            "InitApply cm-7",
+            "InitApply cm-8",
+            "InitApply cm-9",
+            "InitDelete cm-3",
             "InitDone"
         ]
     );
     assert_eq!(store_state(&w), server_state(&client).await);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn watchers_without_a_seed_draw_one_from_the_operating_system() {
+    let (srv, dir, _) = setup(10_000).await;
+    // Every request's path, as the adapter sends it.
+    let paths = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = paths.clone();
+    let options = kubewire_hyper::Options {
+        observer: Some(std::sync::Arc::new(
+            move |x: &kubewire_hyper::Exchange<'_>| {
+                seen.lock().unwrap().push(x.request.path_and_query.clone());
+            },
+        )),
+        ..kubewire_hyper::Options::default()
+    };
+    let base = client_for(&srv, dir.path());
+    let client = Client::with_options(base.cluster().clone(), options).unwrap();
+    let mut watchers = Vec::new();
+    for _ in 0..4 {
+        let unseeded = Config::new(known::config_maps().within("w"));
+        assert_eq!(unseeded.seed, None);
+        let mut w = Watcher::<Cm>::new(client.clone(), unseeded).unwrap();
+        until(&mut w, |u| matches!(u.event, Event::InitDone { .. })).await;
+        watchers.push(w);
+    }
+    let timeouts: std::collections::BTreeSet<String> = paths
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            p.split('&')
+                .find(|q| q.starts_with("timeoutSeconds="))
+                .map(String::from)
+        })
+        .collect();
+    // With one constant seed all four would ask for the same timeout.
+    assert!(timeouts.len() > 1, "{timeouts:?}");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_list_the_server_refuses_as_asked_ends_the_stream_once() {
+    let (srv, _dir, client) = setup(10_000).await;
+    // kubewire-server, like kube-apiserver, refuses a field it cannot select on.
+    let config = config().fields("data.v=1");
+    let mut w = Watcher::<Cm>::new(client, config).unwrap();
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(u) = w.next().await {
+            seen.push(match u {
+                Ok(u) => brief(&u),
+                Err(kubewire_hyper::watcher::WatchError::Stopped(e)) => format!("stopped: {e}"),
+                Err(e) => format!("error: {e}"),
+            });
+        }
+    })
+    .await
+    .expect("the stream ends by itself");
+    let stopped: Vec<&String> = seen.iter().filter(|s| s.starts_with("stopped")).collect();
+    assert_eq!(stopped.len(), 1, "{seen:?}");
+    assert_eq!(
+        seen.last(),
+        stopped.last().copied(),
+        "nothing after it: {seen:?}"
+    );
+    assert!(stopped[0].contains("400"), "{seen:?}");
     srv.shutdown().await;
 }

@@ -1,11 +1,11 @@
 //! Authentication (static bearer tokens, service-account JWTs, TLS client
-//! certificates) and the small authorization policy.
+//! certificates): who a request comes from. What each may do is
+//! [`crate::authz`]'s business.
 //!
-//! Policy: with no authentication configured every request is an admin
-//! (local development on 127.0.0.1). With authentication on, static-token
-//! users and client-certificate users are admins; service accounts may only
-//! read (get/list/watch) non-secret resources in their own namespace;
-//! anonymous requests may only reach health, version and OIDC discovery.
+//! With no authentication configured every request is an admin (local
+//! development on 127.0.0.1). With authentication on, static-token users
+//! and client-certificate users are admins, service accounts are
+//! themselves, requests without credentials are anonymous.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,19 +28,6 @@ impl User {
             User::Admin(n) => n.clone(),
             User::ServiceAccount(ns, n) => format!("system:serviceaccount:{ns}:{n}"),
             User::Anonymous => "system:anonymous".into(),
-        }
-    }
-
-    /// Whether `verb` on `group/resource` in `namespace` is allowed.
-    pub fn may(&self, verb: &str, resource: &str, namespace: Option<&str>) -> bool {
-        match self {
-            User::Admin(_) => true,
-            User::ServiceAccount(ns, _) => {
-                matches!(verb, "get" | "list" | "watch")
-                    && resource != "secrets"
-                    && namespace == Some(ns.as_str())
-            }
-            User::Anonymous => false,
         }
     }
 }

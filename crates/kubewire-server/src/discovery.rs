@@ -134,6 +134,12 @@ fn subresource_shape(sub: &str, kind: &str) -> SubShape {
             vec!["create"],
             Some(("authentication.k8s.io", "v1")),
         ),
+        "scale" => (
+            "Scale".into(),
+            vec!["get", "patch", "update"],
+            Some(("autoscaling", "v1")),
+        ),
+        "log" => (kind.to_string(), vec!["get"], None),
         _ => (kind.to_string(), vec!["get", "patch", "update"], None),
     }
 }
@@ -206,86 +212,10 @@ pub fn hash_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        format!("api/{version}")
-    } else {
-        format!("apis/{group}/{version}")
-    }
-}
-
-/// `/openapi/v3/api/v1` etc.: a small OpenAPI 3 document listing the PATCH
-/// operation of each resource with the parameters the server supports
-/// (kubectl checks for `fieldValidation` here before using it). No schemas
-/// are published, so kubectl computes strategic merge patches from its
-/// built-in types and uses merge patches for custom resources.
-pub fn openapi_v3_gv(defs: &[ResourceDef], group: &str, version: &str) -> Option<Value> {
-    let mut paths = serde_json::Map::new();
-    for d in defs
-        .iter()
-        .filter(|d| d.group == group && d.version == version)
-    {
-        let base = format!("/{}", gv_path(group, version));
-        let item = if d.namespaced {
-            format!("{base}/namespaces/{{namespace}}/{}/{{name}}", d.plural)
-        } else {
-            format!("{base}/{}/{{name}}", d.plural)
-        };
-        let gvk = json!({"group": d.group, "version": d.version, "kind": d.kind});
-        let params = json!([
-            {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-            {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": true}}
-        ]);
-        let op = |action: &str, id: &str| {
-            json!({"operationId": format!("{id}{}", d.kind), "parameters": params, "responses": {"200": {"description": "OK"}},
-                   "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvk})
-        };
-        paths.insert(item, json!({"get": op("get", "read"), "put": op("put", "replace"), "patch": op("patch", "patch"), "delete": op("delete", "delete")}));
-    }
-    if paths.is_empty() {
-        return None;
-    }
-    Some(json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": KUBE_VERSION},
-        "paths": paths,
-        "components": {"schemas": {}},
-    }))
-}
-
-/// `/openapi/v3`: the index of group-version documents with their hashes.
-pub fn openapi_v3_index(defs: &[ResourceDef]) -> Value {
-    let mut gvs: Vec<(String, String)> = Vec::new();
-    for d in defs {
-        let gv = (d.group.clone(), d.version.clone());
-        if !gvs.contains(&gv) {
-            gvs.push(gv);
-        }
-    }
-    let mut paths = serde_json::Map::new();
-    for (g, v) in gvs {
-        if let Some(doc) = openapi_v3_gv(defs, &g, &v) {
-            let hash = hash_hex(&serde_json::to_vec(&doc).unwrap_or_default());
-            let p = gv_path(&g, &v);
-            paths.insert(
-                p.clone(),
-                json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={hash}")}),
-            );
-        }
-    }
-    json!({"paths": paths})
-}
-
-/// `/openapi/v2` as JSON: an empty but valid Swagger 2.0 document.
-pub fn openapi_v2_json() -> Value {
-    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION}, "paths": {}, "definitions": {}})
-}
-
 /// `/openapi/v2` in the protobuf form older kubectl asks for
 /// (`openapi_v2.Document{swagger: "2.0", info: {title, version}}`).
-/// With no definitions, kubectl skips client-side schema validation.
+/// With no definitions, kubectl skips client-side schema validation (the
+/// JSON form, [`crate::openapi::v2`], has the real schemas).
 pub fn openapi_v2_proto() -> Vec<u8> {
     fn field(tag: u8, bytes: &[u8]) -> Vec<u8> {
         let mut v = vec![tag, bytes.len() as u8];

@@ -5,21 +5,16 @@
 //!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 //! ```
 
-// A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
-// and friends) are for the core crate. Status errors are built once per failed
-// request, so boxing them (result_large_err) would buy nothing.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+// Status errors are built once per failed request, so boxing them
+// (result_large_err) would buy nothing.
+#![allow(clippy::result_large_err)]
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
+const USAGE: &str =
+    "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
                        [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)

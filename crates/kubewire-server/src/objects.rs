@@ -3,8 +3,9 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::kinds::NameRule;
 use crate::resources::ResourceDef;
-use crate::status::{ApiError, Cause};
+use crate::status::{cause, ApiError};
 
 /// Now as RFC 3339 with second precision, like every Kubernetes timestamp.
 pub fn now_rfc3339() -> String {
@@ -78,47 +79,20 @@ fn spec_part(obj: &Value) -> Value {
     o
 }
 
-/// Validation common to creates and updates: name, and per-kind rules.
+/// Validation common to creates and updates: the name, and the kind's
+/// own rules.
 pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
     let mut causes = Vec::new();
-    if let Some(p) = name_problem(name, def.plural == "namespaces") {
-        causes.push(Cause {
-            reason: "FieldValueInvalid",
-            message: format!("Invalid value: \"{name}\": {p}"),
-            field: "metadata.name".into(),
-        });
+    if let Some(p) = name_problem(name, def.name_rule() == NameRule::Label) {
+        causes.push(cause(
+            "FieldValueInvalid",
+            format!("Invalid value: \"{name}\": {p}"),
+            "metadata.name",
+        ));
     }
-    if def.plural == "configmaps" || def.plural == "secrets" {
-        for field in ["data", "binaryData"] {
-            for k in obj[field].as_object().into_iter().flat_map(|m| m.keys()) {
-                let ok = !k.is_empty()
-                    && k.len() <= 253
-                    && k.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
-                if !ok {
-                    causes.push(Cause {
-                        reason: "FieldValueInvalid",
-                        message: format!("Invalid value: \"{k}\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"),
-                        field: format!("{field}[{k}]"),
-                    });
-                }
-            }
-        }
-    }
-    if def.plural == "customresourcedefinitions" {
-        let spec = &obj["spec"];
-        let plural = spec["names"]["plural"].as_str().unwrap_or("");
-        let group = spec["group"].as_str().unwrap_or("");
-        if name != format!("{plural}.{group}") {
-            causes.push(Cause {
-                reason: "FieldValueInvalid",
-                message: format!(
-                    "Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group"
-                ),
-                field: "metadata.name".into(),
-            });
-        }
+    if let Some(b) = def.builtin {
+        (b.validate)(obj, &mut causes);
     }
     if causes.is_empty() {
         Ok(())
@@ -209,91 +183,6 @@ pub fn set_managed(
     }
 }
 
-/// Fills in the defaults the real server adds on create.
-pub fn apply_create_defaults(def: &ResourceDef, obj: &mut Value) {
-    let name = obj["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    match (def.group.as_str(), def.plural.as_str()) {
-        ("", "namespaces") => {
-            obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = name.into();
-            if obj["spec"]["finalizers"].is_null() {
-                obj["spec"] = json!({"finalizers": ["kubernetes"]});
-            }
-            obj["status"] = json!({"phase": "Active"});
-        }
-        ("", "secrets") => {
-            if let Some(sd) = obj.as_object_mut().and_then(|m| m.remove("stringData")) {
-                use base64::Engine as _;
-                for (k, v) in sd.as_object().into_iter().flatten() {
-                    let enc = base64::engine::general_purpose::STANDARD
-                        .encode(v.as_str().unwrap_or_default());
-                    obj["data"][k] = enc.into();
-                }
-            }
-            if obj["type"].is_null() {
-                obj["type"] = "Opaque".into();
-            }
-        }
-        ("", "pods") if obj["status"]["phase"].is_null() => {
-            obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
-        }
-        ("", "services") => {
-            let spec = &mut obj["spec"];
-            if spec["type"].is_null() {
-                spec["type"] = "ClusterIP".into();
-            }
-            if spec["sessionAffinity"].is_null() {
-                spec["sessionAffinity"] = "None".into();
-            }
-        }
-        ("apps", "deployments") => {
-            let spec = &mut obj["spec"];
-            if spec["replicas"].is_null() {
-                spec["replicas"] = 1.into();
-            }
-            if spec["revisionHistoryLimit"].is_null() {
-                spec["revisionHistoryLimit"] = 10.into();
-            }
-            if spec["progressDeadlineSeconds"].is_null() {
-                spec["progressDeadlineSeconds"] = 600.into();
-            }
-            if spec["strategy"].is_null() {
-                spec["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
-            }
-        }
-        ("apiextensions.k8s.io", "customresourcedefinitions") => {
-            // No controller runs here: a CRD is established at once.
-            let names = obj["spec"]["names"].clone();
-            let mut accepted = names.clone();
-            if accepted["singular"].is_null() {
-                accepted["singular"] = names["kind"]
-                    .as_str()
-                    .map(str::to_lowercase)
-                    .unwrap_or_default()
-                    .into();
-            }
-            if accepted["listKind"].is_null() {
-                accepted["listKind"] =
-                    format!("{}List", names["kind"].as_str().unwrap_or("")).into();
-            }
-            let now = now_rfc3339();
-            obj["status"] = json!({
-                "conditions": [
-                    {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now, "reason": "NoConflicts", "message": "no conflicts found"},
-                    {"type": "Established", "status": "True", "lastTransitionTime": now, "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
-                ],
-                "acceptedNames": accepted,
-                "storedVersions": obj["spec"]["versions"].as_array().into_iter().flatten()
-                    .filter(|v| v["storage"].as_bool() == Some(true))
-                    .map(|v| v["name"].clone()).collect::<Vec<_>>(),
-            });
-        }
-        _ => {}
-    }
-}
-
 /// Builds the stored form of a new object: metadata the server owns, name
 /// generation, defaults, managedFields. `obj` has passed kind checks.
 pub fn prepare_create(
@@ -316,11 +205,11 @@ pub fn prepare_create(
                     &def.group,
                     &def.kind,
                     "",
-                    vec![Cause {
-                        reason: "FieldValueRequired",
-                        message: "Required value: name or generateName is required".into(),
-                        field: "metadata.name".into(),
-                    }],
+                    vec![cause(
+                        "FieldValueRequired",
+                        "Required value: name or generateName is required",
+                        "metadata.name",
+                    )],
                 ))
             }
         }
@@ -348,7 +237,9 @@ pub fn prepare_create(
             m.remove("status");
         }
     }
-    apply_create_defaults(def, &mut obj);
+    if let Some(b) = def.builtin {
+        (b.defaults)(&mut obj);
+    }
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
@@ -418,29 +309,22 @@ pub fn prepare_update(
             }
         }
     }
-    if def.plural == "namespaces" {
-        let name = old["metadata"]["name"].clone();
-        new["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
+    // Defaulting runs on every write, as on a real server: a replacement
+    // that leaves a defaulted field out keeps its default.
+    if let Some(b) = def.builtin {
+        (b.defaults)(&mut new);
     }
     if tracks_generation(def, &new) && spec_part(old) != spec_part(&new) {
         let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
     }
-    if old["data"] != new["data"]
-        && old["immutable"].as_bool() == Some(true)
-        && def.plural == "configmaps"
-    {
-        let name = old["metadata"]["name"].as_str().unwrap_or("");
-        return Err(ApiError::invalid(
-            &def.group,
-            &def.kind,
-            name,
-            vec![Cause {
-                reason: "FieldValueForbidden",
-                message: "Forbidden: field is immutable when `immutable` is set".into(),
-                field: "data".into(),
-            }],
-        ));
+    if let Some(b) = def.builtin {
+        let mut causes = Vec::new();
+        (b.validate_update)(old, &new, &mut causes);
+        if !causes.is_empty() {
+            let name = old["metadata"]["name"].as_str().unwrap_or("");
+            return Err(ApiError::invalid(&def.group, &def.kind, name, causes));
+        }
     }
     validate(def, &new)?;
     if !same_content(old, &new) {

@@ -297,19 +297,25 @@ pub fn server_side_apply(
             .map(|(m, p)| format!("conflict with \"{m}\": {}", path_text(p)))
             .collect();
         let plural = if n == 1 { "conflict" } else { "conflicts" };
-        let mut err = ApiError::new(
+        let causes = conflicts
+            .iter()
+            .map(|(m, p)| {
+                crate::status::cause(
+                    "FieldManagerConflict",
+                    format!("conflict with \"{m}\""),
+                    path_text(p),
+                )
+            })
+            .collect();
+        return Err(ApiError::new(
             409,
             "Conflict",
             format!("Apply failed with {n} {plural}: {}", list.join(", ")),
-        );
-        err.details = Some(serde_json::json!({
-            "causes": conflicts.iter().map(|(m, p)| serde_json::json!({
-                "reason": "FieldManagerConflict",
-                "message": format!("conflict with \"{m}\""),
-                "field": path_text(p),
-            })).collect::<Vec<_>>()
+        )
+        .with_details(kubewire::StatusDetails {
+            causes,
+            ..Default::default()
         }));
-        return Err(err);
     }
     let mut out = live.clone();
     // Fields this manager applied before and dropped now are removed,
@@ -415,9 +421,9 @@ mod tests {
             "data": {"shared": "a"}});
         let applied = json!({"metadata": {"name": "c"}, "data": {"shared": "b"}});
         let e = server_side_apply(&live, &applied, "manager-b", false, "v1", None).unwrap_err();
-        assert_eq!(e.code, 409);
+        assert_eq!(e.code(), 409);
         assert_eq!(
-            e.message,
+            e.0.message,
             "Apply failed with 1 conflict: conflict with \"manager-a\": .data.shared"
         );
         let out = server_side_apply(&live, &applied, "manager-b", true, "v1", None).unwrap();

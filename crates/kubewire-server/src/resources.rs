@@ -1,12 +1,14 @@
 //! The resource registry: which group/version/resources the server serves.
 //!
-//! Built-in types are a fixed table; CustomResourceDefinitions add entries
-//! while the server runs (see [`ResourceDef::from_crd`]).
+//! Built-in types come from [`crate::kinds`]; CustomResourceDefinitions add
+//! entries while the server runs (see [`ResourceDef::from_crd`]).
 
 use serde_json::Value;
 
+use crate::kinds::{self, Builtin, NameRule};
+
 /// One servable resource (a row of discovery).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResourceDef {
     /// API group; empty for the core group.
     pub group: String,
@@ -28,8 +30,28 @@ pub struct ResourceDef {
     pub subresources: Vec<String>,
     /// Extra printer columns `(name, type, jsonPath, priority)` for Tables.
     pub printer_columns: Vec<PrinterColumn>,
+    /// A CRD version's `selectableFields` (JSONPaths like `.spec.color`).
+    pub selectable_fields: Vec<String>,
+    /// A CRD version's `schema.openAPIV3Schema`, for the OpenAPI documents.
+    pub schema: Option<Value>,
+    /// Where `/scale` reads and writes, when the resource has one.
+    pub scale: Option<ScalePaths>,
     /// True for resources defined by a CRD.
     pub custom: bool,
+    /// The kind's own rules, for built-in kinds.
+    pub builtin: Option<&'static Builtin>,
+}
+
+/// The JSONPaths of a scale subresource (a CRD's `subresources.scale`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalePaths {
+    /// `.spec.replicas`.
+    pub spec_replicas: String,
+    /// `.status.replicas`.
+    pub status_replicas: String,
+    /// Where the label selector (as text) is, if anywhere; built-ins read
+    /// `spec.selector` instead.
+    pub label_selector: Option<String>,
 }
 
 /// An `additionalPrinterColumns` entry of a CRD.
@@ -59,16 +81,21 @@ impl ResourceDef {
 
     /// The verbs discovery advertises.
     pub fn verbs(&self) -> Vec<&'static str> {
-        vec![
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ]
+        if let Some(row) = self.builtin.and_then(Builtin::names) {
+            return row.verbs.to_vec();
+        }
+        // A CustomResourceDefinition's resource: the whole read-write API.
+        kubewire::builtin::CRUD.to_vec()
+    }
+
+    /// Which names objects may have.
+    pub fn name_rule(&self) -> NameRule {
+        self.builtin.map_or(NameRule::Subdomain, |b| b.names)
+    }
+
+    /// Whether DELETE answers with the object rather than a Status.
+    pub fn delete_returns_object(&self) -> bool {
+        self.builtin.is_some_and(|b| b.delete_returns_object)
     }
 
     /// Whether the resource has a status subresource (status is then
@@ -118,6 +145,21 @@ impl ResourceDef {
             if v["subresources"]["status"].is_object() {
                 subresources.push("status".to_string());
             }
+            let sc = &v["subresources"]["scale"];
+            let scale = sc.is_object().then(|| {
+                subresources.push("scale".to_string());
+                ScalePaths {
+                    spec_replicas: sc["specReplicasPath"]
+                        .as_str()
+                        .unwrap_or(".spec.replicas")
+                        .into(),
+                    status_replicas: sc["statusReplicasPath"]
+                        .as_str()
+                        .unwrap_or(".status.replicas")
+                        .into(),
+                    label_selector: sc["labelSelectorPath"].as_str().map(String::from),
+                }
+            });
             let printer_columns = v["additionalPrinterColumns"]
                 .as_array()
                 .into_iter()
@@ -141,7 +183,18 @@ impl ResourceDef {
                 categories: strs(&names["categories"]),
                 subresources,
                 printer_columns,
+                selectable_fields: v["selectableFields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f["jsonPath"].as_str().map(String::from))
+                    .collect(),
+                schema: v["schema"]["openAPIV3Schema"]
+                    .as_object()
+                    .map(|o| Value::Object(o.clone())),
+                scale,
                 custom: true,
+                builtin: None,
             });
         }
         out
@@ -149,60 +202,41 @@ impl ResourceDef {
 }
 
 impl ResourceDef {
-    /// A built-in resource: its names, kind, scope and categories from the
-    /// core's table of what kube-apiserver serves; `subresources` are the
-    /// ones this server implements.
-    pub fn builtin(b: &kubewire::builtin::Builtin, subresources: &[&str]) -> ResourceDef {
+    /// A built-in resource: the server's rules for it ([`Builtin`]), its
+    /// names, kind, scope and categories from the core's table of what
+    /// kube-apiserver serves. `None` for a kind the core does not know.
+    pub fn builtin(b: &'static Builtin) -> Option<ResourceDef> {
+        let row = b.names()?;
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        ResourceDef {
-            group: b.group.to_string(),
-            version: b.version.to_string(),
-            plural: b.plural.to_string(),
-            singular: b.singular.to_string(),
-            kind: b.kind.to_string(),
-            namespaced: b.scope == kubewire::Scope::Namespaced,
-            short_names: s(b.short_names),
-            categories: s(b.categories),
-            subresources: s(subresources),
-            printer_columns: vec![],
+        Some(ResourceDef {
+            group: b.group.into(),
+            version: b.version.into(),
+            plural: b.plural.into(),
+            singular: row.singular.into(),
+            kind: row.kind.into(),
+            namespaced: row.scope == kubewire::Scope::Namespaced,
+            short_names: s(row.short_names),
+            categories: s(row.categories),
+            subresources: s(b.subresources),
+            printer_columns: Vec::new(),
+            selectable_fields: Vec::new(),
+            schema: None,
+            scale: b.scale.then(|| ScalePaths {
+                spec_replicas: ".spec.replicas".into(),
+                status_replicas: ".status.replicas".into(),
+                label_selector: None,
+            }),
             custom: false,
-        }
+            builtin: Some(b),
+        })
     }
 }
 
-/// The built-in resources this server serves (group, plural) and the
-/// subresources it implements for each.
-const SERVED: &[(&str, &str, &[&str])] = &[
-    ("", "configmaps", &[]),
-    ("", "endpoints", &[]),
-    ("", "events", &[]),
-    ("", "namespaces", &["status"]),
-    ("", "nodes", &["status"]),
-    ("", "persistentvolumeclaims", &["status"]),
-    ("", "pods", &["status"]),
-    ("", "secrets", &[]),
-    ("", "serviceaccounts", &["token"]),
-    ("", "services", &["status"]),
-    ("apps", "daemonsets", &["status"]),
-    ("apps", "deployments", &["status"]),
-    ("apps", "replicasets", &["status"]),
-    ("apps", "statefulsets", &["status"]),
-    ("coordination.k8s.io", "leases", &[]),
-    (
-        "apiextensions.k8s.io",
-        "customresourcedefinitions",
-        &["status"],
-    ),
-];
-
-/// The built-in resources (all at version v1).
+/// The built-in resources this server serves.
 pub fn builtins() -> Vec<ResourceDef> {
-    SERVED
+    kinds::ALL
         .iter()
-        .filter_map(|(group, plural, subresources)| {
-            let b = kubewire::builtin::get(group, "v1", plural)?;
-            Some(ResourceDef::builtin(b, subresources))
-        })
+        .filter_map(|b| ResourceDef::builtin(b))
         .collect()
 }
 
@@ -212,7 +246,7 @@ mod tests {
 
     #[test]
     fn every_served_resource_is_a_row_of_the_core_table() {
-        assert_eq!(builtins().len(), SERVED.len());
+        assert_eq!(builtins().len(), kinds::ALL.len());
         let pods = builtins().into_iter().find(|d| d.plural == "pods").unwrap();
         assert_eq!(
             (pods.singular.as_str(), pods.short_names.as_slice()),

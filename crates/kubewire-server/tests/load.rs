@@ -3,15 +3,9 @@
 //! Run: `cargo test --release -p kubewire-server --test load -- --ignored --nocapture`
 //! (needs `ulimit -n` above ~2,100: each watcher holds two sockets).
 
-// A std-only server: the workspace's no_std hygiene lints (std_instead_of_core
-// and friends) are for the core crate. Status errors are built once per failed
-// request, so boxing them (result_large_err) would buy nothing.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+// Status errors are built once per failed request, so boxing them
+// (result_large_err) would buy nothing.
+#![allow(clippy::result_large_err)]
 
 mod common;
 

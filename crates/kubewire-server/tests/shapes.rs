@@ -184,7 +184,12 @@ async fn seed(a: SocketAddr) {
             "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
             "versions": [{"name": "v1", "served": true, "storage": true,
                 "subresources": {"status": {}}}]}});
-    common::post_json(a, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd).await;
+    common::post_json(
+        a,
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        &crd,
+    )
+    .await;
     for (m, path) in endpoints() {
         if m == "POST" && !path.ends_with("/status") && !path.ends_with("/token") {
             let body = json!({"metadata": {"name": "p", "labels": {"a": "b"}},

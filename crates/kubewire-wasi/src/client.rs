@@ -1,8 +1,11 @@
 //! The client: one API server, one credential, requests sent through
 //! `wasi:http/outgoing-handler`.
 
+use core::time::Duration;
+
+use kubewire::auth::Authorization;
 use kubewire::decode::{ListDecoder, WatchDecoder};
-use kubewire::{AuthPlan, Method, Request, Status};
+use kubewire::{AuthPlan, Method, Request, WholeBody};
 use serde::de::DeserializeOwned;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
@@ -10,17 +13,18 @@ use wasi::http::types::{
     self, Fields, IncomingResponse, OutgoingBody, OutgoingRequest, RequestOptions,
 };
 use wasi::io::poll;
+use wasi::io::streams::StreamError;
 
 use crate::stream::{Body, Decoded, ListStream, WatchStream};
 use crate::url::BaseUrl;
 use crate::Error;
 
-/// The largest whole (non-streamed) body kept in memory, as in the native
-/// adapter. LIST and WATCH bodies stream and are not subject to it.
-pub const MAX_WHOLE_BODY: usize = 64 << 20;
+/// The largest whole (non-streamed) body kept in memory: the core's one
+/// limit. LIST and WATCH bodies stream and are not subject to it.
+pub use kubewire::MAX_WHOLE_BODY;
 
 /// The default time to wait for response headers (not for a streaming body).
-pub const DEFAULT_TIMEOUT_MS: u64 = 32_000;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(32);
 
 /// A client for one API server. Every call blocks the component until its
 /// answer is in, waiting on `wasi:io` pollables.
@@ -28,7 +32,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 32_000;
 pub struct Client {
     base: BaseUrl,
     authorization: Option<kubewire::Secret>,
-    timeout_ms: u64,
+    timeout: Duration,
     user_agent: String,
 }
 
@@ -37,32 +41,27 @@ impl Client {
     /// `auth`. Only credentials a component can hold are accepted: none,
     /// a bearer token, or basic auth. TLS verification is the host's.
     pub fn new(server: &str, auth: &AuthPlan) -> Result<Self, Error> {
-        let authorization = match auth {
-            AuthPlan::None => None,
-            AuthPlan::Bearer(token) => {
-                Some(kubewire::Secret::new(format!("Bearer {}", token.expose())))
-            }
-            AuthPlan::Basic { username, password } => {
-                use base64::Engine as _;
-                let pair = format!("{username}:{}", password.expose());
-                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-                Some(kubewire::Secret::new(format!("Basic {encoded}")))
-            }
-            AuthPlan::BearerFile(_) => return Err(unsupported("a token file")),
-            AuthPlan::ClientCertificate { .. } => return Err(unsupported("a client certificate")),
-            AuthPlan::Exec(_) => return Err(unsupported("an exec credential plugin")),
+        // A certificate is TLS, which the host owns, even with a token beside it.
+        if let AuthPlan::ClientCertificate { .. } = auth {
+            return Err(unsupported("a client certificate"));
+        }
+        let authorization = match auth.authorization() {
+            Authorization::None => None,
+            Authorization::Header(value) => Some(value),
+            Authorization::TokenFile(_) => return Err(unsupported("a token file")),
+            Authorization::Exec(_) => return Err(unsupported("an exec credential plugin")),
         };
         Ok(Client {
             base: BaseUrl::parse(server)?,
             authorization,
-            timeout_ms: DEFAULT_TIMEOUT_MS,
+            timeout: DEFAULT_TIMEOUT,
             user_agent: format!("kubewire/{} (wasi)", env!("CARGO_PKG_VERSION")),
         })
     }
 
-    /// Wait at most `millis` for response headers.
-    pub fn with_timeout_ms(mut self, millis: u64) -> Self {
-        self.timeout_ms = millis;
+    /// Wait at most `timeout` for response headers.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
         self
     }
 
@@ -95,10 +94,10 @@ impl Client {
         }
         let body = out
             .body()
-            .map_err(|()| Error::Body("the request body was taken twice".into()))?;
+            .map_err(|()| Error::Resource("the request body"))?;
         let options = RequestOptions::new();
         // Not every host lets a guest set timeouts; the deadline below holds anyway.
-        let _ = options.set_connect_timeout(Some(self.timeout_ms * 1_000_000));
+        let _ = options.set_connect_timeout(Some(nanos(self.timeout)));
         let pending = outgoing_handler::handle(out, Some(options))
             .map_err(|c| Error::from_code(&self.base.text, c))?;
         write_body(body, &req.body)?;
@@ -109,19 +108,19 @@ impl Client {
     /// first, sleeping on both pollables at once.
     fn wait(&self, pending: &types::FutureIncomingResponse) -> Result<IncomingResponse, Error> {
         let ready = pending.subscribe();
-        let deadline = monotonic_clock::subscribe_duration(self.timeout_ms * 1_000_000);
+        let deadline = monotonic_clock::subscribe_duration(nanos(self.timeout));
         loop {
             if let Some(answer) = pending.get() {
                 return match answer {
                     Ok(Ok(resp)) => Ok(resp),
                     Ok(Err(code)) => Err(Error::from_code(&self.base.text, code)),
-                    Err(()) => Err(Error::Body("the response was taken twice".into())),
+                    Err(()) => Err(Error::Resource("the response")),
                 };
             }
             if deadline.ready() {
                 return Err(Error::Timeout {
                     server: self.base.text.clone(),
-                    millis: self.timeout_ms,
+                    after: self.timeout,
                 });
             }
             poll::poll(&[&ready, &deadline]);
@@ -129,29 +128,22 @@ impl Client {
     }
 
     /// Send a request and read the whole body (at most [`MAX_WHOLE_BODY`])
-    /// whatever the status: `(status, Retry-After, body)`.
-    pub fn call_raw(&self, req: &Request) -> Result<(u16, Option<String>, Vec<u8>), Error> {
+    /// into the core's collector, whatever the status.
+    pub fn call_whole(&self, req: &Request) -> Result<WholeBody, Error> {
         let resp = self.send(req)?;
-        let (code, retry_after) = (resp.status(), retry_after(&resp));
-        let mut body = Body::new(resp)?;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = body.next_chunk()? {
-            if bytes.len() + chunk.len() > MAX_WHOLE_BODY {
-                return Err(Error::Body(format!("larger than {MAX_WHOLE_BODY} bytes")));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok((code, retry_after, bytes))
+        read_whole(resp)
+    }
+
+    /// Send a request and return the whole body of a success; an error
+    /// answer becomes [`Error::Api`] with the server's `Status`.
+    pub fn call_bytes(&self, req: &Request) -> Result<Vec<u8>, Error> {
+        Ok(self.call_whole(req)?.bytes()?)
     }
 
     /// Send a request and decode the answer into `T`; an error answer
     /// becomes [`Error::Api`] with the server's `Status`.
     pub fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<T, Error> {
-        let (code, retry_after, body) = self.call_raw(req)?;
-        kubewire::decode_response(code, retry_after.as_deref(), &body).map_err(|e| match e {
-            kubewire::ResponseError::Api(s) => Error::Api(s),
-            other => Error::Body(other.to_string()),
-        })
+        Ok(self.call_whole(req)?.decode()?)
     }
 
     /// Send a LIST and stream its items, each decoded as soon as its last
@@ -167,26 +159,29 @@ impl Client {
 
     fn streaming(&self, req: &Request) -> Result<Body, Error> {
         let resp = self.send(req)?;
-        let code = resp.status();
-        if (200..300).contains(&code) {
+        if (200..300).contains(&resp.status()) {
             return Body::new(resp);
         }
-        let retry = retry_after(&resp);
-        let mut body = Body::new(resp)?;
-        let mut bytes = Vec::new();
-        // An error body is a small Status; stop reading at the whole-body cap.
-        while let Some(chunk) = body.next_chunk()? {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() > MAX_WHOLE_BODY {
-                break;
-            }
-        }
-        Err(Error::Api(Status::from_response(
-            code,
-            retry.as_deref(),
-            &bytes,
-        )))
+        Err(Error::Api(read_whole(resp)?.status()))
     }
+}
+
+/// A body read whole into the core's collector, which keeps at most
+/// [`MAX_WHOLE_BODY`] (the reading stops there).
+fn read_whole(resp: IncomingResponse) -> Result<WholeBody, Error> {
+    let mut whole = WholeBody::new(resp.status(), retry_after(&resp).as_deref());
+    let mut body = Body::new(resp)?;
+    while let Some(chunk) = body.next_chunk()? {
+        if !whole.push(&chunk) {
+            break;
+        }
+    }
+    Ok(whole)
+}
+
+/// A span in the nanoseconds `wasi:clocks` counts in.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn unsupported(what: &str) -> Error {
@@ -218,10 +213,18 @@ fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), Error> {
     {
         let out = body
             .write()
-            .map_err(|()| Error::Body("the request body stream was taken".into()))?;
+            .map_err(|()| Error::Resource("the request body's stream"))?;
         for chunk in bytes.chunks(4096) {
-            out.blocking_write_and_flush(chunk)
-                .map_err(|e| Error::Body(format!("writing the request body: {e:?}")))?;
+            out.blocking_write_and_flush(chunk).map_err(|e| match e {
+                StreamError::LastOperationFailed(e) => Error::Body {
+                    code: types::http_error_code(&e),
+                    detail: e.to_debug_string(),
+                },
+                StreamError::Closed => Error::Body {
+                    code: None,
+                    detail: "the request body's stream closed early".into(),
+                },
+            })?;
         }
         // The stream must be gone before its body is finished.
     }

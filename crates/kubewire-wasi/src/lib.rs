@@ -38,7 +38,16 @@ mod error;
 mod stream;
 mod url;
 
-pub use client::{Client, DEFAULT_TIMEOUT_MS, MAX_WHOLE_BODY};
+pub use client::{Client, DEFAULT_TIMEOUT, MAX_WHOLE_BODY};
+
+/// A seed for the core's list+watch jitter from the host's randomness
+/// (`wasi:random`), for [`kubewire::listwatch::Config::seed`]: every
+/// component instance retries on its own schedule. The only import of
+/// `wasi:random` the adapter has; a component that never seeds a machine
+/// does not import it.
+pub fn seed() -> u64 {
+    wasi::random::random::get_random_u64()
+}
 pub use error::Error;
 pub use kubewire;
 pub use stream::{Decoded, ListStream, Pull, WatchStream};

@@ -28,10 +28,10 @@ impl Body {
     pub(crate) fn new(response: IncomingResponse) -> Result<Self, Error> {
         let body = response
             .consume()
-            .map_err(|()| Error::Body("the body was taken twice".into()))?;
+            .map_err(|()| Error::Resource("the response body"))?;
         let stream = body
             .stream()
-            .map_err(|()| Error::Body("the body stream was taken twice".into()))?;
+            .map_err(|()| Error::Resource("the response body's stream"))?;
         Ok(Body {
             stream,
             _body: body,
@@ -48,7 +48,10 @@ impl Body {
                 Ok(bytes) => return Ok(Some(bytes)),
                 Err(StreamError::Closed) => return Ok(None),
                 Err(StreamError::LastOperationFailed(e)) => {
-                    return Err(Error::Body(e.to_debug_string()))
+                    return Err(Error::Body {
+                        code: wasi::http::types::http_error_code(&e),
+                        detail: e.to_debug_string(),
+                    })
                 }
             }
         }

@@ -4,10 +4,10 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 
 use js_sys::{Array, Function, Object, Promise};
-use kubewire::{DecodeError, GetParams, ListDecoder};
+use kubewire::{DecodeError, GetParams, ListDecoder, ResponseError, WholeBody};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
@@ -15,7 +15,7 @@ use web_sys::AbortController;
 
 use crate::error::{set, Error};
 use crate::options;
-use crate::transport::{status_of, Body, Credentials, Endpoint, MAX_WHOLE_BODY};
+use crate::transport::{read_whole, status_of, Body, Credentials, Endpoint};
 use crate::watch::WatchHandle;
 
 /// A client for one API server (or one proxy prefix in front of one).
@@ -26,13 +26,24 @@ pub struct Client {
 
 /// JSON text into a JavaScript value. The decoders hand out raw bytes, and
 /// the browser's own `JSON.parse` is both the smallest and the fastest way
-/// to build objects for the page.
-/// A body that is not JSON (an HTML error page from a misconfigured proxy,
-/// say) is a decode error at its first byte.
-pub(crate) fn parse(raw: &[u8]) -> Result<JsValue, Error> {
-    let not_json = |reason| Error::Decode(DecodeError::InvalidJson { offset: 0, reason });
-    let text = core::str::from_utf8(raw).map_err(|_| not_json("an object that is not UTF-8"))?;
-    js_sys::JSON::parse(text).map_err(|_| not_json("a JSON object"))
+/// to build objects for the page. `Err` holds `JSON.parse`'s own message.
+fn json(raw: &[u8]) -> Result<JsValue, String> {
+    let text = core::str::from_utf8(raw).map_err(|e| e.to_string())?;
+    js_sys::JSON::parse(text).map_err(|e| crate::transport::describe(&e))
+}
+
+/// An object of a streamed body (a LIST item, a watch event's object) that
+/// starts at `offset` in the body.
+pub(crate) fn parse_at(raw: &[u8], offset: u64) -> Result<JsValue, Error> {
+    json(raw).map_err(|message| Error::Decode(DecodeError::Deserialize { offset, message }))
+}
+
+/// A body read whole: a success's JSON, or the server's Status.
+fn parse_whole(whole: WholeBody) -> Result<JsValue, Error> {
+    let code = whole.code();
+    let bytes = whole.bytes()?;
+    json(&bytes)
+        .map_err(|message| Error::Response(Box::new(ResponseError::Decode { code, message })))
 }
 
 fn promise(f: impl core::future::Future<Output = Result<JsValue, Error>> + 'static) -> Promise {
@@ -97,10 +108,7 @@ impl Client {
             let req = options::collection(&r, &opts)?.get(&name, &GetParams::default())?;
             let signal = options::signal(&opts)?;
             let resp = endpoint.send(&req, signal.as_ref()).await?;
-            if !resp.ok() {
-                return Err(Error::Api(Box::new(status_of(&resp).await?)));
-            }
-            parse(&Body::new(&resp).read_all(MAX_WHOLE_BODY).await?)
+            parse_whole(read_whole(&resp).await?)
         })
     }
 
@@ -166,7 +174,7 @@ async fn read_list(mut body: Body, on_item: Option<Function>) -> Result<JsValue,
     let items = Array::new();
     loop {
         while let Some(item) = decoder.next_item()? {
-            let value = parse(item.raw())?;
+            let value = parse_at(item.raw(), item.offset())?;
             match &on_item {
                 Some(f) => {
                     f.call1(&JsValue::NULL, &value).map_err(Error::Js)?;

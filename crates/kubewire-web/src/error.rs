@@ -7,7 +7,7 @@ use alloc::string::{String, ToString};
 use core::fmt;
 
 use js_sys::{Array, Object, Reflect};
-use kubewire::{DecodeError, RequestError, Status};
+use kubewire::{DecodeError, RequestError, ResponseError, Status};
 use wasm_bindgen::JsValue;
 
 use crate::transport::describe;
@@ -25,8 +25,11 @@ pub enum Error {
     /// The API server answered with an error Status (boxed: it is large,
     /// and every `Result` of this crate would otherwise carry its size).
     Api(Box<Status>),
-    /// The body is not what the API server sends.
+    /// A streamed body is not what the API server sends.
     Decode(DecodeError),
+    /// A body read whole is not JSON, or is larger than
+    /// [`kubewire::MAX_WHOLE_BODY`].
+    Response(Box<ResponseError>),
     /// The call was stopped (`AbortSignal`, `WatchHandle.stop()`).
     Aborted,
     /// Anything else JavaScript threw (e.g. from an `onEvent` callback).
@@ -40,6 +43,7 @@ impl fmt::Display for Error {
             Error::Network(m) => write!(f, "network error: {m}"),
             Error::Api(s) => write!(f, "{s}"),
             Error::Decode(e) => write!(f, "undecodable response: {e}"),
+            Error::Response(e) => write!(f, "{e}"),
             Error::Aborted => f.write_str("aborted"),
             Error::Js(e) => f.write_str(&describe(e)),
         }
@@ -49,6 +53,27 @@ impl fmt::Display for Error {
 impl From<RequestError> for Error {
     fn from(e: RequestError) -> Self {
         Error::Invalid(e.to_string())
+    }
+}
+
+impl From<ResponseError> for Error {
+    /// An error answer is the server's Status.
+    fn from(e: ResponseError) -> Self {
+        match e {
+            ResponseError::Api(s) => Error::Api(Box::new(s)),
+            other => Error::Response(Box::new(other)),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Api(s) => Some(&**s),
+            Error::Decode(e) => Some(e),
+            Error::Response(e) => Some(&**e),
+            Error::Invalid(_) | Error::Network(_) | Error::Aborted | Error::Js(_) => None,
+        }
     }
 }
 
@@ -82,7 +107,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Network(_) => "network",
             Error::Api(_) => "api",
-            Error::Decode(_) => "decode",
+            Error::Decode(_) | Error::Response(_) => "decode",
             Error::Aborted => "aborted",
             Error::Js(_) => "js",
         }

@@ -49,6 +49,26 @@ pub use client::Client;
 pub use error::Error;
 pub use watch::WatchHandle;
 
+/// A seed for the core's list+watch jitter from the browser's
+/// `crypto.getRandomValues` (in a page or a worker), for
+/// [`kubewire::listwatch::Config::seed`]: every open page retries on its
+/// own schedule after the API server restarts.
+pub fn seed() -> Result<u64, Error> {
+    use wasm_bindgen::JsCast;
+    let unavailable = || Error::Invalid("crypto.getRandomValues is not available".into());
+    let crypto =
+        js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|_| unavailable())?;
+    let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(unavailable)?;
+    let buf = js_sys::Uint8Array::new_with_length(8);
+    get.call1(&crypto, &buf).map_err(Error::from_js)?;
+    let mut bytes = [0u8; 8];
+    buf.copy_to(&mut bytes);
+    Ok(u64::from_le_bytes(bytes))
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 /** Where to send requests. */

@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use js_sys::{Promise, Reflect, Uint8Array};
-use kubewire::{Request, Status};
+use kubewire::{Request, Status, WholeBody};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -69,10 +69,9 @@ impl Endpoint {
                 .map_err(|e| Error::Invalid(describe(&e)))?;
         }
         if let Some(token) = &self.token {
-            let mut value = String::from("Bearer ");
-            value.push_str(token);
+            let value = kubewire::auth::bearer(token);
             headers
-                .set("Authorization", &value)
+                .set("Authorization", value.expose())
                 .map_err(|e| Error::Invalid(describe(&e)))?;
         }
         let init = RequestInit::new();
@@ -147,21 +146,6 @@ impl Body {
         Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
     }
 
-    /// The rest of the body, at most `limit` bytes.
-    pub async fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, Error> {
-        let mut all = Vec::new();
-        while let Some(chunk) = self.next().await? {
-            if all.len() + chunk.len() > limit {
-                self.cancel();
-                return Err(Error::Network(
-                    "the response body is larger than the limit".to_string(),
-                ));
-            }
-            all.extend_from_slice(&chunk);
-        }
-        Ok(all)
-    }
-
     /// Stop reading: the browser closes the connection's stream.
     pub fn cancel(&mut self) {
         if let Some(reader) = self.reader.take() {
@@ -177,19 +161,24 @@ impl Drop for Body {
     }
 }
 
-/// The largest whole (non-streamed) body kept: a GET's object or an error's
-/// Status. LIST and WATCH bodies stream and are bounded by the decoders.
-pub const MAX_WHOLE_BODY: usize = 16 << 20;
+/// Read a body whole into the core's collector, which keeps at most
+/// [`kubewire::MAX_WHOLE_BODY`] (the reading stops there).
+pub async fn read_whole(resp: &Response) -> Result<WholeBody, Error> {
+    let retry_after = resp.headers().get("Retry-After").ok().flatten();
+    let mut whole = WholeBody::new(resp.status(), retry_after.as_deref());
+    let mut body = Body::new(resp);
+    while let Some(chunk) = body.next().await? {
+        if !whole.push(&chunk) {
+            body.cancel();
+            break;
+        }
+    }
+    Ok(whole)
+}
 
 /// Turn a non-2xx answer into the server's Status (read from its body).
 pub async fn status_of(resp: &Response) -> Result<Status, Error> {
-    let retry_after = resp.headers().get("Retry-After").ok().flatten();
-    let body = Body::new(resp).read_all(MAX_WHOLE_BODY).await?;
-    Ok(Status::from_response(
-        resp.status(),
-        retry_after.as_deref(),
-        &body,
-    ))
+    Ok(read_whole(resp).await?.status())
 }
 
 /// A thrown JavaScript value in words.

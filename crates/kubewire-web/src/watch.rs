@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
-use crate::client::parse;
+use crate::client::parse_at;
 use crate::error::{set, status_to_js, Error};
 use crate::transport::Body;
 
@@ -112,11 +112,15 @@ async fn pump(mut body: Body, on_event: &Function, state: &State) -> Result<(), 
 
 /// `{type, object}`, plus `resourceVersion`/`initialEventsEnd` for a
 /// BOOKMARK and the classified `status` for an ERROR.
-fn event_to_js(event: &decode::WatchEvent<'_>) -> Result<JsValue, Error> {
+fn event_to_js(event: &decode::RawEvent<'_>) -> Result<JsValue, Error> {
     let o = Object::new();
     let kind = event.event_type();
     set(&o, "type", &kind.as_str().into());
-    set(&o, "object", &parse(event.raw_object())?);
+    set(
+        &o,
+        "object",
+        &parse_at(event.raw_object(), event.object_offset())?,
+    );
     match kind {
         EventType::Bookmark => {
             set(

@@ -115,7 +115,10 @@ pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static Builtin> {
         .find(|b| b.group == group && b.version == version && b.kind == kind)
 }
 
-const CRUD: &[&str] = &[
+/// The verbs of a resource with the whole read-write API (most built-in
+/// resources, and every one a CustomResourceDefinition makes), in
+/// discovery's order.
+pub const CRUD: &[&str] = &[
     "create",
     "delete",
     "deletecollection",

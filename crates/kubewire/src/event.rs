@@ -41,7 +41,7 @@ pub struct Bookmark {
 
 impl<T: DeserializeOwned> WatchEvent<T> {
     /// Decode a borrowed event into an owned one.
-    pub fn from_raw(raw: &decode::WatchEvent<'_>) -> Result<Self, DecodeError> {
+    pub fn from_raw(raw: &decode::RawEvent<'_>) -> Result<Self, DecodeError> {
         Ok(match raw.event_type() {
             EventType::Added => WatchEvent::Added(raw.deserialize()?),
             EventType::Modified => WatchEvent::Modified(raw.deserialize()?),

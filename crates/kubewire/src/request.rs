@@ -63,6 +63,10 @@ pub const ACCEPT_AGGREGATED_DISCOVERY: &str =
 /// `Accept` for server-side printing (`meta.k8s.io/v1` `Table`), with
 /// kubectl's fallbacks.
 pub const ACCEPT_TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+/// `Accept` for metadata only (`PartialObjectMetadata`, and
+/// `PartialObjectMetadataList` for a LIST), falling back to whole objects
+/// on servers without it.
+pub const ACCEPT_METADATA: &str = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json";
 
 /// Header names whose values are credentials: never logged, never printed,
 /// never shown by `Debug`.
@@ -146,6 +150,13 @@ impl Request {
                 self.path_and_query.push_str(pair);
             }
         }
+        self
+    }
+
+    /// Ask for metadata only (`PartialObjectMetadataList` for a LIST): all
+    /// a client needs that prints names or keeps an index by key.
+    pub fn as_metadata(mut self) -> Self {
+        self.set_header("Accept", ACCEPT_METADATA);
         self
     }
 
@@ -497,49 +508,6 @@ impl Collection {
         // pod-log-accept-text-plain-406 capture); this is what kubectl sends.
         req.set_header("Accept", "application/json, */*");
         Ok(req)
-    }
-}
-
-/// Requests for the API server's discovery endpoints.
-pub mod discovery {
-    use super::{group_version_path, Method, Request, ACCEPT_AGGREGATED_DISCOVERY};
-    use alloc::string::String;
-
-    /// `GET /version`: the server's build information.
-    pub fn version() -> Request {
-        Request::new(Method::Get, String::from("/version"))
-    }
-
-    /// `GET /api`: the core group's versions (`APIVersions`).
-    pub fn core_versions() -> Request {
-        Request::new(Method::Get, String::from("/api"))
-    }
-
-    /// `GET /apis`: every named group (`APIGroupList`).
-    pub fn groups() -> Request {
-        Request::new(Method::Get, String::from("/apis"))
-    }
-
-    /// `GET /api/v1` or `/apis/GROUP/VERSION`: the resources of one group
-    /// version (`APIResourceList`).
-    pub fn resources(group: &str, version: &str) -> Request {
-        Request::new(Method::Get, group_version_path(group, version))
-    }
-
-    /// Aggregated discovery (v2) of the core group: `GET /api` asking for
-    /// an `APIGroupDiscoveryList` (falls back to `APIVersions`).
-    pub fn aggregated_core() -> Request {
-        let mut req = core_versions();
-        req.set_header("Accept", ACCEPT_AGGREGATED_DISCOVERY);
-        req
-    }
-
-    /// Aggregated discovery (v2) of every named group: `GET /apis` asking
-    /// for an `APIGroupDiscoveryList` (falls back to `APIGroupList`).
-    pub fn aggregated_groups() -> Request {
-        let mut req = groups();
-        req.set_header("Accept", ACCEPT_AGGREGATED_DISCOVERY);
-        req
     }
 }
 

@@ -5,7 +5,7 @@
 //! Aggregated discovery (`apidiscovery.k8s.io/v2`, one document for `/api`
 //! and one for `/apis`) carries everything in two requests; servers without
 //! it answer the same requests with the plain `APIVersions`/`APIGroupList`,
-//! and [`RestMapper::from_resource_list`] takes the per-group-version
+//! and [`RestMapper::add_resource_list`] takes the per-group-version
 //! `APIResourceList`s instead.
 
 use alloc::string::String;

@@ -255,8 +255,13 @@ impl Status {
 
     fn synthesised(code: u16, body: &[u8]) -> Status {
         const MAX_MESSAGE: usize = 256;
-        let text = core::str::from_utf8(body)
-            .unwrap_or("")
+        // A body cut at a size limit may end inside a character: keep the
+        // whole ones before it.
+        let text = match core::str::from_utf8(body) {
+            Ok(t) => t,
+            Err(e) => core::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or(""),
+        };
+        let text = text
             .lines()
             .map(str::trim)
             .find(|line| !line.is_empty())

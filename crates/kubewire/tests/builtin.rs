@@ -155,7 +155,10 @@ fn the_table_agrees_with_every_captured_resource_list_of_a_built_in_group() {
             checked += 1;
         }
     }
-    assert!(lists >= 14 && checked >= 50, "{lists} lists, {checked} rows");
+    assert!(
+        lists >= 14 && checked >= 50,
+        "{lists} lists, {checked} rows"
+    );
 }
 
 #[test]
@@ -179,18 +182,42 @@ fn kubectl_names_find_the_row_kubectl_would() {
         ("events.events.k8s.io", "events.k8s.io", "v1", "events"),
         // The preferred version first.
         ("hpa", "autoscaling", "v2", "horizontalpodautoscalers"),
-        ("hpa.v1.autoscaling", "autoscaling", "v1", "horizontalpodautoscalers"),
-        ("crd", "apiextensions.k8s.io", "v1", "customresourcedefinitions"),
-        ("crds", "apiextensions.k8s.io", "v1", "customresourcedefinitions"),
+        (
+            "hpa.v1.autoscaling",
+            "autoscaling",
+            "v1",
+            "horizontalpodautoscalers",
+        ),
+        (
+            "crd",
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+        ),
+        (
+            "crds",
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+        ),
         ("netpol", "networking.k8s.io", "v1", "networkpolicies"),
         ("limits", "", "v1", "limitranges"),
         ("quota", "", "v1", "resourcequotas"),
         ("cj", "batch", "v1", "cronjobs"),
         ("pc", "scheduling.k8s.io", "v1", "priorityclasses"),
-        ("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "clusterrolebindings"),
+        (
+            "clusterrolebindings",
+            "rbac.authorization.k8s.io",
+            "v1",
+            "clusterrolebindings",
+        ),
     ] {
         let b = builtin::find(typed).unwrap_or_else(|| panic!("{typed}"));
-        assert_eq!((b.group, b.version, b.plural), (group, version, plural), "{typed}");
+        assert_eq!(
+            (b.group, b.version, b.plural),
+            (group, version, plural),
+            "{typed}"
+        );
     }
     for unknown in ["widgets", "wg", "deployments.v2.apps", "pods.apps", "", "."] {
         assert_eq!(builtin::find(unknown), None, "{unknown:?}");
@@ -217,7 +244,9 @@ fn the_built_in_mapper_finds_what_the_table_finds() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/real-apiserver")
             .join(file);
-        discovered.add_aggregated(&std::fs::read(path).unwrap()).unwrap();
+        discovered
+            .add_aggregated(&std::fs::read(path).unwrap())
+            .unwrap();
     }
     assert_eq!(discovered, mapper);
 }
@@ -229,10 +258,16 @@ fn known_resources_are_rows_of_the_table() {
         (known::config_maps(), "configmaps"),
         (known::namespaces(), "namespaces"),
         (known::deployments(), "deployments"),
-        (known::custom_resource_definitions(), "customresourcedefinitions"),
+        (
+            known::custom_resource_definitions(),
+            "customresourcedefinitions",
+        ),
         (known::leases(), "leases"),
         (known::events_k8s_io_events(), "events"),
-        (known::horizontal_pod_autoscalers_v1(), "horizontalpodautoscalers"),
+        (
+            known::horizontal_pod_autoscalers_v1(),
+            "horizontalpodautoscalers",
+        ),
     ] {
         let b = builtin::get(&r.group, &r.version, plural).unwrap();
         assert_eq!(b.api_resource(), r);

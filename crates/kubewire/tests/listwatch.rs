@@ -1,14 +1,13 @@
 //! Transcript tests of the list+watch machine on virtual time: a scripted
 //! server answers each request, and every output is asserted in order.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use kubewire::known;
 use kubewire::listwatch::{
-    BackoffConfig, Config, Event, Input, Instant, ListWatch, Output, RequestId,
+    BackoffConfig, Config, ConfigError, Event, Input, Instant, ListWatch, ObjectKey, Output,
+    RequestId,
 };
 use kubewire::store::Store;
 use serde::Deserialize;
@@ -35,7 +34,7 @@ fn config() -> Config {
 impl Harness {
     fn new(config: Config) -> Self {
         Harness {
-            lw: ListWatch::new(config, Instant(0)),
+            lw: ListWatch::new(config, Instant(0)).expect("a valid config"),
             now: Instant(0),
             store: Store::new(),
             sent: Vec::new(),
@@ -54,6 +53,7 @@ impl Harness {
                 }
                 Output::Cancel(id) => lines.push(format!("cancel {}", id.0)),
                 Output::Error(e) => lines.push(format!("error {e}")),
+                Output::Stopped(e) => lines.push(format!("stopped {e}")),
                 Output::Event(e) => {
                     lines.push(render(&e));
                     self.store.apply(e);
@@ -166,12 +166,8 @@ fn render(e: &Event<Cm>) -> String {
         Event::InitApply(o) => format!("InitApply {}@{}", o.meta.key, o.meta.resource_version),
         Event::InitDone { resource_version } => format!("InitDone {resource_version}"),
         Event::Apply(o) => format!("Apply {}@{}", o.meta.key, o.meta.resource_version),
-        Event::Delete(t) => format!(
-            "Delete {}@{}{}",
-            t.key,
-            t.resource_version,
-            if t.last.is_some() { "" } else { " (vanished)" }
-        ),
+        Event::Delete(o) => format!("Delete {}@{}", o.meta.key, o.meta.resource_version),
+        Event::InitDelete(t) => format!("InitDelete {}@{}", t.key, t.resource_version),
         Event::Bookmark { resource_version } => format!("Bookmark {resource_version}"),
     }
 }
@@ -281,7 +277,7 @@ fn fallback_to_list_then_watch_when_watch_list_is_rejected() {
         lines(&[
             "error server error 422: resourceVersionMatch is forbidden for watch",
             "send 2 /api/v1/namespaces/ns/configmaps",
-            "idle",
+            "idle 60000",
         ])
     );
     h.respond(200, &list(&[("a", 3), ("b", 4)], 8, None));
@@ -320,7 +316,7 @@ fn legacy_stream_without_end_bookmark_falls_back_to_list() {
             "InitApply ns/a@3",
             "cancel 1",
             "send 2 /api/v1/namespaces/ns/configmaps",
-            "idle"
+            "idle 60000"
         ])
     );
     h.respond(200, &list(&[("a", 4)], 4, None));
@@ -336,7 +332,8 @@ fn paginated_list_follows_continue_and_completes_once() {
         lines(&[
             "Init",
             "send 1 /api/v1/namespaces/ns/configmaps?limit=2",
-            "idle"
+            // A LIST has a progress deadline (before, none: it could hang).
+            "idle 60000"
         ])
     );
     h.respond(200, &list(&[("a", 1), ("b", 2)], 5, Some("tok1")));
@@ -347,7 +344,7 @@ fn paginated_list_follows_continue_and_completes_once() {
             "InitApply ns/a@1",
             "InitApply ns/b@2",
             "send 2 /api/v1/namespaces/ns/configmaps?continue=tok1&limit=2",
-            "idle"
+            "idle 60000"
         ])
     );
     h.respond(200, &list(&[("c", 3)], 5, None));
@@ -411,11 +408,12 @@ fn gone_during_watch_relists_from_now_and_reports_vanished_objects() {
         .concat(),
     );
     assert_eq!(
-        h.drain()[..4],
+        h.drain()[..5],
         lines(&[
             "InitApply ns/a@20",
+            "InitApply ns/c@4",
             "InitApply ns/d@21",
-            "Delete ns/b@3 (vanished)",
+            "InitDelete ns/b@3",
             "InitDone 22"
         ])
     );
@@ -435,13 +433,21 @@ fn gone_as_http_status_and_during_paginated_list() {
     h.end();
     assert_eq!(
         h.drain(),
-        lines(&["send 3 /api/v1/namespaces/ns/configmaps?limit=1", "idle"])
+        lines(&[
+            "send 3 /api/v1/namespaces/ns/configmaps?limit=1",
+            "idle 60000"
+        ])
     );
     h.respond(200, &list(&[("a", 1)], 9, None));
     h.end();
+    // The restarted listing reports every object of it again.
     assert_eq!(
-        h.drain()[..2],
-        lines(&["InitDone 9", &format!("send 4 {}", watch_from(9))])
+        h.drain()[..3],
+        lines(&[
+            "InitApply ns/a@1",
+            "InitDone 9",
+            &format!("send 4 {}", watch_from(9))
+        ])
     );
     // A 410 answer to the watch itself: relist.
     h.respond(410, "");
@@ -547,6 +553,12 @@ fn spurious_timeouts_short_watches_back_off_and_stuck_watches_are_cancelled() {
     assert_eq!(out[0], format!("send 3 {}", watch_from(3)));
     // A watch the server never ends: cancelled after timeout + grace.
     h.respond(200, "");
+    let out = h.drain();
+    let left: u64 = out[0].strip_prefix("idle ").unwrap().parse().unwrap();
+    assert!(
+        (360_000..660_000).contains(&left),
+        "timeout + grace: {left}"
+    );
     h.wait_for(&out);
     let out = h.drain();
     assert_eq!(out[0], "cancel 3");
@@ -561,7 +573,7 @@ fn resume_watches_from_the_stored_version_and_diffs_on_gone() {
             rv.to_string(),
         )
     });
-    let mut lw = ListWatch::<Cm>::resume(config(), Instant(0), "3", known);
+    let mut lw = ListWatch::<Cm>::resume(config(), Instant(0), "3", known).unwrap();
     let Output::Send(id, req) = lw.poll_output(Instant(0)) else {
         panic!("a request first")
     };
@@ -599,14 +611,16 @@ fn resume_watches_from_the_stored_version_and_diffs_on_gone() {
             }
             Output::Idle { .. } => break,
             Output::Cancel(_) | Output::Error(_) => {}
+            Output::Stopped(e) => panic!("{e}"),
         }
     }
     assert_eq!(
         out,
         lines(&[
             "Init",
+            "InitApply ns/b@3",
             "InitApply ns/c@7",
-            "Delete ns/a@2 (vanished)",
+            "InitDelete ns/a@2",
             "InitDone 8"
         ])
     );
@@ -626,8 +640,8 @@ fn objects_that_do_not_fit_the_type_are_skipped_and_reported() {
 #[test]
 fn fast_backoff_config_is_honoured() {
     let fast = BackoffConfig {
-        initial_ms: 10,
-        max_ms: 40,
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(40),
         ..BackoffConfig::default()
     };
     let mut h = Harness::new(config().backoff(fast));
@@ -642,14 +656,14 @@ fn fast_backoff_config_is_honoured() {
 }
 
 #[test]
-fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
+fn table_watch_events_are_keyed_by_their_row_and_table_lists_apply_their_rows() {
     let headers = vec![(
         "Accept".to_string(),
         "application/json;as=Table;g=meta.k8s.io;v=v1".to_string(),
     )];
     let mut cfg = config().watch_list(false);
     cfg.headers = headers;
-    let mut lw = ListWatch::<serde_json::Value>::resume(cfg, Instant(0), "5", []);
+    let mut lw = ListWatch::<serde_json::Value>::resume(cfg, Instant(0), "5", []).unwrap();
     let Output::Send(id, req) = lw.poll_output(Instant(0)) else {
         panic!("a request")
     };
@@ -680,7 +694,9 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
         (o.meta.key.to_string(), o.meta.resource_version.as_str()),
         ("ns/a".to_string(), "6")
     );
-    // The 410 relist cannot use a LIST of Tables: refused, never applied.
+    // The 410 relist is a LIST of Tables (the server has no watch-list):
+    // its rows are the items, each keyed by its row's object. `a` changed,
+    // `b` is new; a page without `a` would report it gone.
     let mut sent = None;
     loop {
         match lw.poll_output(Instant(0)) {
@@ -698,7 +714,7 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
             headers: &[],
         },
     );
-    let table = r#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"9"},"columnDefinitions":[],"rows":[]}"#;
+    let table = r#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"9"},"columnDefinitions":[],"rows":[{"cells":["a","2"],"object":{"kind":"PartialObjectMetadata","metadata":{"name":"a","namespace":"ns","resourceVersion":"7"}}},{"cells":["b","1"],"object":{"kind":"PartialObjectMetadata","metadata":{"name":"b","namespace":"ns","resourceVersion":"8"}}}]}"#;
     lw.handle_input(
         Instant(0),
         Input::Body {
@@ -707,15 +723,414 @@ fn table_watch_events_are_keyed_by_their_row_and_table_lists_are_refused() {
         },
     );
     lw.handle_input(Instant(0), Input::End { id });
-    let Output::Error(e) = lw.poll_output(Instant(0)) else {
-        panic!("an error")
-    };
-    assert_eq!(e, kubewire::listwatch::Error::TableList);
+    let mut events = Vec::new();
+    loop {
+        match lw.poll_output(Instant(0)) {
+            Output::Event(e) => events.push(e),
+            Output::Error(e) | Output::Stopped(e) => panic!("{e}"),
+            Output::Send(..) | Output::Cancel(_) => {}
+            Output::Idle { .. } => break,
+        }
+    }
+    let summary: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Event::Init => "init".into(),
+            Event::InitApply(o) => format!(
+                "apply {} {} {}",
+                o.meta.key, o.meta.resource_version, o.value["cells"][1]
+            ),
+            Event::InitDone { resource_version } => format!("done {resource_version}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        ["apply ns/a 7 \"2\"", "apply ns/b 8 \"1\"", "done 9"]
+    );
+    assert_eq!(lw.len(), 2);
+}
+
+#[test]
+fn a_stalled_list_body_is_cut_and_retried_after_a_backoff() {
+    let mut h = Harness::new(config().watch_list(false));
+    assert_eq!(
+        h.drain(),
+        lines(&[
+            "Init",
+            "send 1 /api/v1/namespaces/ns/configmaps",
+            "idle 60000"
+        ])
+    );
+    // Half a LIST, then nothing: the deadline moves with every byte.
+    h.advance(30_000);
+    h.respond(
+        200,
+        r#"{"kind":"ConfigMapList","metadata":{"resourceVersion":"5"},"items":["#,
+    );
+    assert_eq!(h.drain(), lines(&["idle 60000"]));
+    h.advance(59_999);
+    assert_eq!(h.drain(), lines(&["idle 1"]));
+    h.advance(1);
+    let out = h.drain();
+    assert_eq!(
+        out[..2],
+        lines(&[
+            "cancel 1",
+            "error no response bytes for 60 s: cut, retrying"
+        ])
+    );
+    h.wait_for(&out);
+    assert_eq!(h.drain()[0], "send 2 /api/v1/namespaces/ns/configmaps");
+    // No new Init: the same listing goes on.
+    h.respond(200, &list(&[("a", 1)], 5, None));
+    h.end();
+    assert_eq!(h.drain()[..2], lines(&["InitApply ns/a@1", "InitDone 5"]));
+}
+
+#[test]
+fn a_stalled_watch_list_falls_back_but_a_quiet_watch_is_left_alone() {
+    let mut h = Harness::new(config().progress_timeout(Duration::from_secs(10)));
+    h.drain();
+    h.respond(200, &ev("ADDED", "a", 2));
+    h.drain();
+    h.advance(10_000);
+    let out = h.drain();
+    assert_eq!(
+        out[..2],
+        lines(&[
+            "cancel 1",
+            "error no response bytes for 10 s: cut, retrying"
+        ])
+    );
+    h.wait_for(&out);
+    // A stalled watch-list is a failed one: this sync lists instead.
+    assert_eq!(h.drain()[0], "send 2 /api/v1/namespaces/ns/configmaps");
+    h.respond(200, &list(&[("a", 2)], 5, None));
+    h.end();
+    let out = h.drain();
+    assert_eq!(out[2], format!("send 3 {}", watch_from(5)));
+    // The watch's head comes, then minutes of silence: only its own
+    // timeout (at least 300 s, plus grace) ends it.
+    h.respond(200, "");
+    h.advance(250_000);
+    let out = h.drain();
+    assert_eq!(out.len(), 1);
+    let left: u64 = out[0].strip_prefix("idle ").unwrap().parse().unwrap();
+    assert!((110_000..410_000).contains(&left), "{left}");
+}
+
+#[test]
+fn a_response_head_that_never_comes_is_a_stall_too() {
+    let mut h = Harness::new(config().progress_timeout(Duration::from_secs(5)));
+    h.drain();
+    h.respond(200, &bookmark(3, true));
+    h.drain();
+    h.advance(301_000);
+    h.end();
+    // A resumed watch whose answer never starts.
+    assert_eq!(
+        h.drain()[..2],
+        [format!("send 2 {}", watch_from(3)), "idle 5000".into()]
+    );
+    h.advance(5_000);
+    assert_eq!(
+        h.drain()[..2],
+        lines(&["cancel 2", "error no response bytes for 5 s: cut, retrying"])
+    );
+}
+
+#[test]
+fn the_config_is_checked_before_anything_is_sent() {
+    let refused = |c: Config| ListWatch::<Cm>::new(c, Instant(0)).map(|_| ()).unwrap_err();
+    let unseeded = Config::new(known::config_maps().within("ns"));
+    assert_eq!(refused(unseeded), ConfigError::NoSeed);
     assert!(matches!(
-        lw.poll_output(Instant(0)),
-        Output::Idle { deadline: Some(_) }
+        refused(config().labels("app in (a")),
+        ConfigError::LabelSelector(_)
     ));
-    assert_eq!(lw.len(), 1, "nothing was reported gone");
+    assert!(matches!(
+        refused(config().header("Authorization", "Bearer x")),
+        ConfigError::Credentials { .. }
+    ));
+    assert!(matches!(
+        refused(config().header("Accept", "a\r\nX-Evil: 1")),
+        ConfigError::Header { .. }
+    ));
+    assert!(matches!(
+        refused(config().header("Bad Name", "v")),
+        ConfigError::Header { .. }
+    ));
+    assert!(matches!(
+        refused(config().progress_timeout(Duration::ZERO)),
+        ConfigError::Invalid(_)
+    ));
+    assert!(matches!(
+        refused(config().page_size(0)),
+        ConfigError::Invalid(_)
+    ));
+    let mut c = config();
+    c.min_watch_timeout = Duration::from_millis(500);
+    assert!(matches!(refused(c), ConfigError::Invalid(_)));
+    let zero = BackoffConfig {
+        initial: Duration::ZERO,
+        ..BackoffConfig::default()
+    };
+    assert!(matches!(
+        refused(config().backoff(zero)),
+        ConfigError::Invalid(_)
+    ));
+    // A namespace the path rules refuse.
+    assert!(matches!(
+        refused(Config::new(known::config_maps().within("..")).seed(1)),
+        ConfigError::Request(_)
+    ));
+    let resumed = ListWatch::<Cm>::resume(Config::new(known::pods().all()), Instant(0), "5", []);
+    assert_eq!(resumed.map(|_| ()).unwrap_err(), ConfigError::NoSeed);
+}
+
+#[test]
+fn different_seeds_spread_watch_timeouts_and_equal_seeds_replay() {
+    let timeout = |seed: u64| {
+        let mut lw = ListWatch::<Cm>::new(config().seed(seed), Instant(0)).unwrap();
+        loop {
+            if let Output::Send(_, req) = lw.poll_output(Instant(0)) {
+                return req.path_and_query;
+            }
+        }
+    };
+    assert_eq!(timeout(7), timeout(7));
+    let spread: std::collections::BTreeSet<String> = (0..16).map(timeout).collect();
+    assert!(spread.len() > 8, "{spread:?}");
+}
+
+#[test]
+fn a_list_the_server_refuses_as_asked_stops_the_machine_once() {
+    let bad_field = r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"field label not supported: data.x","reason":"BadRequest","code":400}"#;
+    let mut h = Harness::new(config().fields("data.x=1"));
+    h.drain();
+    // The watch-list is refused: this sync lists instead...
+    h.respond(400, bad_field);
+    h.end();
+    assert_eq!(
+        h.drain(),
+        lines(&[
+            "error server error 400: field label not supported: data.x",
+            "send 2 /api/v1/namespaces/ns/configmaps?fieldSelector=data.x%3D1",
+            "idle 60000",
+        ])
+    );
+    // ... and the LIST is refused the same way: nothing retrying can fix.
+    h.respond(400, bad_field);
+    h.end();
+    assert_eq!(
+        h.drain(),
+        lines(&[
+            "stopped server error 400: field label not supported: data.x",
+            "idle"
+        ])
+    );
+    assert!(h.lw.is_stopped());
+    // Nothing more happens, whatever comes in or however long one waits.
+    h.advance(3_600_000);
+    h.lw.handle_input(h.now, Input::Cut { id: h.last_id() });
+    assert_eq!(h.drain(), lines(&["idle"]));
+}
+
+#[test]
+fn forbidden_and_server_errors_are_retried_not_fatal() {
+    let mut h = Harness::new(config().watch_list(false));
+    h.drain();
+    for (code, reason) in [
+        (403, "Forbidden"),
+        (404, "NotFound"),
+        (500, "InternalError"),
+    ] {
+        h.respond(
+            code,
+            &format!(r#"{{"kind":"Status","status":"Failure","message":"no","reason":"{reason}","code":{code}}}"#),
+        );
+        h.end();
+        let out = h.drain();
+        assert_eq!(out[0], format!("error server error {code}: no"));
+        assert!(out[1].starts_with("idle "), "{out:?}");
+        h.wait_for(&out);
+        assert_eq!(
+            h.drain()[0],
+            format!("send {} /api/v1/namespaces/ns/configmaps", h.sent.len())
+        );
+    }
+    assert!(!h.lw.is_stopped());
+}
+
+#[test]
+fn a_watch_refused_as_asked_relists_instead_of_asking_again() {
+    let mut h = Harness::new(config().watch_list(false));
+    h.drain();
+    h.respond(200, &list(&[("a", 1)], 5, None));
+    h.end();
+    h.drain();
+    h.respond(400, r#"{"kind":"Status","status":"Failure","message":"bad resourceVersion","reason":"BadRequest","code":400}"#);
+    h.end();
+    let out = h.drain();
+    assert_eq!(
+        out[..2],
+        lines(&["error server error 400: bad resourceVersion", "Init"])
+    );
+    h.wait_for(&out);
+    assert_eq!(h.drain()[0], "send 3 /api/v1/namespaces/ns/configmaps");
+}
+
+/// A consumer written the kube-runtime way: a fresh buffer on `Init`,
+/// swapped in on `InitDone`; `Apply`/`Delete` on the live state.
+#[derive(Default)]
+struct KubeRuntimeStyle {
+    live: BTreeMap<ObjectKey, String>,
+    buffer: Option<BTreeMap<ObjectKey, String>>,
+}
+
+impl KubeRuntimeStyle {
+    fn apply(&mut self, e: &Event<Cm>) {
+        match e {
+            Event::Init => self.buffer = Some(BTreeMap::new()),
+            Event::InitApply(o) => {
+                let buffer = self
+                    .buffer
+                    .as_mut()
+                    .expect("InitApply inside Init..InitDone");
+                buffer.insert(o.meta.key.clone(), o.value.data["v"].clone());
+            }
+            Event::InitDone { .. } => {
+                self.live = self.buffer.take().expect("InitDone after Init");
+            }
+            Event::Apply(o) => {
+                self.live
+                    .insert(o.meta.key.clone(), o.value.data["v"].clone());
+            }
+            Event::Delete(o) => {
+                self.live.remove(&o.meta.key);
+            }
+            // What kube-runtime does not have: nothing to do here.
+            Event::InitDelete(_) | Event::Bookmark { .. } => {}
+        }
+    }
+}
+
+#[test]
+fn kube_runtime_style_and_in_place_consumers_both_see_the_server_through_a_410_relist() {
+    let mut machine = ListWatch::<Cm>::new(config(), Instant(0)).unwrap();
+    let mut rebuilt = KubeRuntimeStyle::default();
+    let mut in_place = Store::<Cm>::new();
+    let mut id = None;
+    let mut pump = |machine: &mut ListWatch<Cm>, id: &mut Option<RequestId>| loop {
+        match machine.poll_output(Instant(0)) {
+            Output::Send(i, _) => *id = Some(i),
+            Output::Event(e) => {
+                rebuilt.apply(&e);
+                in_place.apply(e);
+            }
+            Output::Idle { .. } => {
+                let live: Vec<String> = rebuilt
+                    .live
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let stored: Vec<String> = in_place
+                    .iter()
+                    .map(|(k, o)| format!("{k}={}", o.value.data["v"]))
+                    .collect();
+                return (live, stored);
+            }
+            Output::Cancel(_) | Output::Error(_) => {}
+            Output::Stopped(e) => panic!("{e}"),
+        }
+    };
+    let feed = |machine: &mut ListWatch<Cm>, id: RequestId, status: Option<u16>, body: &str| {
+        if let Some(status) = status {
+            machine.handle_input(
+                Instant(0),
+                Input::Response {
+                    id,
+                    status,
+                    headers: &[],
+                },
+            );
+        }
+        machine.handle_input(
+            Instant(0),
+            Input::Body {
+                id,
+                bytes: body.as_bytes(),
+            },
+        );
+    };
+    pump(&mut machine, &mut id);
+    feed(
+        &mut machine,
+        id.unwrap(),
+        Some(200),
+        &[
+            ev("ADDED", "a", 2),
+            ev("ADDED", "b", 3),
+            ev("ADDED", "c", 4),
+            bookmark(5, true),
+        ]
+        .concat(),
+    );
+    let first = pump(&mut machine, &mut id);
+    let want = lines(&["ns/a=2", "ns/b=3", "ns/c=4"]);
+    assert_eq!(first, (want.clone(), want));
+    // The watch's history is gone; meanwhile a changed, b was deleted, c
+    // stayed as it was and d was created.
+    feed(&mut machine, id.unwrap(), None, &gone_event());
+    pump(&mut machine, &mut id);
+    feed(
+        &mut machine,
+        id.unwrap(),
+        Some(200),
+        &[
+            ev("ADDED", "a", 20),
+            ev("ADDED", "c", 4),
+            ev("ADDED", "d", 21),
+            bookmark(22, true),
+        ]
+        .concat(),
+    );
+    let after = pump(&mut machine, &mut id);
+    let want = lines(&["ns/a=20", "ns/c=4", "ns/d=21"]);
+    assert_eq!(after, (want.clone(), want), "(rebuilt, in place)");
+    // And the watch goes on for both.
+    feed(&mut machine, id.unwrap(), None, &ev("DELETED", "c", 23));
+    let last = pump(&mut machine, &mut id);
+    let want = lines(&["ns/a=20", "ns/d=21"]);
+    assert_eq!(last, (want.clone(), want));
+}
+
+#[test]
+fn the_identity_covers_what_changes_the_objects_and_nothing_else() {
+    let base = config();
+    let table = config().header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+    assert_ne!(base.identity(), table.identity());
+    assert_ne!(base.identity(), config().labels("a=b").identity());
+    assert_ne!(
+        base.identity(),
+        config().fields("metadata.name=x").identity()
+    );
+    assert_ne!(
+        base.identity(),
+        Config::new(known::config_maps().within("other"))
+            .seed(7)
+            .identity()
+    );
+    // Header names are case-insensitive and their order does not matter.
+    let two =
+        |a: (&str, &str), b: (&str, &str)| config().header(a.0, a.1).header(b.0, b.1).identity();
+    assert_eq!(
+        two(("Accept", "x"), ("X-Y", "z")),
+        two(("x-y", "z"), ("accept", "x"))
+    );
+    // Retry timing, paging and the seed change nothing that is stored.
+    assert_eq!(base.identity(), config().page_size(10).seed(99).identity());
 }
 
 mod never_panics {
@@ -777,10 +1192,11 @@ mod never_panics {
             if paged {
                 cfg = cfg.page_size(2);
             }
-            let mut lw = ListWatch::<Cm>::new(cfg, Instant(0));
+            let mut lw = ListWatch::<Cm>::new(cfg, Instant(0)).unwrap();
             let mut now = Instant(0);
             let mut current = None;
             let mut init_open = 0i32;
+            let mut stopped = 0;
             for s in steps {
                 match s {
                     Step::Poll => loop {
@@ -793,11 +1209,19 @@ mod never_panics {
                             }
                             Output::Event(Event::Init) => init_open += 1,
                             Output::Event(Event::InitDone { .. }) => init_open -= 1,
+                            Output::Event(Event::InitApply(_) | Event::InitDelete(_)) => {
+                                prop_assert_eq!(init_open, 1, "listing events only inside a listing");
+                            }
+                            Output::Stopped(_) => {
+                                stopped += 1;
+                                prop_assert!(lw.is_stopped());
+                            }
                             _ => {}
                         }
+                        prop_assert!(stopped <= 1, "Stopped is reported once");
                         prop_assert!((0..=1).contains(&init_open), "Init and InitDone pair up");
                     },
-                    Step::Advance(ms) => now = now + ms,
+                    Step::Advance(ms) => now = now + Duration::from_millis(ms),
                     Step::Respond(status) => if let Some(id) = current {
                         lw.handle_input(now, Input::Response { id, status, headers: &[("Retry-After", "1")] });
                     },

@@ -1,32 +1,35 @@
 //! `kw`: a command line a kubectl user already knows, built on kubewire.
 //! Lists stream item by item, so memory stays flat however large the
 //! collection.
+//!
+//! Layout: `cli` (flags every command takes, the list of commands), one
+//! module per command in `cmd/`, `print/` (every output form, for lists,
+//! single objects and watch events), `watch` (`get -w`), `session` (which
+//! clusters, `-v` logging), `failure` (how errors read). The embedded API
+//! server (`kw serve`, and `kw demo` without a cluster) is the default
+//! cargo feature `server`; without it kw links no server, JWT or
+//! certificate-generation code.
 
-// A std program: the workspace's no_std hygiene lints are for the core.
 // Errors carry the server's Status; boxing it would buy nothing on this
 // rare path.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err,
-    clippy::large_enum_variant
-)]
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
 mod cli;
-mod demo;
+mod cmd;
+mod duration;
+#[cfg(feature = "server")]
+mod embedded;
 mod failure;
-mod get;
-mod output;
+mod print;
 mod sanitize;
 mod session;
-mod write;
+mod watch;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -43,7 +46,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", e.describe());
+            let message = e.describe();
+            if !message.is_empty() {
+                eprintln!("{message}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -52,19 +58,21 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> failure::Result<()> {
     let global = cli.global;
     match cli.command {
-        Command::Get(args) => get::get(&global, args).await,
-        Command::ApiResources(args) => get::api_resources(&global, args).await,
-        Command::Apply(args) => write::apply(&global, args).await,
-        Command::Create(args) => write::create(&global, args).await,
-        Command::Delete(args) => write::delete(&global, args).await,
-        Command::Token(args) => write::token(&global, args).await,
-        Command::Config {
-            command: ConfigCommand::GetContexts,
-        } => session::get_contexts(&global),
-        Command::Config {
-            command: ConfigCommand::CurrentContext,
-        } => session::current_context(&global),
-        Command::Serve(args) => demo::serve(args).await,
-        Command::Demo(args) => demo::demo(&global, args).await,
+        Command::Get(args) => cmd::get::run(&global, args).await,
+        Command::ApiResources(args) => cmd::api_resources::run(&global, args).await,
+        Command::Apply(args) => cmd::manifest::apply(&global, args).await,
+        Command::Create(args) => cmd::manifest::create(&global, args).await,
+        Command::Delete(args) => cmd::delete::run(&global, args).await,
+        Command::Patch(args) => cmd::patch::run(&global, args).await,
+        Command::Label(args) => cmd::label::run(&global, cmd::label::Field::Labels, args).await,
+        Command::Annotate(args) => {
+            cmd::label::run(&global, cmd::label::Field::Annotations, args).await
+        }
+        Command::Wait(args) => cmd::wait::run(&global, args).await,
+        Command::Token(args) => cmd::token::run(&global, args).await,
+        Command::Config { command } => cmd::config::run(&global, command),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => embedded::serve(args).await,
+        Command::Demo(args) => cmd::demo::run(&global, args).await,
     }
 }

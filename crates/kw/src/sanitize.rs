@@ -47,7 +47,10 @@ mod tests {
         let long = "y".repeat(100_000);
         let shown = for_terminal(&long);
         assert!(shown.len() < MAX_CHARS + 64);
-        assert!(shown.ends_with("(98000 more characters not shown)"), "{shown}");
+        assert!(
+            shown.ends_with("(98000 more characters not shown)"),
+            "{shown}"
+        );
         assert_eq!(for_terminal("plain: ünïcode"), "plain: ünïcode");
     }
 }

@@ -1,5 +1,4 @@
-//! Which clusters a command talks to, request logging, and how errors are
-//! told to a person.
+//! Which clusters a command talks to, and request logging (`-v`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,7 +38,10 @@ pub fn targets(global: &Global) -> Result<Vec<Target>, Error> {
             match client {
                 Ok(client) => out.push(target(context, client)),
                 // One broken context must not hide the others.
-                Err(e) => eprintln!("warning: context {context:?} skipped: {}", describe(&e)),
+                Err(e) => eprintln!(
+                    "warning: context {context:?} skipped: {}",
+                    crate::failure::describe(&e)
+                ),
             }
         }
         return Ok(out);
@@ -91,9 +93,15 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
         ),
         ..Options::default()
     };
-    if global.request_timeout > 0 {
-        options.timeout = Duration::from_secs(global.request_timeout);
-        // A credential plugin is part of the request: the limit holds for it too.
+    match global.request_timeout {
+        // kubectl: zero means no timeout.
+        Some(Duration::ZERO) => options.timeout = Duration::from_secs(100 * 365 * 24 * 3600),
+        Some(t) => options.timeout = t,
+        None => {}
+    }
+    if global.request_timeout.is_some() {
+        // A credential plugin is part of the request: the limit holds for
+        // it too.
         options.exec_timeout = options.timeout;
     }
     let level = global.verbosity;
@@ -159,80 +167,5 @@ fn curl_options(c: &ClusterConfig) -> CurlOptions {
         client_cert: cert,
         client_key: key,
         insecure: c.tls.insecure,
-    }
-}
-
-/// An error as kubectl would put it, safe to print: whatever the server
-/// or a plugin put in it is cleaned of control characters and cut short
-/// ([`crate::sanitize::for_terminal`]).
-pub fn describe(e: &Error) -> String {
-    crate::sanitize::for_terminal(&describe_raw(e))
-}
-
-fn describe_raw(e: &Error) -> String {
-    match e {
-        // kubectl's wording: the credentials are the problem, not the request.
-        Error::Api(s) if s.is_unauthorized() => {
-            "error: You must be logged in to the server (Unauthorized)".into()
-        }
-        Error::Api(s) => {
-            let reason = s.reason().as_str();
-            if reason.is_empty() {
-                format!("Error from server: {}", s.message)
-            } else {
-                format!("Error from server ({reason}): {}", s.message)
-            }
-        }
-        Error::Config(kubewire::ConfigError::NotInCluster) => "error: no cluster configured: set KUBECONFIG, \
-             write ~/.kube/config, or start a local server with `kw serve --write-kubeconfig ~/.kube/config` \
-             (`kw demo` runs one for you)"
-            .into(),
-        other => format!("error: {other}"),
-    }
-}
-
-/// `kw config get-contexts`.
-pub fn get_contexts(global: &Global) -> crate::failure::Result<()> {
-    let loaded = load_config(global)?;
-    let k = &loaded.kubeconfig;
-    let current = k.current_context.as_deref().unwrap_or("");
-    let mut rows = vec![vec![
-        "CURRENT".to_string(),
-        "NAME".into(),
-        "CLUSTER".into(),
-        "AUTHINFO".into(),
-        "NAMESPACE".into(),
-    ]];
-    for c in &k.contexts {
-        rows.push(vec![
-            if c.name == current {
-                "*".into()
-            } else {
-                String::new()
-            },
-            c.name.clone(),
-            c.context.cluster.clone(),
-            c.context.user.clone(),
-            c.context.namespace.clone().unwrap_or_default(),
-        ]);
-    }
-    crate::output::print_aligned(&rows);
-    Ok(())
-}
-
-/// `kw config current-context`.
-pub fn current_context(global: &Global) -> crate::failure::Result<()> {
-    let loaded = load_config(global)?;
-    match loaded
-        .kubeconfig
-        .current_context
-        .as_deref()
-        .filter(|c| !c.is_empty())
-    {
-        Some(c) => {
-            println!("{c}");
-            Ok(())
-        }
-        None => Err(kubewire::ConfigError::NoCurrentContext.into()),
     }
 }

@@ -97,7 +97,12 @@ async fn a_servers_message_is_printed_without_escapes_and_cut_short() {
         "message": message, "reason": "Forbidden", "code": 403});
     let a = fixed_answer(403, status.to_string()).await;
     let kc = kubeconfig(dir.path(), &format!("http://{a}"), " {}");
-    let out = run(kw_cmd(&kc, dir.path(), &["get", "--raw", "/api/v1/namespaces"])).await;
+    let out = run(kw_cmd(
+        &kc,
+        dir.path(),
+        &["get", "--raw", "/api/v1/namespaces"],
+    ))
+    .await;
     let err = stderr(&out);
     let out2 = run(kw_cmd(&kc, dir.path(), &["get", "configmaps"])).await;
     let err2 = stderr(&out2);
@@ -116,10 +121,7 @@ async fn a_servers_message_is_printed_without_escapes_and_cut_short() {
 async fn a_sleeping_credential_plugin_is_killed_at_the_request_timeout() {
     let srv = Server::builder().token("t", "admin").start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let user = exec_user(
-        dir.path(),
-        "sleep 300 &\necho $! > \"$STATE/child\"\nwait",
-    );
+    let user = exec_user(dir.path(), "sleep 300 &\necho $! > \"$STATE/child\"\nwait");
     let kc = kubeconfig(dir.path(), srv.url(), &user);
     let t0 = Instant::now();
     let out = run(kw_cmd(
@@ -146,6 +148,36 @@ async fn a_sleeping_credential_plugin_is_killed_at_the_request_timeout() {
     srv.shutdown().await;
 }
 
+/// A plugin whose child leaves its process group (`setsid`) and keeps the
+/// plugin's pipes open cannot be killed with the group; kw still ends at
+/// the timeout instead of waiting for the pipes to close.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_child_that_escapes_the_group_does_not_hold_kw() {
+    let srv = Server::builder().token("t", "admin").start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let user = exec_user(
+        dir.path(),
+        "setsid sleep 60 &\necho $! > \"$STATE/child\"\nsleep 60",
+    );
+    let kc = kubeconfig(dir.path(), srv.url(), &user);
+    let t0 = Instant::now();
+    let out = run(kw_cmd(
+        &kc,
+        dir.path(),
+        &["--request-timeout", "2", "get", "namespaces"],
+    ))
+    .await;
+    let took = t0.elapsed();
+    if let Ok(pid) = std::fs::read_to_string(dir.path().join("child")) {
+        let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+    }
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(took < Duration::from_secs(15), "took {took:?}: {err}");
+    assert!(err.contains("did not finish within 2 s"), "{err}");
+    srv.shutdown().await;
+}
+
 /// Defect 11: a token that cannot go into a header was reported as
 /// "TLS setup failed".
 #[tokio::test(flavor = "multi_thread")]
@@ -161,7 +193,10 @@ async fn a_token_unfit_for_a_header_is_blamed_on_the_plugin() {
     let err = stderr(&out);
     assert!(!out.status.success());
     assert!(!err.contains("TLS"), "{err}");
-    assert!(err.contains("plugin.sh") && err.contains("HTTP header"), "{err}");
+    assert!(
+        err.contains("plugin.sh") && err.contains("HTTP header"),
+        "{err}"
+    );
     srv.shutdown().await;
 }
 

@@ -5,15 +5,9 @@
 //!
 //! Run: `cargo run -p list-watch` (uses $KUBECONFIG or ~/.kube/config).
 
-// A std program: the workspace's no_std hygiene lints are for the core.
 // Errors carry the server's Status; boxing it would buy nothing on this
 // rare path.
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::alloc_instead_of_core,
-    clippy::result_large_err
-)]
+#![allow(clippy::result_large_err)]
 
 use futures_util::StreamExt;
 use kubewire_hyper::kubewire::{known, ListParams, WatchEvent, WatchParams};

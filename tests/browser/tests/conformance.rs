@@ -1,44 +1,39 @@
 //! The shared conformance scenarios (tests/conformance) through kubewire-web
-//! in headless Chromium, each compared line by line with the native
-//! adapter's transcript.
+//! in headless Chromium, each compared line by line with the checked-in
+//! expected transcript.
 
 use kubewire::known;
 use kubewire_browser_tests::adapter::BrowserAdapter;
 use kubewire_browser_tests::files::Files;
 use kubewire_browser_tests::site;
-use kubewire_conformance::native::HyperAdapter;
 use kubewire_conformance::{Adapter, Failure, Scenario, Target};
 
-async fn same_as_native(s: Scenario) {
+async fn as_expected(s: Scenario) {
     let files = Files::start(site(), 0).expect("file server");
     let mut browser = BrowserAdapter::start(&files);
-    let native = s.run(&mut HyperAdapter).await;
     let web = s.run(&mut browser).await;
     println!("{s:?} in Chromium:\n  {}", web.join("\n  "));
-    assert_eq!(
-        web, native,
-        "{s:?}: the browser's transcript differs from the native one"
-    );
+    s.check("kubewire-web in Chromium", &web);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get() {
-    same_as_native(Scenario::Get).await;
+    as_expected(Scenario::Get).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_10k() {
-    same_as_native(Scenario::List10k).await;
+    as_expected(Scenario::List10k).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_live() {
-    same_as_native(Scenario::WatchLive).await;
+    as_expected(Scenario::WatchLive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone() {
-    same_as_native(Scenario::Gone).await;
+    as_expected(Scenario::Gone).await;
 }
 
 /// `Scenario::TransportErrors` asks for a TLS failure distinct from a

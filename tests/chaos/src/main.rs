@@ -211,11 +211,21 @@ fn writer(
             match &current.acked {
                 None => {
                     let v = format!("v{n}");
-                    ("POST", CMS.into(), "application/json", cm(&name, &v), Some(v))
+                    (
+                        "POST",
+                        CMS.into(),
+                        "application/json",
+                        cm(&name, &v),
+                        Some(v),
+                    )
                 }
-                Some(_) if rng.below(4) == 0 => {
-                    ("DELETE", format!("{CMS}/{name}"), "application/json", Vec::new(), None)
-                }
+                Some(_) if rng.below(4) == 0 => (
+                    "DELETE",
+                    format!("{CMS}/{name}"),
+                    "application/json",
+                    Vec::new(),
+                    None,
+                ),
                 Some(_) => {
                     let v = format!("v{n}");
                     let patch = json!({"data": {"v": v}}).to_string().into_bytes();
@@ -241,11 +251,7 @@ fn writer(
                 st.acked = result;
                 st.in_flight = None;
                 acked += 1;
-                let rv = if method == "DELETE" {
-                    0
-                } else {
-                    rv_of(&v)
-                };
+                let rv = if method == "DELETE" { 0 } else { rv_of(&v) };
                 let mut m = max_rv.lock().unwrap();
                 *m = (*m).max(rv);
             }
@@ -297,10 +303,17 @@ fn crashes(server: &Path, t: &mut Tally, rng: &mut Rng, rounds: usize) -> Result
         // Everything acknowledged before the last kill is there, and the
         // resourceVersion never went back.
         let (now, rv) = served(s.addr).ok_or("listing after restart failed")?;
-        check_keys(t, &format!("after crash {round}"), &now, &keys.lock().unwrap());
+        check_keys(
+            t,
+            &format!("after crash {round}"),
+            &now,
+            &keys.lock().unwrap(),
+        );
         let high = *max_rv.lock().unwrap();
         if rv < high {
-            t.wrong(format!("after crash {round}: resourceVersion {rv} < acknowledged {high}"));
+            t.wrong(format!(
+                "after crash {round}: resourceVersion {rv} < acknowledged {high}"
+            ));
         }
         // Settle what was in flight to what the restart shows.
         for (name, st) in keys.lock().unwrap().iter_mut() {
@@ -380,7 +393,13 @@ fn full_disk_on(server: &Path, mnt: &Path, t: &mut Tally) -> Result<(), String> 
         }
         let name = format!("full-{i}");
         let body = json!({"metadata": {"name": name}, "data": {"v": name, "pad": payload}});
-        match call(s.addr, "POST", CMS, "application/json", body.to_string().as_bytes()) {
+        match call(
+            s.addr,
+            "POST",
+            CMS,
+            "application/json",
+            body.to_string().as_bytes(),
+        ) {
             Some((201, v)) => {
                 max_rv = max_rv.max(rv_of(&v));
                 acked.insert(name.clone(), name);
@@ -413,7 +432,9 @@ fn full_disk_on(server: &Path, mnt: &Path, t: &mut Tally) -> Result<(), String> 
         }
     }
     if rv < max_rv {
-        t.wrong(format!("full disk: resourceVersion {rv} < acknowledged {max_rv}"));
+        t.wrong(format!(
+            "full disk: resourceVersion {rv} < acknowledged {max_rv}"
+        ));
     }
     Ok(())
 }
@@ -449,11 +470,10 @@ async fn injected_faults(t: &mut Tally, rng: &mut Rng) -> Result<(), String> {
         }
         let name = format!("inj-{i}");
         let body = cm(&name, &name);
-        let answer = tokio::task::spawn_blocking(move || {
-            call(a, "POST", CMS, "application/json", &body)
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        let answer =
+            tokio::task::spawn_blocking(move || call(a, "POST", CMS, "application/json", &body))
+                .await
+                .map_err(|e| e.to_string())?;
         match answer {
             Some((201, v)) => {
                 max_rv = max_rv.max(rv_of(&v));
@@ -489,7 +509,9 @@ async fn injected_faults(t: &mut Tally, rng: &mut Rng) -> Result<(), String> {
         }
     }
     if rv < max_rv {
-        t.wrong(format!("injected: resourceVersion {rv} < acknowledged {max_rv}"));
+        t.wrong(format!(
+            "injected: resourceVersion {rv} < acknowledged {max_rv}"
+        ));
     }
     s.shutdown().await;
     Ok(())
@@ -610,11 +632,15 @@ fn corruptions(server: &Path, t: &mut Tally, rng: &mut Rng, rounds: usize) -> Re
         let (now, rv) = served(s.addr).ok_or("listing after --recover failed")?;
         for (name, v) in &now {
             if acked.get(name).is_some_and(|a| a != v) || !acked.contains_key(name) {
-                t.wrong(format!("{what}: --recover serves {name}={v}, never acknowledged"));
+                t.wrong(format!(
+                    "{what}: --recover serves {name}={v}, never acknowledged"
+                ));
             }
         }
         if rv < max_rv {
-            t.wrong(format!("{what}: --recover went back to resourceVersion {rv} < {max_rv}"));
+            t.wrong(format!(
+                "{what}: --recover went back to resourceVersion {rv} < {max_rv}"
+            ));
         }
     }
     Ok(())

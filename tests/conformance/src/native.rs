@@ -52,16 +52,14 @@ pub fn collection(r: &ApiResource, ns: &str) -> Collection {
     }
 }
 
-/// Classify a native error. hyper reports TLS failures inside a connect
-/// error, so only here, in the test harness, is the message looked at.
+/// Classify a native error by its kind: the adapter's error types tell a
+/// refused connection, a name that does not resolve and a failed TLS
+/// handshake apart, so no message is looked at.
 pub fn failure(e: Error) -> Failure {
     match e {
         Error::Url(_) | Error::Request(_) => Failure::Invalid,
-        Error::Tls(_) => Failure::Tls,
-        Error::Connect { message, .. } if message.to_lowercase().contains("certificate") => {
-            Failure::Tls
-        }
-        Error::Connect { .. } => Failure::Connect,
+        Error::Tls { .. } | Error::TlsSetup { .. } => Failure::Tls,
+        Error::Refused { .. } | Error::Dns { .. } | Error::Connect { .. } => Failure::Connect,
         Error::Timeout { .. } => Failure::Timeout,
         Error::Api(s) => Failure::Api {
             code: s.code,

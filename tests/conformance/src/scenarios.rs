@@ -46,6 +46,50 @@ pub const ALL: [Scenario; 5] = [
 ];
 
 impl Scenario {
+    /// The scenario's name, as its expected transcript's file is named.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Get => "get",
+            Scenario::List10k => "list-10k",
+            Scenario::WatchLive => "watch-live",
+            Scenario::Gone => "gone",
+            Scenario::TransportErrors => "transport-errors",
+        }
+    }
+
+    /// The transcript every adapter must give, checked in as
+    /// `tests/conformance/expected/NAME.txt`: one line per step.
+    pub fn expected(self) -> Transcript {
+        let text = match self {
+            Scenario::Get => include_str!("../expected/get.txt"),
+            Scenario::List10k => include_str!("../expected/list-10k.txt"),
+            Scenario::WatchLive => include_str!("../expected/watch-live.txt"),
+            Scenario::Gone => include_str!("../expected/gone.txt"),
+            Scenario::TransportErrors => include_str!("../expected/transport-errors.txt"),
+        };
+        text.lines().map(String::from).collect()
+    }
+
+    /// Panic, showing both line by line, unless `transcript` is the
+    /// expected one. `adapter` names the run in the message.
+    pub fn check(self, adapter: &str, transcript: &Transcript) {
+        let expected = self.expected();
+        if *transcript != expected {
+            let mut report = format!(
+                "{adapter}: the {} transcript differs from tests/conformance/expected/{}.txt\n",
+                self.name(),
+                self.name()
+            );
+            for i in 0..expected.len().max(transcript.len()) {
+                let want = expected.get(i).map_or("<none>", String::as_str);
+                let got = transcript.get(i).map_or("<none>", String::as_str);
+                let mark = if want == got { " " } else { "!" };
+                report.push_str(&format!("{mark} want: {want}\n{mark}  got: {got}\n"));
+            }
+            panic!("{report}");
+        }
+    }
+
     /// Run the scenario through `adapter` against a fresh server.
     pub async fn run<A: Adapter>(self, adapter: &mut A) -> Transcript {
         match self {
@@ -391,4 +435,25 @@ async fn transport_errors<A: Adapter>(a: &mut A) -> Transcript {
     out.push(format!("untrusted certificate: {}", outcome(&untrusted)));
     env.stop().await;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_has_an_expected_transcript() {
+        for s in ALL {
+            assert!(!s.expected().is_empty(), "{s:?}");
+        }
+        Scenario::Gone.check("the file itself", &Scenario::Gone.expected());
+    }
+
+    #[test]
+    #[should_panic(expected = "the gone transcript differs")]
+    fn a_transcript_that_differs_in_one_line_fails() {
+        let mut t = Scenario::Gone.expected();
+        t[1] = "then: Some(Ok(Bookmark(\"9\")))".into();
+        Scenario::Gone.check("a wrong adapter", &t);
+    }
 }

@@ -17,9 +17,6 @@
 //! `faults=N mutations=M mismatches=K`; the exit code is non-zero on any
 //! mismatch.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 mod proxy;
 
 use std::collections::BTreeMap;
@@ -86,8 +83,8 @@ fn args() -> Args {
 fn fast_backoff() -> BackoffConfig {
     // client-go's shape, scaled down so thousands of faults fit in minutes.
     BackoffConfig {
-        initial_ms: 5,
-        max_ms: 50,
+        initial: Duration::from_millis(5),
+        max: Duration::from_millis(50),
         ..BackoffConfig::default()
     }
 }
@@ -373,7 +370,8 @@ async fn run(args: Args) -> i32 {
         stop.clone(),
         mutations.clone(),
     );
-    let mut w = Watcher::<Cm>::with_store(proxied.clone(), watch_config(args.seed));
+    let mut w = Watcher::<Cm>::with_store(proxied.clone(), watch_config(args.seed))
+        .expect("a valid config");
     let (mut inits, mut errors, mut events) = (0u64, 0u64, 0u64);
     let chaos_end = tokio::time::Instant::now() + Duration::from_secs(args.chaos_secs);
     let mut next_restart = tokio::time::Instant::now() + Duration::from_secs(8);

@@ -5,6 +5,11 @@
 // `#[no_mangle]` is how a bare wasm module exports a function; it is the
 // only reason this crate is not `forbid(unsafe_code)`.
 #![allow(unsafe_code)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 
 extern crate alloc;
 

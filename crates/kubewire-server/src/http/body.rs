@@ -24,10 +24,14 @@ pub enum Format {
     Table(IncludeObject),
     /// `as=PartialObjectMetadata(List)`.
     Metadata,
+    /// `application/vnd.kubernetes.protobuf` (built-in kinds only).
+    Protobuf,
 }
 
-/// Picks the first acceptable media type of an Accept header.
-pub fn negotiate(accept: &str, include: IncludeObject) -> Result<Format, ApiError> {
+/// Picks the first acceptable media type of an Accept header; protobuf
+/// only where the kind has a protobuf message (`protobuf`), as custom
+/// resources are JSON-only on a real server too.
+pub fn negotiate(accept: &str, include: IncludeObject, protobuf: bool) -> Result<Format, ApiError> {
     if accept.trim().is_empty() {
         return Ok(Format::Json);
     }
@@ -50,6 +54,7 @@ pub fn negotiate(accept: &str, include: IncludeObject) -> Result<Format, ApiErro
         match mime {
             "application/json" | "*/*" | "application/*" => return Ok(Format::Json),
             "application/yaml" => return Ok(Format::Yaml),
+            crate::pb::MEDIA_TYPE if protobuf => return Ok(Format::Protobuf),
             _ => {}
         }
     }
@@ -61,9 +66,17 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).boxed_unsync()
 }
 
-/// A JSON (or YAML) response.
+/// A JSON, YAML or protobuf response. An object protobuf has no message
+/// for (or that does not fit it) goes out as JSON.
 pub fn object(status: u16, v: &Value, format: Format, pretty: bool) -> Response<Body> {
+    let encoded = match format {
+        Format::Protobuf => crate::pb::encode(v).and_then(Result::ok),
+        _ => None,
+    };
     let (ct, bytes) = match format {
+        Format::Protobuf if encoded.is_some() => {
+            (crate::pb::MEDIA_TYPE, encoded.unwrap_or_default())
+        }
         Format::Yaml => (
             "application/yaml",
             serde_norway::to_string(v).unwrap_or_default().into_bytes(),
@@ -89,7 +102,18 @@ pub fn object(status: u16, v: &Value, format: Format, pretty: bool) -> Response<
 
 /// A Status error response.
 pub fn error(e: &ApiError) -> Response<Body> {
-    object(e.code, &e.to_status(), Format::Json, false)
+    error_as(e, Format::Json)
+}
+
+/// A Status error response in the negotiated encoding (protobuf for a
+/// client that asked for it, JSON otherwise).
+pub fn error_as(e: &ApiError, format: Format) -> Response<Body> {
+    let f = if format == Format::Protobuf {
+        Format::Protobuf
+    } else {
+        Format::Json
+    };
+    object(e.code(), &e.to_status(), f, false)
 }
 
 /// A plain-text response.

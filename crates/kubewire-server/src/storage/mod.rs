@@ -22,8 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 
 use crate::resources::{builtins, ResourceDef};
-use crate::status::ApiError;
 
+pub use kubewire::EventType;
 pub use persist::{Faults, PersistError};
 
 /// Where an object lives: `(group, resource, namespace, name)`; namespace is
@@ -52,24 +52,31 @@ impl Key {
     }
 }
 
-/// What kind of change an event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    /// The object was created.
-    Added,
-    /// The object was changed.
-    Modified,
-    /// The object was removed.
-    Deleted,
+/// Why the store could not carry out a write it was asked to make.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Appending the write to the on-disk log failed and was cut back out
+    /// of it; nothing changed, and the next write may succeed.
+    Persist(std::io::Error),
+    /// The log could not be cut back after a failed write: every change is
+    /// refused until it can be (each attempt retries the cut).
+    ReadOnly(std::io::Error),
 }
 
-impl EventType {
-    /// The watch wire name.
-    pub fn as_str(self) -> &'static str {
+impl core::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
+            StoreError::Persist(e) => write!(f, "persisting the write failed: {e}"),
+            StoreError::ReadOnly(e) => write!(f, "storage is read-only: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Persist(e) | StoreError::ReadOnly(e) => Some(e),
         }
     }
 }
@@ -119,6 +126,8 @@ pub enum Mutation {
     Delete(Value),
     /// Nothing changed; hand this object back as is.
     Unchanged(Arc<Value>),
+    /// A dry run: this is what would be stored; store nothing.
+    DryRun(Value),
 }
 
 /// A list or watch asked for a resourceVersion the history no longer covers.
@@ -267,7 +276,10 @@ impl Store {
     /// False while the on-disk log is read-only after a failed write it
     /// could not roll back (every change is refused with 503 until it can).
     pub fn writable(&self) -> bool {
-        self.lock().persist.as_ref().is_none_or(persist::Log::writable)
+        self.lock()
+            .persist
+            .as_ref()
+            .is_none_or(persist::Log::writable)
     }
 
     /// The resources being served (built-ins plus established CRDs).
@@ -286,16 +298,20 @@ impl Store {
     }
 
     /// Runs `f` on the current object under the store lock and applies its
-    /// decision. Returns the stored object and whether it changed.
-    pub fn mutate<F>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), ApiError>
+    /// decision. Returns the stored object (for a dry run: the object that
+    /// would have been stored) and whether the store changed. `f`'s own
+    /// refusal comes back as it is; the store's failures as `E::from`.
+    pub fn mutate<F, E>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), E>
     where
-        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, ApiError>,
+        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
+        E: From<StoreError>,
     {
         let mut st = self.lock();
         let current = st.objects.get(key).cloned();
         let m = f(&st, current.as_ref())?;
         let (mut obj, kind) = match m {
             Mutation::Unchanged(o) => return Ok((o, false)),
+            Mutation::DryRun(o) => return Ok((Arc::new(o), false)),
             Mutation::Put(o) => (
                 o,
                 if current.is_some() {
@@ -314,9 +330,11 @@ impl Store {
         let size = match st.persist.as_mut() {
             Some(log) => {
                 let stored = (kind != EventType::Deleted).then_some(&*obj);
-                log.append(rv, key, stored).map_err(|e| match e {
-                    persist::WriteError::Failed(e) => ApiError::storage_failed(&e),
-                    persist::WriteError::ReadOnly(e) => ApiError::storage_read_only(&e),
+                log.append(rv, key, stored).map_err(|e| {
+                    E::from(match e {
+                        persist::WriteError::Failed(e) => StoreError::Persist(e),
+                        persist::WriteError::ReadOnly(e) => StoreError::ReadOnly(e),
+                    })
                 })?
             }
             None => json_size(&obj),
@@ -494,7 +512,9 @@ mod tests {
     fn put(store: &Store, name: &str, v: &str) -> u64 {
         let key = Key::new("", "configmaps", "ns", name);
         let obj = json!({"metadata": {"name": name, "namespace": "ns"}, "data": {"v": v}});
-        let (o, _) = store.mutate(&key, |_, _| Ok(Mutation::Put(obj))).unwrap();
+        let (o, _) = store
+            .mutate(&key, |_, _| Ok::<_, StoreError>(Mutation::Put(obj)))
+            .unwrap();
         o["metadata"]["resourceVersion"]
             .as_str()
             .unwrap()

@@ -1,5 +1,5 @@
 //! The durability layer: a snapshot plus an append-only, fsynced log, both
-//! made of checksummed records (see [`super::record`]).
+//! made of checksummed records (see `storage::record`).
 //!
 //! Layout of the data directory (directory 0700, files 0600):
 //! - `snapshot.kw`: a header record `{"kind":"kubewire-snapshot","version":1,"rv":N,"objects":M}`,
@@ -130,7 +130,10 @@ impl std::error::Error for PersistError {
     }
 }
 
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> PersistError + 'a {
+fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> PersistError + 'a {
     move |source| PersistError::Io {
         action,
         path: path.to_path_buf(),
@@ -293,8 +296,10 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PersistError> {
             // The snapshot is renamed into place only once whole and synced:
             // not even a torn tail is a crash's doing.
             Line::Torn => {
-                snap.damage
-                    .push(damaged(offset, "the snapshot ends in the middle of a record"));
+                snap.damage.push(damaged(
+                    offset,
+                    "the snapshot ends in the middle of a record",
+                ));
                 continue;
             }
             Line::Damaged(p) => {
@@ -303,8 +308,10 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PersistError> {
             }
         };
         let Ok(v) = serde_json::from_slice::<Value>(json) else {
-            snap.damage
-                .push(damaged(offset, "a record's checksum verifies but it is not JSON"));
+            snap.damage.push(damaged(
+                offset,
+                "a record's checksum verifies but it is not JSON",
+            ));
             continue;
         };
         if trailer {
@@ -343,15 +350,13 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, PersistError> {
         }
     }
     match header {
-        Some((_, n)) if trailer && snap.objects.len() as u64 != n => {
-            snap.damage.push(damaged(
-                bytes.len(),
-                &format!(
-                    "the header promises {n} objects, the snapshot holds {}",
-                    snap.objects.len()
-                ),
-            ))
-        }
+        Some((_, n)) if trailer && snap.objects.len() as u64 != n => snap.damage.push(damaged(
+            bytes.len(),
+            &format!(
+                "the header promises {n} objects, the snapshot holds {}",
+                snap.objects.len()
+            ),
+        )),
         _ if !trailer => snap.damage.push(damaged(
             bytes.len(),
             "the snapshot ends before its trailer (cut short)",
@@ -600,7 +605,8 @@ impl Log {
         if snap_path.exists() && wal_bytes.is_none() {
             missing = Some(PersistError::Missing {
                 path: wal_path.clone(),
-                because: "the log is created before the first snapshot, so it can only have been lost",
+                because:
+                    "the log is created before the first snapshot, so it can only have been lost",
             });
         }
         let Snapshot {
@@ -634,7 +640,10 @@ impl Log {
                 return Err(m);
             }
         } else if !damage.is_empty() || missing.is_some() {
-            let aside = move_aside(dir, &[snap_path.clone(), wal_path.clone(), dir.join(RESERVED)])?;
+            let aside = move_aside(
+                dir,
+                &[snap_path.clone(), wal_path.clone(), dir.join(RESERVED)],
+            )?;
             for d in &damage {
                 notes.push(format!(
                     "recovered past damage in {} at byte offset {}: {}",
@@ -690,7 +699,10 @@ impl Log {
         if let Some(cause) = self.broken.take() {
             if let Err(e) = self.cut_back() {
                 self.broken = Some(e);
-                return Err(WriteError::ReadOnly(std::io::Error::new(cause.kind(), cause)));
+                return Err(WriteError::ReadOnly(std::io::Error::new(
+                    cause.kind(),
+                    cause,
+                )));
             }
         }
         if rv > self.reserved {
@@ -916,11 +928,15 @@ mod tests {
         drop(open(dir.path()).unwrap()); // snapshot at 3, empty log
         let mut l = open(dir.path()).unwrap().log;
         for rv in 4..=10 {
-            l.append(rv, &key(&format!("o{rv}")), Some(&obj(rv))).unwrap();
+            l.append(rv, &key(&format!("o{rv}")), Some(&obj(rv)))
+                .unwrap();
         }
         drop(l);
         std::fs::remove_file(wal(dir.path())).unwrap();
-        assert!(matches!(open(dir.path()), Err(PersistError::Missing { .. })));
+        assert!(matches!(
+            open(dir.path()),
+            Err(PersistError::Missing { .. })
+        ));
         let l = Log::open(
             dir.path(),
             &Options {

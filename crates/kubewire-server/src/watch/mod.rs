@@ -9,6 +9,7 @@
 //! unresponsive watchers), so the client re-watches and, if its
 //! resourceVersion is gone by then, gets `410 Expired` and relists.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use tokio::time::Instant;
 use crate::resources::ResourceDef;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::storage::{Event, EventType, Store};
-use crate::table::{table, IncludeObject};
+use crate::table::{partial_metadata, table, IncludeObject};
 
 /// Where a watch starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,10 @@ pub struct WatchSpec {
     pub timeout: Duration,
     /// Send each object as a one-row Table.
     pub table: Option<IncludeObject>,
+    /// Whether this stream has sent its Table column definitions: like
+    /// kube-apiserver, only its first Table carries them (kubectl prints a
+    /// header whenever an event has some).
+    pub columns_sent: AtomicBool,
 }
 
 /// The longest watch: a `timeoutSeconds` above it is taken as this (a
@@ -134,18 +139,45 @@ impl WatchSpec {
     fn encode(&self, kind: &str, obj: &Value, out: &mut Vec<u8>) {
         let obj = kind_and_version(&self.def, obj);
         let object = match self.table {
-            Some(include) if kind != "BOOKMARK" && kind != "ERROR" => table(
-                &self.def,
-                std::slice::from_ref(&obj),
-                json!({"resourceVersion": obj["metadata"]["resourceVersion"]}),
-                include,
-            ),
+            Some(include) if kind != "ERROR" => self.as_table(kind, obj, include),
             _ => obj,
         };
         let line = json!({"type": kind, "object": object});
         if serde_json::to_writer(&mut *out, &line).is_ok() {
             out.push(b'\n');
         }
+    }
+
+    /// An event's object as kube-apiserver sends it to a Table watch: a
+    /// Table of one row whose own metadata holds only the resourceVersion.
+    /// A BOOKMARK is a Table too: its row's cells are printed from an
+    /// object with nothing set, and its row object carries the bookmark's
+    /// metadata (the `k8s.io/initial-events-end` annotation among it), as
+    /// PartialObjectMetadata even with `includeObject=None`, as the kind's
+    /// own shell with `includeObject=Object`. Column definitions go out once,
+    /// on the stream's first event.
+    fn as_table(&self, kind: &str, obj: Value, include: IncludeObject) -> Value {
+        let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
+        let mut t = if kind == "BOOKMARK" {
+            let blank = json!({"kind": self.def.kind, "apiVersion": self.def.api_version()});
+            let mut t = table(
+                &self.def,
+                std::slice::from_ref(&blank),
+                meta,
+                IncludeObject::None,
+            );
+            t["rows"][0]["object"] = match include {
+                IncludeObject::Object => obj,
+                IncludeObject::Metadata | IncludeObject::None => partial_metadata(&obj),
+            };
+            t
+        } else {
+            table(&self.def, std::slice::from_ref(&obj), meta, include)
+        };
+        if self.columns_sent.swap(true, Ordering::Relaxed) {
+            t["columnDefinitions"] = Value::Null;
+        }
+        t
     }
 
     fn bookmark(&self, rv: u64, initial_end: bool) -> Value {

@@ -48,7 +48,7 @@ impl wit::GuestClient for ClientRes {
         };
         let mut client = Client::new(&config.server, &auth).map_err(error)?;
         if let Some(ms) = config.timeout_ms {
-            client = client.with_timeout_ms(ms);
+            client = client.with_timeout(core::time::Duration::from_millis(ms));
         }
         Ok(wit::Client::new(ClientRes(client)))
     }
@@ -62,14 +62,7 @@ impl wit::GuestClient for ClientRes {
         let req = collection(resource, namespace)
             .get(&name, &GetParams::default())
             .map_err(invalid)?;
-        let (code, retry_after, body) = self.0.call_raw(&req).map_err(error)?;
-        if !(200..300).contains(&code) {
-            return Err(wit::Error::Api(status(kubewire::Status::from_response(
-                code,
-                retry_after.as_deref(),
-                &body,
-            ))));
-        }
+        let body = self.0.call_bytes(&req).map_err(error)?;
         String::from_utf8(body).map_err(|e| wit::Error::Decode(e.to_string()))
     }
 
@@ -179,11 +172,11 @@ fn error(e: kubewire_wasi::Error) -> wit::Error {
     use kubewire_wasi::Error as E;
     match e {
         E::Url(_) | E::Unsupported(_) => wit::Error::Invalid(e.to_string()),
-        E::Connect { .. } => wit::Error::Connect(e.to_string()),
+        E::Refused { .. } | E::Dns { .. } | E::Connect { .. } => wit::Error::Connect(e.to_string()),
         E::Tls { .. } => wit::Error::Tls(e.to_string()),
         E::Timeout { .. } => wit::Error::Timeout(e.to_string()),
         E::Api(s) => wit::Error::Api(status(s)),
-        E::Decode(_) => wit::Error::Decode(e.to_string()),
+        E::Decode(_) | E::Response(_) => wit::Error::Decode(e.to_string()),
         _ => wit::Error::Http(e.to_string()),
     }
 }

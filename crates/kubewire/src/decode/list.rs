@@ -1,5 +1,5 @@
-//! The LIST body decoder: yields each element of `items` as soon as its last
-//! byte arrives.
+//! The LIST body decoder: yields each element of `items` (or of a Table's
+//! `rows`) as soon as its last byte arrives.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -469,7 +469,9 @@ impl ListDecoder {
             raw
         };
         let field = match key {
-            b"items" => Field::Items,
+            // A Table (`Accept: ...;as=Table`) lists its rows where a list
+            // has items: each row is one item.
+            b"items" | b"rows" => Field::Items,
             b"metadata" => Field::Metadata,
             b"kind" => Field::Kind,
             b"apiVersion" => Field::ApiVersion,
@@ -695,5 +697,33 @@ mod tests {
         d.finish().unwrap();
         assert_eq!(n, 5001);
         assert_eq!(d.kind(), Some("PodList"));
+    }
+
+    #[test]
+    fn a_tables_rows_are_its_items() {
+        let real = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/real-apiserver/table-configmaps.json"
+        ));
+        let oracle: serde_json::Value = serde_json::from_slice(real).unwrap();
+        for split in [1, 7, real.len()] {
+            let mut d = ListDecoder::new();
+            let mut rows = Vec::new();
+            for chunk in real.chunks(split) {
+                d.feed(chunk);
+                while let Some(i) = d.next_item().unwrap() {
+                    rows.push(serde_json::from_slice::<serde_json::Value>(i.raw()).unwrap());
+                }
+            }
+            d.finish().unwrap();
+            assert_eq!(d.kind(), Some("Table"));
+            assert_eq!(&rows, oracle["rows"].as_array().unwrap());
+            assert_eq!(
+                d.metadata().unwrap().resource_version,
+                oracle["metadata"]["resourceVersion"]
+                    .as_str()
+                    .map(String::from)
+            );
+        }
     }
 }

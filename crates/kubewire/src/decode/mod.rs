@@ -81,6 +81,7 @@
 //! # Ok::<(), kubewire::decode::DecodeError>(())
 //! ```
 
+mod depth;
 mod drain;
 mod error;
 mod list;
@@ -88,11 +89,12 @@ mod pull;
 mod scan;
 mod watch;
 
+pub use depth::{json_depth, yaml_depth};
 pub use drain::{Drain, Step};
 pub use error::DecodeError;
 pub use list::{ListDecoder, ListItem, ListLimits, ListMeta};
 pub use pull::Pull;
-pub use watch::{EventType, WatchConfig, WatchDecoder, WatchEvent};
+pub use watch::{EventType, RawEvent, WatchConfig, WatchDecoder};
 
 /// Default [`WatchConfig::max_line`]: 16 MiB. The API server caps a stored
 /// object at about 1.5 MiB (etcd's request limit) but its JSON can be larger

@@ -400,34 +400,74 @@ pub(crate) fn resource_version<'a>(raw: &'a [u8], scanner: &mut ValueScanner) ->
 
 /// Whether a BOOKMARK's object carries the
 /// `k8s.io/initial-events-end: "true"` annotation that ends a watch-list's
-/// initial events.
+/// initial events: in its `metadata`, or, when the watch asked for Tables,
+/// in its one row's `object.metadata` (kube-apiserver sends the bookmark
+/// as a Table whose own metadata holds only the resourceVersion).
 pub(crate) fn has_initial_events_end(raw: &[u8], scanner: &mut ValueScanner) -> bool {
     let mut found = false;
     let mut c = Cursor::new(raw);
     let _ = c.members(scanner, |key, c, scanner| {
-        if key != b"metadata" {
+        match key {
+            b"metadata" => found |= end_annotation(c, scanner)?,
+            b"rows" => {
+                let (start, end) = c.value(scanner)?;
+                let mut rows = Cursor::new(&c.bytes[start..end]);
+                rows.expect(b'[', "expected an array")?;
+                rows.skip_space();
+                if rows.peek() == Some(b'{') {
+                    rows.members(scanner, |key, row, scanner| {
+                        row.skip_space();
+                        if key != b"object" || row.peek() != Some(b'{') {
+                            row.value(scanner)?;
+                            return Ok(false);
+                        }
+                        row.members(scanner, |key, object, scanner| {
+                            if key != b"metadata" {
+                                object.value(scanner)?;
+                                return Ok(false);
+                            }
+                            found |= end_annotation(object, scanner)?;
+                            Ok(true)
+                        })?;
+                        Ok(true)
+                    })?;
+                }
+            }
+            _ => {
+                c.value(scanner)?;
+            }
+        }
+        Ok(found)
+    });
+    found
+}
+
+/// At a `metadata` value: whether its annotations hold the marker.
+fn end_annotation(c: &mut Cursor<'_>, scanner: &mut ValueScanner) -> Result<bool, ScanError> {
+    c.skip_space();
+    if c.peek() != Some(b'{') {
+        c.value(scanner)?;
+        return Ok(false);
+    }
+    let mut found = false;
+    c.members(scanner, |key, c, scanner| {
+        c.skip_space();
+        if key != b"annotations" || c.peek() != Some(b'{') {
             c.value(scanner)?;
             return Ok(false);
         }
         c.members(scanner, |key, c, scanner| {
-            if key != b"annotations" {
-                c.value(scanner)?;
-                return Ok(false);
+            if key == b"k8s.io/initial-events-end" {
+                let (start, end) = c.value(scanner)?;
+                found = &c.bytes[start..end] == b"\"true\"";
+                return Ok(true);
             }
-            c.members(scanner, |key, c, scanner| {
-                if key == b"k8s.io/initial-events-end" {
-                    let (start, end) = c.value(scanner)?;
-                    found = &c.bytes[start..end] == b"\"true\"";
-                    return Ok(true);
-                }
-                c.value(scanner)?;
-                Ok(false)
-            })?;
-            Ok(true)
+            c.value(scanner)?;
+            Ok(false)
         })?;
         Ok(true)
-    });
-    found
+    })?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ macro_rules! v {
 const WATCH_VECTORS: &[(&str, &[u8])] = &[
     v!("watch-all-namespaces-label-selector.ndjson"),
     v!("watch-as-table.ndjson"),
+    v!("table-watch-list-configmaps.ndjson"),
+    v!("table-watch-list-configmaps-include-object-none.ndjson"),
+    v!("table-watch-list-configmaps-include-object-object.ndjson"),
+    v!("table-watch-list-pods.ndjson"),
     v!("watch-bookmarks-timeout.ndjson"),
     v!("watch-compacted-rv-expired.ndjson"),
     v!("watch-configmaps-events.ndjson"),
@@ -136,7 +140,7 @@ fn watch_transcript_with<'a>(
 fn watch_transcript_fed(config: WatchConfig, pieces: &[&[u8]], feeding: Feeding) -> Transcript {
     let mut d = WatchDecoder::with_config(config);
     let mut outputs = Vec::new();
-    let mut record = |e: crate::decode::WatchEvent<'_>| {
+    let mut record = |e: crate::decode::RawEvent<'_>| {
         outputs.push((
             e.event_type().as_str(),
             e.resource_version().map(String::from),
@@ -353,6 +357,30 @@ fn watch_vector_semantics() {
     let end = seen.iter().position(|&(_, end)| end).unwrap();
     assert_eq!(seen[end].0, EventType::Bookmark);
     assert!(seen[..end].iter().all(|&(t, _)| t == EventType::Added));
+    // Asked for as Tables, the end bookmark is a Table whose own metadata
+    // has only the resourceVersion: the marker is in its one row's object
+    // (PartialObjectMetadata, also with includeObject=None; the kind's
+    // shell with includeObject=Object). Exactly one per stream, after the
+    // initial ADDED events.
+    for (name, initial) in [
+        ("table-watch-list-configmaps.ndjson", 2),
+        ("table-watch-list-configmaps-include-object-none.ndjson", 4),
+        (
+            "table-watch-list-configmaps-include-object-object.ndjson",
+            4,
+        ),
+        ("table-watch-list-pods.ndjson", 3),
+    ] {
+        let mut d = WatchDecoder::new();
+        d.feed(find(name));
+        let mut ends = Vec::new();
+        while let Some(e) = d.next_event().unwrap() {
+            ends.push(e.is_initial_events_end());
+        }
+        d.finish().unwrap();
+        assert_eq!(ends.iter().position(|&e| e), Some(initial), "{name}");
+        assert_eq!(ends.iter().filter(|&&e| e).count(), 1, "{name}");
+    }
 }
 
 #[test]

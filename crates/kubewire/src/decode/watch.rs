@@ -71,7 +71,7 @@ pub struct WatchConfig {
     /// Off by default: lines in the API server's own shape
     /// (`{"type":"…","object":…}`) are then framed by their first and last
     /// bytes, and the object is checked exactly once, by serde, when you
-    /// [`deserialize`](WatchEvent::deserialize) it (a corrupt object gives a
+    /// [`deserialize`](RawEvent::deserialize) it (a corrupt object gives a
     /// [`DecodeError::Deserialize`] with its offset). Scanning costs about as
     /// much as serde's own parse-and-discard; turn it on when you forward raw
     /// objects without deserializing them. Lines in any other shape (other
@@ -109,11 +109,12 @@ impl WatchConfig {
     }
 }
 
-/// One decoded watch event. It borrows the raw object JSON from the decoder's
-/// buffer (or the caller's chunk); nothing of the object has been parsed
-/// beyond its framing.
+/// One decoded watch event, raw: it borrows the object's JSON from the
+/// decoder's buffer (or the caller's chunk); nothing of the object has been
+/// parsed beyond its framing. [`crate::WatchEvent`] is the same event with
+/// the object decoded into the caller's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WatchEvent<'a> {
+pub struct RawEvent<'a> {
     event_type: EventType,
     object: &'a [u8],
     object_offset: u64,
@@ -122,7 +123,7 @@ pub struct WatchEvent<'a> {
     max_depth: usize,
 }
 
-impl<'a> WatchEvent<'a> {
+impl<'a> RawEvent<'a> {
     /// The event's `type`.
     pub fn event_type(&self) -> EventType {
         self.event_type
@@ -146,6 +147,11 @@ impl<'a> WatchEvent<'a> {
     /// The stream offset of the event's line.
     pub fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// The stream offset of the object's first byte.
+    pub fn object_offset(&self) -> u64 {
+        self.object_offset
     }
 
     /// Deserializes the object into any `T`: a small projection struct, a
@@ -264,7 +270,7 @@ impl WatchDecoder {
     }
 
     /// The next complete event, `Ok(None)` if more input is needed.
-    pub fn next_event(&mut self) -> Result<Option<WatchEvent<'_>>, DecodeError> {
+    pub fn next_event(&mut self) -> Result<Option<RawEvent<'_>>, DecodeError> {
         // With no new input, `next_event_from` only reads the buffer.
         self.next_event_from(&mut &[][..])
     }
@@ -298,7 +304,7 @@ impl WatchDecoder {
     pub fn next_event_from<'s, 'i: 's>(
         &'s mut self,
         input: &mut &'i [u8],
-    ) -> Result<Option<WatchEvent<'s>>, DecodeError> {
+    ) -> Result<Option<RawEvent<'s>>, DecodeError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -344,7 +350,7 @@ impl WatchDecoder {
     }
 
     /// The event on a line of the buffer (stream offsets).
-    fn buffered_event(&mut self, start: u64, end: u64) -> Result<WatchEvent<'_>, DecodeError> {
+    fn buffered_event(&mut self, start: u64, end: u64) -> Result<RawEvent<'_>, DecodeError> {
         let line = &self.buf[(start - self.base) as usize..(end - self.base) as usize];
         match event(line, start, self.config.check_objects, &mut self.scanner) {
             Ok(event) => Ok(event),
@@ -426,7 +432,7 @@ fn event<'a>(
     offset: u64,
     check_objects: bool,
     scanner: &mut ValueScanner,
-) -> Result<WatchEvent<'a>, DecodeError> {
+) -> Result<RawEvent<'a>, DecodeError> {
     let fast = if check_objects {
         None
     } else {
@@ -439,7 +445,7 @@ fn event<'a>(
 /// encoding/json, fields in declaration order, no spaces). Such a line is
 /// framed without looking inside `O`: `None` for any other shape, which then
 /// takes the general path.
-fn fast_event(line: &[u8], offset: u64, max_depth: usize) -> Option<WatchEvent<'_>> {
+fn fast_event(line: &[u8], offset: u64, max_depth: usize) -> Option<RawEvent<'_>> {
     const TYPE: &[u8] = b"{\"type\":\"";
     const OBJECT: &[u8] = b"\",\"object\":";
     let rest = line.strip_prefix(TYPE)?;
@@ -465,7 +471,7 @@ fn fast_event(line: &[u8], offset: u64, max_depth: usize) -> Option<WatchEvent<'
     if !matches!(object.first(), Some(b'{')) || !matches!(object.last(), Some(b'}')) {
         return None;
     }
-    Some(WatchEvent {
+    Some(RawEvent {
         event_type,
         object,
         object_offset: offset + start as u64,
@@ -479,7 +485,7 @@ fn parse_event<'a>(
     line: &'a [u8],
     offset: u64,
     scanner: &mut ValueScanner,
-) -> Result<WatchEvent<'a>, DecodeError> {
+) -> Result<RawEvent<'a>, DecodeError> {
     let depth = scanner.max_depth();
     let invalid = |e: ScanError| match e {
         ScanError::Invalid { at, reason } => DecodeError::InvalidJson {
@@ -546,7 +552,7 @@ fn parse_event<'a>(
         });
     };
     let object = &line[start..end];
-    Ok(WatchEvent {
+    Ok(RawEvent {
         event_type,
         object,
         object_offset: offset + start as u64,

@@ -26,11 +26,11 @@ use crate::secret::Secret;
 
 pub use exec::{parse_rfc3339, ExecCredential, ExecCredentialStatus, ExecError};
 pub use merge::merge;
-pub use withheld::withhold_values;
 pub use resolve::{
     AuthPlan, ClusterConfig, ConfigError, FileOrData, FileOrSecret, Impersonation, TlsConfig,
     IN_CLUSTER_CA_PATH, IN_CLUSTER_NAMESPACE_PATH, IN_CLUSTER_TOKEN_PATH,
 };
+pub use withheld::withhold_values;
 
 /// A kubeconfig file, field for field as kubectl writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

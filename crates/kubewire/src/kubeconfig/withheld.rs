@@ -95,7 +95,10 @@ mod tests {
         #[derive(serde::Deserialize, Debug)]
         struct Inner {}
         let e = serde_json::from_str::<S>(r#"{"user": "tok-3f9a\"e"}"#).unwrap_err();
-        assert!(e.to_string().contains("tok-3f9a"), "the raw error quotes it");
+        assert!(
+            e.to_string().contains("tok-3f9a"),
+            "the raw error quotes it"
+        );
         let shown = withhold_values(&e.to_string());
         assert!(!shown.contains("tok-3f9a"), "{shown}");
         assert!(shown.contains("invalid type: string"), "{shown}");

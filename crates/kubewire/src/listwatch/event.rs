@@ -1,5 +1,5 @@
 //! What the list+watch machine reports: objects with their identity, and
-//! the events of kube-rs's watcher vocabulary.
+//! the events of kube-runtime's watcher vocabulary.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -71,48 +71,46 @@ pub struct Object<T> {
     pub value: T,
 }
 
-/// A deletion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tombstone<T> {
-    /// The deleted object's key.
+/// An object a relist no longer holds: deleted while the watch was away.
+/// The machine keeps keys and versions, not objects, so its last state is
+/// not at hand; the consumer that kept it has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    /// The object's key.
     pub key: ObjectKey,
-    /// The resourceVersion of the deletion, or for a deletion found by a
-    /// relist, the last version this machine reported.
+    /// The last resourceVersion this machine reported for it.
     pub resource_version: String,
-    /// The object's last state from a `DELETED` event; `None` when the
-    /// deletion was found by a relist (the object vanished while the watch
-    /// was away), since the machine keeps keys, not objects.
-    pub last: Option<T>,
 }
 
-/// An event of the list+watch machine, as kube-rs's `watcher::Event`.
-///
-/// A sync (the first list, and every relist after a `410 Gone`) is
-/// `Init`, `InitApply`... (then `Delete` for objects that vanished),
-/// `InitDone`. After the first sync only objects that are new or changed
-/// since this machine last reported them come as `InitApply`: a relist is
-/// a diff, not a replay. Then `Apply` / `Delete` / `Bookmark` follow the
-/// watch.
-///
-/// Applying events in order to a map keyed by [`ObjectKey`] (as
-/// [`crate::store::Store`] does) always converges on the server's state.
+/// An event of the list+watch machine, in kube-runtime's `watcher::Event`
+/// vocabulary and with its meaning; see the [module docs](super#the-events)
+/// for the contract and the two additions (`InitDelete`, `Bookmark`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event<T> {
-    /// A sync starts.
+    /// A listing starts: the first sync, and every relist after a
+    /// `410 Gone`. Only `InitApply` and `InitDelete` come until `InitDone`.
     Init,
-    /// An object of the sync's listing.
+    /// An object of the listing. Every object of it comes, changed or not,
+    /// so the `InitApply`s between `Init` and `InitDone` are the whole
+    /// collection.
     InitApply(Object<T>),
-    /// The sync is complete: the state reported so far is the collection at
-    /// `resource_version` (the seeds' `isInInitialList` ends here).
+    /// Not in kube-runtime: an object reported before this listing that
+    /// the listing does not hold (deleted while the watch was away). A
+    /// consumer that rebuilds its state from the listing may ignore it; one
+    /// that updates its state in place removes the key.
+    InitDelete(Tombstone),
+    /// The listing is complete: the collection at `resource_version` is
+    /// exactly the objects of the `InitApply`s since `Init`.
     InitDone {
         /// The listing's resourceVersion; a watch resumes from it.
         resource_version: String,
     },
-    /// An object was created or changed.
+    /// An object was created or changed (`ADDED`/`MODIFIED`).
     Apply(Object<T>),
-    /// An object was deleted (or, during a sync, vanished while away).
-    Delete(Tombstone<T>),
-    /// Nothing changed up to `resource_version` (a server BOOKMARK).
+    /// An object was deleted (`DELETED`); this is its last state.
+    Delete(Object<T>),
+    /// Not in kube-runtime: nothing changed up to `resource_version` (a
+    /// server `BOOKMARK`).
     Bookmark {
         /// Resume from here.
         resource_version: String,
@@ -121,17 +119,16 @@ pub enum Event<T> {
 
 impl<T> Event<T> {
     /// The resourceVersion a watch may resume from once this event and all
-    /// before it are applied: the sync's at `InitDone`, the object's for
-    /// `Apply` and watched `Delete`, the bookmark's. `None` inside a sync,
-    /// where versions of single objects say nothing about the collection.
+    /// before it are applied: the listing's at `InitDone`, the object's for
+    /// `Apply` and `Delete`, the bookmark's. `None` inside a listing, where
+    /// versions of single objects say nothing about the collection.
     pub fn resume_point(&self) -> Option<&str> {
         match self {
             Event::InitDone { resource_version } | Event::Bookmark { resource_version } => {
                 Some(resource_version)
             }
-            Event::Apply(o) => Some(&o.meta.resource_version),
-            Event::Delete(t) if t.last.is_some() => Some(&t.resource_version),
-            Event::Init | Event::InitApply(_) | Event::Delete(_) => None,
+            Event::Apply(o) | Event::Delete(o) => Some(&o.meta.resource_version),
+            Event::Init | Event::InitApply(_) | Event::InitDelete(_) => None,
         }
     }
 }
@@ -140,13 +137,16 @@ impl<T> Event<T> {
 ///
 /// A `meta.k8s.io/v1` `Table` (a watch asked for with a Table `Accept`
 /// header, as `kubectl get -w` does) names its object in its single row's
-/// `object.metadata`; that is used when the top level has no name.
+/// `object.metadata`; a row of a Table LIST (an item) in its own
+/// `object.metadata`. These are used when the top level has no name.
 #[derive(Deserialize)]
 pub(crate) struct MetaOnly<'a> {
     #[serde(default, borrow)]
     metadata: Option<MetaFields<'a>>,
     #[serde(default, borrow)]
     rows: Option<Vec<TableRow<'a>>>,
+    #[serde(default, borrow)]
+    object: Option<RowObject<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -180,15 +180,16 @@ impl MetaOnly<'_> {
         let top = self
             .metadata
             .filter(|m| m.name.as_deref().is_some_and(|n| !n.is_empty()));
-        let m = match top {
-            Some(m) => m,
-            None => {
-                let mut rows = self.rows?;
+        let m = match (top, self.rows, self.object) {
+            (Some(m), _, _) => m,
+            (None, Some(mut rows), _) => {
                 if rows.len() != 1 {
                     return None;
                 }
                 rows.pop()?.object?.metadata
             }
+            (None, None, Some(row_object)) => row_object.metadata,
+            (None, None, None) => return None,
         };
         Some(ObjectMeta {
             key: ObjectKey {

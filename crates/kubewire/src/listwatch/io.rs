@@ -70,6 +70,12 @@ pub enum Output<T> {
     /// Something went wrong that the machine is already recovering from
     /// (it retries after a backoff); reported so the user can see and log it.
     Error(Error),
+    /// The machine stopped for good: `Error` is one that retrying cannot
+    /// fix (the server refuses the LIST the config asks for, a LIST of
+    /// Tables). Reported once; any request in flight is cancelled first,
+    /// and from now on the machine only answers `Idle { deadline: None }`.
+    /// Fix the config and start a new machine.
+    Stopped(Error),
     /// Nothing to do until input arrives or `deadline` passes (then call
     /// [`poll_output`](super::ListWatch::poll_output) again). `None`: only
     /// input can wake the machine.

@@ -9,16 +9,20 @@ use core::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 
+use core::time::Duration;
+
 use super::backoff::Backoff;
-use super::config::{Config, MAX_ERROR_BODY, SHORT_WATCH_MS, WATCH_GRACE_MS};
+use super::config::{Config, ConfigError, SHORT_WATCH, WATCH_GRACE};
 use super::error::Error;
 use super::event::{Event, MetaOnly, Object, ObjectKey, Tombstone};
 use super::io::{Input, Output, RequestId};
 use super::rng::Rng;
 use super::time::Instant;
 use crate::decode::{DecodeError, EventType, ListDecoder, WatchDecoder};
+use crate::pager::Pager;
 use crate::params::{ListParams, WatchParams};
 use crate::request::Request;
+use crate::response::WholeBody;
 use crate::status::Status;
 
 /// Whether the server streams watch-lists, as far as the machine has seen.
@@ -30,12 +34,12 @@ enum Support {
 }
 
 /// The request the machine starts next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// Whatever the current sync uses: watch-list or LIST from page one.
     Sync,
-    /// The next page of a LIST.
-    Page(String),
+    /// The next page of the sync's LIST.
+    Page,
     /// A watch from the last resourceVersion.
     Watch,
 }
@@ -61,11 +65,14 @@ struct Active {
     id: RequestId,
     kind: Kind,
     started: Instant,
-    deadline: Option<Instant>,
+    /// When the last byte (or the response head) came.
+    progress: Instant,
+    /// When a watch must have ended: its timeout plus grace.
+    watch_deadline: Option<Instant>,
     status: Option<u16>,
-    retry_after: Option<String>,
     decoder: Decoder,
-    error_body: Vec<u8>,
+    /// The body of an error answer, on its way to a `Status`.
+    error_body: Option<WholeBody>,
     delivered: u64,
     /// A LIST page after the first (it carries a continue token).
     continued: bool,
@@ -75,6 +82,25 @@ impl Active {
     fn ok(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
+
+    /// Until the response head, any request must make progress; a LIST and
+    /// a watch-list's initial events must keep making it; a watch may be
+    /// quiet until its timeout.
+    fn deadline(&self, progress_timeout: Duration) -> (Option<Instant>, bool) {
+        let stalls = self.status.is_none() || matches!(self.kind, Kind::List | Kind::WatchList);
+        match (stalls, self.watch_deadline) {
+            (true, Some(w)) => {
+                let p = self.progress + progress_timeout;
+                if p < w {
+                    (Some(p), true)
+                } else {
+                    (Some(w), false)
+                }
+            }
+            (true, None) => (Some(self.progress + progress_timeout), true),
+            (false, w) => (w, false),
+        }
+    }
 }
 
 /// A sync in progress: which keys this attempt's listing has shown.
@@ -83,6 +109,8 @@ struct Sync {
     seen: BTreeSet<ObjectKey>,
     /// This sync falls back to LIST (the watch-list attempt failed).
     use_list: bool,
+    /// The LIST's pages, once the sync lists.
+    pager: Option<Pager>,
 }
 
 /// One decoded piece of a response body, owned, so that applying it can
@@ -120,15 +148,18 @@ pub struct ListWatch<T> {
     rv: Option<String>,
     support: Support,
     queue: VecDeque<Output<T>>,
+    stopped: bool,
     _t: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> ListWatch<T> {
-    /// A machine that starts with a full sync at `now`.
-    pub fn new(config: Config, now: Instant) -> Self {
-        let mut lw = Self::blank(config);
+    /// A machine that starts with a full sync at `now`. The config is
+    /// checked first (see [`ConfigError`]): a mistake in it is this one
+    /// error, never a request the server refuses again and again.
+    pub fn new(config: Config, now: Instant) -> Result<Self, ConfigError> {
+        let mut lw = Self::blank(config)?;
         lw.begin_sync(now);
-        lw
+        Ok(lw)
     }
 
     /// A machine that already holds the state at `resource_version` (e.g.
@@ -141,17 +172,18 @@ impl<T: DeserializeOwned> ListWatch<T> {
         now: Instant,
         resource_version: &str,
         known: impl IntoIterator<Item = (ObjectKey, String)>,
-    ) -> Self {
-        let mut lw = Self::blank(config);
+    ) -> Result<Self, ConfigError> {
+        let mut lw = Self::blank(config)?;
         lw.known = known.into_iter().collect();
         lw.rv = Some(resource_version.into());
         lw.waiting = Some((now, Step::Watch));
-        lw
+        Ok(lw)
     }
 
-    fn blank(config: Config) -> Self {
-        ListWatch {
-            rng: Rng::new(config.seed),
+    fn blank(config: Config) -> Result<Self, ConfigError> {
+        let seed = config.check()?;
+        Ok(ListWatch {
+            rng: Rng::new(seed),
             backoff: Backoff::new(config.backoff),
             support: if config.watch_list {
                 Support::Unknown
@@ -166,8 +198,14 @@ impl<T: DeserializeOwned> ListWatch<T> {
             known: BTreeMap::new(),
             rv: None,
             queue: VecDeque::new(),
+            stopped: false,
             _t: PhantomData,
-        }
+        })
+    }
+
+    /// Whether the machine has stopped ([`Output::Stopped`]).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// The newest resourceVersion seen (from a listing, an event or a
@@ -209,20 +247,22 @@ impl<T: DeserializeOwned> ListWatch<T> {
                     deadline: Some(*at),
                 };
             }
-            match &self.active {
-                Some(a) if a.deadline.is_some_and(|d| now >= d) => {
-                    // The server should have ended this watch long ago.
+            let Some(a) = &self.active else {
+                return Output::Idle { deadline: None };
+            };
+            match a.deadline(self.config.progress_timeout) {
+                (Some(d), stalled) if now >= d => {
+                    // Stalled (nothing for a while), or a watch the
+                    // server should have ended long ago: cut, retry.
                     let id = a.id;
                     self.queue.push_back(Output::Cancel(id));
-                    self.failed(now, None);
+                    let error = stalled.then_some(Error::Stalled {
+                        after: self.config.progress_timeout,
+                    });
+                    self.failed(now, error);
                     continue;
                 }
-                Some(a) => {
-                    return Output::Idle {
-                        deadline: a.deadline,
-                    }
-                }
-                None => return Output::Idle { deadline: None },
+                (deadline, _) => return Output::Idle { deadline },
             }
         }
     }
@@ -230,21 +270,28 @@ impl<T: DeserializeOwned> ListWatch<T> {
     /// Tell the machine what happened to a request. Input for a request it
     /// no longer waits for is ignored.
     pub fn handle_input(&mut self, now: Instant, input: Input<'_>) {
+        if self.stopped {
+            return;
+        }
         let Some(active) = self.active.as_mut() else {
             return;
         };
         if active.id != input.id() {
             return;
         }
+        active.progress = now;
         match input {
             Input::Response {
                 status, headers, ..
             } => {
                 active.status = Some(status);
-                active.retry_after = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                    .map(|(_, v)| String::from(*v));
+                if !active.ok() {
+                    let retry_after = headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                        .map(|(_, v)| *v);
+                    active.error_body = Some(WholeBody::new(status, retry_after));
+                }
             }
             Input::Body { bytes, .. } if active.ok() => {
                 let (parsed, broken) = parse_chunk::<T>(&mut active.decoder, bytes);
@@ -263,17 +310,18 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 }
             }
             Input::Body { bytes, .. } => {
-                let room = MAX_ERROR_BODY.saturating_sub(active.error_body.len());
-                active
-                    .error_body
-                    .extend_from_slice(&bytes[..bytes.len().min(room)]);
+                // An error answer's body; past the limit the rest is not
+                // kept, and the Status is made from what is.
+                if let Some(body) = active.error_body.as_mut() {
+                    body.push(bytes);
+                }
             }
             Input::End { .. } if active.ok() => self.ended(now),
-            Input::End { .. } | Input::Cut { .. } if active.status.is_some() && !active.ok() => {
-                let code = active.status.unwrap_or(0);
-                let status =
-                    Status::from_response(code, active.retry_after.as_deref(), &active.error_body);
-                self.refused(now, status);
+            Input::End { .. } | Input::Cut { .. } if active.error_body.is_some() => {
+                let status = active.error_body.as_ref().map(WholeBody::status);
+                if let Some(status) = status {
+                    self.refused(now, status);
+                }
             }
             Input::End { .. } | Input::Cut { .. } => self.failed(now, None),
         }
@@ -289,39 +337,76 @@ impl<T: DeserializeOwned> ListWatch<T> {
     }
 
     fn start(&mut self, now: Instant, step: Step) {
-        let continued = matches!(step, Step::Page(_));
-        let (kind, built) = match step {
-            Step::Sync => {
+        match step {
+            Step::Sync if self.uses_watch_list() => {
                 if let Some(sync) = self.sync.as_mut() {
                     sync.seen.clear();
                 }
-                if self.uses_watch_list() {
-                    (
-                        Kind::WatchList,
-                        self.watch_request(WatchParams::watch_list()),
-                    )
-                } else {
-                    (Kind::List, self.list_request(None))
+                match self.watch_request(WatchParams::watch_list()) {
+                    Ok((req, timeout)) => {
+                        self.send(now, Kind::WatchList, req, Some(timeout), false)
+                    }
+                    Err(e) => self.stop(Error::Request(e)),
                 }
             }
-            Step::Page(token) => (Kind::List, self.list_request(Some(token))),
+            Step::Sync => {
+                // resourceVersion unset: a consistent read of the newest
+                // state. Never "0", which may be served from a stale cache.
+                let params = ListParams {
+                    label_selector: self.config.label_selector.clone(),
+                    field_selector: self.config.field_selector.clone(),
+                    limit: self.config.page_size,
+                    ..ListParams::default()
+                };
+                match Pager::new(self.config.collection.clone(), params) {
+                    Ok(pager) => {
+                        let sync = self.sync.get_or_insert_with(Sync::default);
+                        sync.seen.clear();
+                        sync.pager = Some(pager);
+                        self.send_page(now);
+                    }
+                    Err(e) => self.stop(Error::Request(e)),
+                }
+            }
+            Step::Page => self.send_page(now),
             Step::Watch => match self.rv.clone() {
-                Some(rv) => (
-                    Kind::Watch,
-                    self.watch_request(WatchParams::from_version(&rv)),
-                ),
-                None => return self.begin_sync(now),
+                Some(rv) => match self.watch_request(WatchParams::from_version(&rv)) {
+                    Ok((req, timeout)) => self.send(now, Kind::Watch, req, Some(timeout), false),
+                    // The config was checked in `new`: what fails here is
+                    // the server's resourceVersion, and asking again would
+                    // send the same.
+                    Err(e) => self.stop(Error::Request(e)),
+                },
+                None => self.begin_sync(now),
             },
-        };
-        let (mut req, timeout_ms) = match built {
-            Ok(r) => r,
-            Err(e) => {
-                self.queue.push_back(Output::Error(Error::Request(e)));
+        }
+    }
+
+    /// Send the sync pager's next page.
+    fn send_page(&mut self, now: Instant) {
+        let pager = self.sync.as_ref().and_then(|s| s.pager.as_ref());
+        let continued = pager.is_some_and(Pager::is_continued);
+        match pager.and_then(Pager::next_request).cloned() {
+            Some(req) => self.send(now, Kind::List, req, None, continued),
+            // Only asked for while the pager has a page; without one there
+            // is no resourceVersion to complete the listing at.
+            None => {
+                self.queue
+                    .push_back(Output::Error(Error::NoResourceVersion));
                 let delay = self.backoff.next_delay(now, &mut self.rng);
                 self.waiting = Some((now + delay, Step::Sync));
-                return;
             }
-        };
+        }
+    }
+
+    fn send(
+        &mut self,
+        now: Instant,
+        kind: Kind,
+        mut req: Request,
+        timeout: Option<Duration>,
+        continued: bool,
+    ) {
         for (k, v) in &self.config.headers {
             req.set_header(k, v);
         }
@@ -331,18 +416,28 @@ impl<T: DeserializeOwned> ListWatch<T> {
             id,
             kind,
             started: now,
-            deadline: timeout_ms.map(|t| now + t + WATCH_GRACE_MS),
+            progress: now,
+            watch_deadline: timeout.map(|t| now + t + WATCH_GRACE),
             status: None,
-            retry_after: None,
             decoder: match kind {
                 Kind::List => Decoder::List(ListDecoder::new()),
                 Kind::Watch | Kind::WatchList => Decoder::Watch(WatchDecoder::new()),
             },
-            error_body: Vec::new(),
+            error_body: None,
             delivered: 0,
             continued,
         });
         self.queue.push_back(Output::Send(id, req));
+    }
+
+    /// Stop for good: cancel what is in flight and say why, once.
+    fn stop(&mut self, error: Error) {
+        if let Some(a) = self.active.take() {
+            self.queue.push_back(Output::Cancel(a.id));
+        }
+        self.waiting = None;
+        self.stopped = true;
+        self.queue.push_back(Output::Stopped(error));
     }
 
     fn uses_watch_list(&self) -> bool {
@@ -352,9 +447,9 @@ impl<T: DeserializeOwned> ListWatch<T> {
     fn watch_request(
         &mut self,
         mut params: WatchParams,
-    ) -> Result<(Request, Option<u64>), crate::RequestError> {
+    ) -> Result<(Request, Duration), crate::RequestError> {
         // client-go: timeoutSeconds = minWatchTimeout * (1 + rand).
-        let min = u64::from(self.config.min_watch_timeout_secs);
+        let min = self.config.min_watch_timeout.as_secs();
         let secs = min + (min as f64 * self.rng.next_f64()) as u64;
         params.timeout = Some(u32::try_from(secs).unwrap_or(u32::MAX));
         params
@@ -363,23 +458,10 @@ impl<T: DeserializeOwned> ListWatch<T> {
         params
             .field_selector
             .clone_from(&self.config.field_selector);
-        Ok((self.config.collection.watch(&params)?, Some(secs * 1000)))
-    }
-
-    fn list_request(
-        &self,
-        continue_token: Option<String>,
-    ) -> Result<(Request, Option<u64>), crate::RequestError> {
-        // resourceVersion unset: a consistent read of the newest state.
-        // Never "0", which may be served from a stale cache.
-        let params = ListParams {
-            label_selector: self.config.label_selector.clone(),
-            field_selector: self.config.field_selector.clone(),
-            limit: self.config.page_size,
-            continue_token,
-            ..ListParams::default()
-        };
-        Ok((self.config.collection.list(&params)?, None))
+        Ok((
+            self.config.collection.watch(&params)?,
+            Duration::from_secs(secs),
+        ))
     }
 
     // ---- endings ----
@@ -430,35 +512,35 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 }
                 self.start(now, Step::Sync);
             }
-            Kind::List if matches!(&active.decoder, Decoder::List(d) if d.kind() == Some("Table")) =>
-            {
-                // A Table is not a list of items (an `Accept` header asked
-                // for it): applying it would report every object as gone.
-                self.active = Some(active);
-                self.failed(now, Some(Error::TableList));
-            }
             Kind::List => {
                 let meta = match &active.decoder {
-                    Decoder::List(d) => d.metadata().cloned().unwrap_or_default(),
-                    Decoder::Watch(_) => Default::default(),
+                    Decoder::List(d) => d.metadata().cloned(),
+                    Decoder::Watch(_) => None,
                 };
-                match (
-                    meta.continue_token.filter(|c| !c.is_empty()),
-                    meta.resource_version,
-                ) {
-                    (Some(token), _) => self.start(now, Step::Page(token)),
-                    (None, Some(rv)) if !rv.is_empty() => {
-                        self.complete_sync(rv);
-                        self.start(now, Step::Watch);
-                    }
-                    (None, _) => {
-                        self.active = Some(active);
-                        self.failed(now, Some(Error::NoResourceVersion));
-                    }
+                let paged = match self.sync.as_mut().and_then(|s| s.pager.as_mut()) {
+                    Some(pager) => pager.page_done(meta.as_ref()).map(|()| pager.is_done()),
+                    None => Ok(true),
+                };
+                match paged {
+                    Err(e) => self.stop(Error::Request(e)),
+                    Ok(false) => self.start(now, Step::Page),
+                    Ok(true) => match meta
+                        .and_then(|m| m.resource_version)
+                        .filter(|rv| !rv.is_empty())
+                    {
+                        Some(rv) => {
+                            self.complete_sync(rv);
+                            self.start(now, Step::Watch);
+                        }
+                        None => {
+                            self.active = Some(active);
+                            self.failed(now, Some(Error::NoResourceVersion));
+                        }
+                    },
                 }
             }
             Kind::Watch => {
-                if active.delivered == 0 && now.since(active.started) < SHORT_WATCH_MS {
+                if active.delivered == 0 && now.since(active.started) < SHORT_WATCH {
                     // "Very short watch": do not hammer a struggling server.
                     self.active = Some(active);
                     self.failed(now, None);
@@ -488,6 +570,9 @@ impl<T: DeserializeOwned> ListWatch<T> {
             }
             return;
         }
+        // The request cannot be served as asked: a parameter, the media
+        // type, the method.
+        let refused_as_asked = matches!(status.code, 400 | 405 | 406 | 415 | 422);
         if kind == Kind::WatchList && (400..500).contains(&status.code) && status.code != 429 {
             // A server without watch-list support rejects its parameters
             // (400/422); anything else (403...) falls back for this sync only.
@@ -502,8 +587,29 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 .push_back(Output::Error(Error::Api(Box::new(status))));
             return self.start(now, Step::Sync);
         }
-        let wait = status.retry_after_seconds().map(|s| u64::from(s) * 1000);
+        if kind == Kind::List && !active.continued && refused_as_asked {
+            // The first page is the config's request alone: the same
+            // request gets the same answer, so retrying cannot help.
+            self.active = None;
+            return self.stop(Error::Api(Box::new(status)));
+        }
+        let wait = status
+            .retry_after_seconds()
+            .map(|s| Duration::from_secs(u64::from(s)));
+        let rewatch = kind == Kind::Watch && refused_as_asked;
         self.failed(now, Some(Error::Api(Box::new(status))));
+        if rewatch {
+            // A watch refused as asked carries the server's own
+            // resourceVersion: relist (after the backoff) instead of
+            // asking the same again.
+            if let Some((_, step)) = self.waiting.as_mut() {
+                *step = Step::Sync;
+            }
+            if self.sync.is_none() {
+                self.sync = Some(Sync::default());
+                self.queue.push_back(Output::Event(Event::Init));
+            }
+        }
         if let (Some(wait), Some((at, _))) = (wait, self.waiting.as_mut()) {
             *at = (*at).max(now + wait);
         }
@@ -563,11 +669,7 @@ impl<T: DeserializeOwned> ListWatch<T> {
             (Kind::Watch, Parsed::Object(EventType::Deleted, obj)) => {
                 self.known.remove(&obj.meta.key);
                 self.rv = Some(obj.meta.resource_version.clone());
-                self.queue.push_back(Output::Event(Event::Delete(Tombstone {
-                    key: obj.meta.key,
-                    resource_version: obj.meta.resource_version,
-                    last: Some(obj.value),
-                })));
+                self.queue.push_back(Output::Event(Event::Delete(obj)));
             }
             (Kind::Watch, Parsed::Object(_, obj)) => {
                 self.known
@@ -578,16 +680,22 @@ impl<T: DeserializeOwned> ListWatch<T> {
         }
     }
 
-    /// An object of a sync's listing: reported when new or changed.
+    /// An object of a sync's listing: every one is reported, changed or
+    /// not, so that the listing is whole for a consumer that rebuilds from
+    /// it (kube-runtime's contract).
     fn sync_item(&mut self, obj: Object<T>) {
         if let Some(sync) = self.sync.as_mut() {
             sync.seen.insert(obj.meta.key.clone());
         }
-        if self.known.get(&obj.meta.key) != Some(&obj.meta.resource_version) {
-            self.known
-                .insert(obj.meta.key.clone(), obj.meta.resource_version.clone());
-            self.queue.push_back(Output::Event(Event::InitApply(obj)));
+        match self.known.get_mut(&obj.meta.key) {
+            Some(rv) if *rv == obj.meta.resource_version => {}
+            Some(rv) => rv.clone_from(&obj.meta.resource_version),
+            None => {
+                self.known
+                    .insert(obj.meta.key.clone(), obj.meta.resource_version.clone());
+            }
         }
+        self.queue.push_back(Output::Event(Event::InitApply(obj)));
     }
 
     /// The listing is complete at `rv`: what it did not show is gone.
@@ -601,11 +709,11 @@ impl<T: DeserializeOwned> ListWatch<T> {
             .collect();
         for key in vanished {
             if let Some(last_rv) = self.known.remove(&key) {
-                self.queue.push_back(Output::Event(Event::Delete(Tombstone {
-                    key,
-                    resource_version: last_rv,
-                    last: None,
-                })));
+                self.queue
+                    .push_back(Output::Event(Event::InitDelete(Tombstone {
+                        key,
+                        resource_version: last_rv,
+                    })));
             }
         }
         self.rv = Some(rv.clone());
@@ -674,13 +782,10 @@ fn object<T>(
     value: Result<T, DecodeError>,
     offset: u64,
 ) -> Result<Object<T>, Error> {
-    let meta = meta.map_err(|error| Error::Object {
-        at: format!("at byte {offset}"),
-        error,
-    })?;
+    let meta = meta.map_err(|error| Error::Metadata { error })?;
     let meta = meta.into_meta().ok_or(Error::Unnamed { offset })?;
     let value = value.map_err(|error| Error::Object {
-        at: format!("{}", meta.key),
+        key: format!("{}", meta.key),
         error,
     })?;
     Ok(Object { meta, value })

@@ -25,8 +25,56 @@
 //!    machine last reported it, and the objects that vanished meanwhile as
 //!    deletions.
 //! 5. **Backoff** as client-go's reflector (800 ms doubling to 30 s, full
-//!    jitter, reset after 2 minutes without trouble) from a seeded
-//!    generator; watch timeouts random in `[5, 10)` minutes.
+//!    jitter, reset after 2 minutes without trouble) from a generator the
+//!    host seeds with entropy ([`Config::seed`]); watch timeouts random in
+//!    `[5, 10)` minutes. Both spread clients out after an API server
+//!    restart, which only works if every client's seed differs.
+//! 6. **Deadlines.** A LIST, or a watch-list before its initial events are
+//!    complete, that goes [`Config::progress_timeout`] without a byte is
+//!    cut and retried ([`Error::Stalled`]); a watch that outlives its
+//!    `timeoutSeconds` by [`WATCH_GRACE`] is cut and resumed.
+//! 7. **Giving up.** The config is checked in [`ListWatch::new`]; what
+//!    retrying cannot fix later (the server refuses the LIST itself with
+//!    400/405/406/415/422) is reported once as [`Output::Stopped`] and ends
+//!    the machine. (A `Table` LIST, asked for by an `Accept` header, is
+//!    applied row by row: each row's object names it.) Everything else (403, 404,
+//!    429, 5xx, cut connections) is reported as [`Output::Error`] and
+//!    retried, as client-go does: permissions and CRDs can change.
+//!
+//! ## The events
+//!
+//! [`Event`] keeps kube-runtime's `watcher::Event` names with their
+//! meaning, so a consumer written for kube-runtime works unchanged:
+//!
+//! - `Init` starts a listing (the first sync, and every relist after
+//!   `410 Gone`); `InitApply` is each object of it, **changed or not**;
+//!   `InitDone` ends it, and the `InitApply`s in between are the whole
+//!   collection. Buffering on `Init` and swapping the buffer in on
+//!   `InitDone`, as kube-runtime's reflector does, is correct.
+//! - `Apply` is an object created or changed, `Delete` one deleted (with its
+//!   last state), as the watch reports them.
+//!
+//! The differences from kube-runtime:
+//!
+//! - **`InitDelete`**, only inside a relist: an object reported before that
+//!   the listing no longer holds (deleted while the watch was away). A
+//!   consumer that keeps one map and updates it in place (as
+//!   [`crate::store::Store`] does, to never hold the collection twice)
+//!   removes the key; one that rebuilds from the listing may ignore it.
+//!   Every `InitDelete` comes before the `InitDone` of its listing.
+//! - **`Bookmark`**: the server's progress marker, with the resourceVersion
+//!   to resume from. kube-runtime keeps bookmarks to itself.
+//! - `InitDone` carries the listing's resourceVersion; objects come as
+//!   [`Object`] (key, resourceVersion and labels beside the user's `T`).
+//! - Errors are not items of the event stream: the machine retries by
+//!   itself and reports them as [`Output::Error`] (or, when retrying cannot
+//!   help, [`Output::Stopped`]).
+//! - [`ListWatch::resume`] (state loaded from a disk cache) starts with a
+//!   watch, not with `Init`: the consumer has the state already. A relist
+//!   later still starts with `Init`.
+//! - A watch-list's initial events are its listing: a `MODIFIED` before the
+//!   end marker is an `InitApply`, a `DELETED` drops the object from the
+//!   listing (an `InitDelete` if it was reported before).
 //!
 //! ## States
 //!
@@ -54,8 +102,9 @@
 //!     data: std::collections::BTreeMap<String, String>,
 //! }
 //!
+//! // The host seeds the jitter with entropy; this example passes a constant.
 //! let config = Config::new(known::config_maps().within("demo")).seed(42);
-//! let mut lw = ListWatch::<ConfigMap>::new(config, Instant(0));
+//! let mut lw = ListWatch::<ConfigMap>::new(config, Instant(0))?;
 //! let mut now = Instant(0);
 //! let mut synced = false;
 //! while !synced {
@@ -78,9 +127,11 @@
 //!             synced = true;
 //!         }
 //!         Output::Event(_) | Output::Error(_) => {}
+//!         Output::Stopped(e) => panic!("{e}"),
 //!         Output::Idle { deadline } => now = deadline.unwrap_or(now),
 //!     }
 //! }
+//! # Ok::<(), kubewire::listwatch::ConfigError>(())
 //! ```
 
 mod backoff;
@@ -93,8 +144,11 @@ mod machine;
 mod rng;
 mod time;
 
+pub(crate) use backoff::Backoff;
 pub use backoff::BackoffConfig;
-pub use config::{Config, MAX_ERROR_BODY, MIN_WATCH_TIMEOUT_SECS, SHORT_WATCH_MS, WATCH_GRACE_MS};
+pub use config::{
+    Config, ConfigError, MIN_WATCH_TIMEOUT, PROGRESS_TIMEOUT, SHORT_WATCH, WATCH_GRACE,
+};
 pub use error::Error;
 pub use event::{Event, Object, ObjectKey, ObjectMeta, Tombstone};
 pub use io::{Input, Output, RequestId};

@@ -1,4 +1,5 @@
-//! Time as the host reports it: milliseconds since an origin the host picks.
+//! Time as the host reports it: a point in milliseconds since an origin the
+//! host picks, and spans as [`core::time::Duration`].
 //!
 //! smoltcp's shape: the core never reads a clock, it is told "now" in
 //! every call, so tests drive it on virtual time and every host (native,
@@ -6,6 +7,7 @@
 
 use core::fmt;
 use core::ops::Add;
+use core::time::Duration;
 
 /// A point in time, in milliseconds since an arbitrary origin chosen by the
 /// host (process start, `performance.now()`, a test's zero).
@@ -18,22 +20,35 @@ impl Instant {
         Instant(ms)
     }
 
+    /// From the time elapsed since the host's origin (what a host's own
+    /// monotonic clock gives), rounded down to the millisecond.
+    pub fn since_origin(elapsed: Duration) -> Self {
+        Instant(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+    }
+
     /// Milliseconds since the origin.
     pub const fn as_millis(self) -> u64 {
         self.0
     }
 
-    /// Milliseconds from `earlier` to `self`, zero if `earlier` is later.
-    pub const fn since(self, earlier: Instant) -> u64 {
-        self.0.saturating_sub(earlier.0)
+    /// The time since the origin: what the host adds to its origin to
+    /// sleep until this instant.
+    pub const fn as_duration(self) -> Duration {
+        Duration::from_millis(self.0)
+    }
+
+    /// The time from `earlier` to `self`, zero if `earlier` is later.
+    pub const fn since(self, earlier: Instant) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 }
 
-impl Add<u64> for Instant {
+impl Add<Duration> for Instant {
     type Output = Instant;
 
-    /// `self` plus a number of milliseconds (saturating: "never" stays far).
-    fn add(self, ms: u64) -> Instant {
+    /// `self` plus a span, to the millisecond (saturating: "never" stays far).
+    fn add(self, span: Duration) -> Instant {
+        let ms = u64::try_from(span.as_millis()).unwrap_or(u64::MAX);
         Instant(self.0.saturating_add(ms))
     }
 }

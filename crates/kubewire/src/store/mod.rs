@@ -75,8 +75,13 @@ impl<T> Store<T> {
 
     /// Apply one event. Events from a `ListWatch`, applied in order, keep
     /// the store equal to the server's collection as of
-    /// [`resource_version`](Self::resource_version). `Init` does not clear
-    /// the store: the machine reports a relist as a diff.
+    /// [`resource_version`](Self::resource_version).
+    ///
+    /// The store is the in-place consumer of the event contract: `Init`
+    /// does not clear it (that would need a second copy of the collection
+    /// while the listing streams), each `InitApply` overwrites its object
+    /// and `InitDelete` removes what the listing no longer holds, so at
+    /// `InitDone` it is the listing exactly.
     pub fn apply(&mut self, event: Event<T>) {
         if let Some(rv) = event.resume_point() {
             self.resource_version = Some(rv.into());
@@ -94,7 +99,10 @@ impl<T> Store<T> {
                     },
                 );
             }
-            Event::Delete(t) => {
+            Event::Delete(o) => {
+                self.objects.remove(&o.meta.key);
+            }
+            Event::InitDelete(t) => {
                 self.objects.remove(&t.key);
             }
             Event::Bookmark { .. } => {}

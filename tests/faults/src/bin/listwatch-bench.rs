@@ -6,9 +6,6 @@
 //! Each measurement runs in a fresh child process (this binary with a mode
 //! argument), so its time and peak RSS (`VmHWM`) are its own.
 
-// Test code runs on std; the workspace's no_std hygiene lints are for the core.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -90,9 +87,19 @@ async fn child(mode: &str, kubeconfig: &Path, dir: &Path) {
     let mut ready_ms = 0;
     let objects = match mode {
         "relist-projected" => {
-            until_synced(&mut Watcher::<Projected>::with_store(c, config()), false).await
+            until_synced(
+                &mut Watcher::<Projected>::with_store(c, config()).expect("config"),
+                false,
+            )
+            .await
         }
-        "relist-full" => until_synced(&mut Watcher::<Value>::with_store(c, config()), false).await,
+        "relist-full" => {
+            until_synced(
+                &mut Watcher::<Value>::with_store(c, config()).expect("config"),
+                false,
+            )
+            .await
+        }
         "cache-warm" => {
             let mut w = Watcher::<Projected>::cached(c, config(), dir).expect("cache");
             let n = until_synced(&mut w, false).await;

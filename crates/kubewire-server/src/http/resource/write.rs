@@ -1,0 +1,213 @@
+//! create, update (PUT) and patch (JSON, merge, strategic, apply), on an
+//! object or its status subresource.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::input::yaml_to_json;
+use super::{Request, Res};
+use crate::objects::{fields_v1, prepare_create, prepare_update, same_content, set_managed};
+use crate::patch::{self, PatchType};
+use crate::status::{cause, details, ApiError};
+use crate::storage::{Key, Mutation, State};
+
+/// 404 unless the namespace exists (and 403 while it is terminating).
+pub fn check_namespace(st: &State, r: &Request<'_>, name: &str) -> Result<(), ApiError> {
+    let Some(ns) = r.rp.namespace.as_deref() else {
+        return Ok(());
+    };
+    match st.get(&Key::new("", "namespaces", "", ns)) {
+        None => Err(ApiError::not_found("", "namespaces", ns)),
+        Some(n) if n["metadata"].get("deletionTimestamp").is_some() => {
+            let d = r.def();
+            let mut det = details(name, "", &d.plural);
+            det.causes = vec![cause(
+                "NamespaceTerminating",
+                format!("namespace {ns} is being terminated"),
+                "metadata.namespace",
+            )];
+            Err(ApiError::new(
+                403,
+                "Forbidden",
+                format!("{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", d.plural),
+            )
+            .with_details(det))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn create(r: &Request<'_>) -> Res {
+    let d = r.def();
+    let body = r.check_kind(r.parse_body()?)?;
+    r.check_body_namespace(&body)?;
+    let obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
+    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let key = r.key(&name);
+    let dry = r.dry_run();
+    let (stored, _) = r.ctx.store.mutate(&key, |st, cur| {
+        check_namespace(st, r, &name)?;
+        if cur.is_some() {
+            return Err(ApiError::already_exists(&d.group, &d.plural, &name));
+        }
+        Ok(if dry {
+            Mutation::DryRun(obj)
+        } else {
+            Mutation::Put(obj)
+        })
+    })?;
+    Ok(r.reply(201, &stored))
+}
+
+/// Decides what an update of `old` to `new` does: a write, a no-op, or
+/// (finalizers gone from an object being deleted) the final removal; for
+/// a dry run, only what it would have written.
+fn finish_update(old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
+    if same_content(old, &new) {
+        return Mutation::Unchanged(old.clone());
+    }
+    if dry {
+        return Mutation::DryRun(new);
+    }
+    let deleting = new["metadata"].get("deletionTimestamp").is_some();
+    let no_finalizers = new["metadata"]["finalizers"]
+        .as_array()
+        .is_none_or(|a| a.is_empty());
+    if deleting && no_finalizers {
+        return Mutation::Delete(new);
+    }
+    Mutation::Put(new)
+}
+
+pub fn update(r: &Request<'_>) -> Res {
+    let d = r.def();
+    let name = r.name();
+    let body = r.check_kind(r.parse_body()?)?;
+    r.check_body_namespace(&body)?;
+    if let Some(b) = body["metadata"]["name"].as_str() {
+        if b != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({b}) does not match the name on the URL ({name})"
+            )));
+        }
+    }
+    let key = r.key(&name);
+    let sub = r.rp.sub.as_deref();
+    let manager = r.manager();
+    let dry = r.dry_run();
+    let (stored, _) = r.ctx.store.mutate(&key, |_, cur| {
+        let Some(cur) = cur else {
+            return Err(ApiError::not_found(&d.group, &d.plural, &name));
+        };
+        let want = body["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        if !want.is_empty() && Some(want) != cur["metadata"]["resourceVersion"].as_str() {
+            return Err(ApiError::conflict(&d.group, &d.plural, &name));
+        }
+        let new = prepare_update(d, cur, body.clone(), sub, &manager, "Update")?;
+        Ok(finish_update(cur, new, dry))
+    })?;
+    Ok(r.reply(200, &stored))
+}
+
+/// 422 for an apply without a field manager, as kube-apiserver words it.
+fn apply_needs_manager() -> ApiError {
+    ApiError::invalid(
+        "meta.k8s.io",
+        "PatchOptions.meta.k8s.io",
+        "",
+        vec![cause(
+            "FieldValueRequired",
+            "Required value: is required for apply patch",
+            "fieldManager",
+        )],
+    )
+}
+
+pub fn patch(r: &Request<'_>) -> Res {
+    let d = r.def();
+    let name = r.name();
+    let Some(pt) = PatchType::from_content_type(&r.content_type) else {
+        return Err(ApiError::unsupported_patch());
+    };
+    let patch: Value = match pt {
+        PatchType::Apply => yaml_to_json(&r.body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+        _ => crate::decode::json(&r.body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
+    };
+    crate::shape::patch(d, pt, &patch)?;
+    let manager = r.manager();
+    if pt == PatchType::Apply {
+        if r.query.get("fieldManager").unwrap_or("").is_empty() {
+            return Err(apply_needs_manager());
+        }
+        r.check_kind(patch.clone())?;
+    }
+    let force = r.query.flag("force");
+    let key = r.key(&name);
+    let sub = r.rp.sub.as_deref();
+    let dry = r.dry_run();
+    let mut created = false;
+    let (stored, _) = r.ctx.store.mutate(&key, |st, cur| {
+        let Some(cur) = cur else {
+            if pt == PatchType::Apply && sub.is_none() {
+                // Apply creates what does not exist yet.
+                check_namespace(st, r, &name)?;
+                let mut body = r.check_kind(patch.clone())?;
+                body["metadata"]["name"] = name.clone().into();
+                let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &manager)?;
+                obj["metadata"]["managedFields"] = json!([]);
+                set_managed(
+                    &mut obj,
+                    &manager,
+                    "Apply",
+                    &d.api_version(),
+                    fields_v1(&patch),
+                    None,
+                );
+                created = true;
+                return Ok(if dry {
+                    Mutation::DryRun(obj)
+                } else {
+                    Mutation::Put(obj)
+                });
+            }
+            return Err(ApiError::not_found(&d.group, &d.plural, &name));
+        };
+        let base: &Value = cur;
+        let patched = match pt {
+            PatchType::Json => patch::json_patch(base, &patch)?,
+            PatchType::Merge => patch::merge_patch(base, &patch),
+            PatchType::Strategic => {
+                if d.custom {
+                    return Err(ApiError::unsupported_patch());
+                }
+                patch::strategic_merge(base, &patch)
+            }
+            PatchType::Apply => {
+                patch::server_side_apply(base, &patch, &manager, force, &d.api_version(), sub)?
+            }
+        };
+        crate::shape::object(d, &patched)?;
+        let want = patched["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or("");
+        if !want.is_empty() && Some(want) != cur["metadata"]["resourceVersion"].as_str() {
+            return Err(ApiError::conflict(&d.group, &d.plural, &name));
+        }
+        let new = if pt == PatchType::Apply {
+            // Apply already wrote its own managedFields entry; keep it.
+            let mut carried = patched;
+            let managed = carried["metadata"]["managedFields"].clone();
+            let mut n =
+                prepare_update(d, cur, std::mem::take(&mut carried), sub, &manager, "Apply")?;
+            n["metadata"]["managedFields"] = managed;
+            n
+        } else {
+            prepare_update(d, cur, patched, sub, &manager, "Update")?
+        };
+        Ok(finish_update(cur, new, dry))
+    })?;
+    Ok(r.reply(if created { 201 } else { 200 }, &stored))
+}

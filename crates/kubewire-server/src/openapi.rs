@@ -1,0 +1,211 @@
+//! The OpenAPI documents: `/openapi/v2` and `/openapi/v3/<group-version>`
+//! with the real schemas, so `kubectl explain` works and clients learn list
+//! types and merge keys.
+//!
+//! Built-in groups are served from the documents kube-apiserver v1.36.2
+//! published, captured and packed by `scripts/pack-openapi.py` into
+//! `openapi/v3.json.gz` and `openapi/v2.json.gz` (kept loadable as data for
+//! schema validation later). Each CustomResourceDefinition adds a document
+//! built from its versions' `openAPIV3Schema`, as the real server does.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::OnceLock;
+
+use serde_json::{json, Map, Value};
+
+use crate::discovery::{hash_hex, KUBE_VERSION};
+use crate::resources::ResourceDef;
+
+static V3_GZ: &[u8] = include_bytes!("../openapi/v3.json.gz");
+static V2_GZ: &[u8] = include_bytes!("../openapi/v2.json.gz");
+
+fn gunzip(bytes: &[u8]) -> Value {
+    let mut text = Vec::new();
+    let ok = flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut text)
+        .is_ok();
+    ok.then(|| serde_json::from_slice(&text).ok())
+        .flatten()
+        .unwrap_or(Value::Null)
+}
+
+/// The built-in v3 documents by path (`api/v1`, `apis/apps/v1`), with
+/// their hashes.
+fn v3() -> &'static BTreeMap<String, (Value, String)> {
+    static DOCS: OnceLock<BTreeMap<String, (Value, String)>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let Value::Object(m) = gunzip(V3_GZ) else {
+            return BTreeMap::new();
+        };
+        m.into_iter()
+            .map(|(k, doc)| {
+                let hash = hash_hex(&serde_json::to_vec(&doc).unwrap_or_default());
+                (k, (doc, hash))
+            })
+            .collect()
+    })
+}
+
+/// The built-in v2 document.
+pub fn builtin_v2() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| gunzip(V2_GZ))
+}
+
+fn gv_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// `com.example.v1.Widget` for group `example.com`: the real server's
+/// schema names for custom kinds.
+fn custom_name(group: &str, version: &str, kind: &str) -> String {
+    let mut parts: Vec<&str> = group.split('.').collect();
+    parts.reverse();
+    format!("{}.{version}.{kind}", parts.join("."))
+}
+
+const META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.";
+
+/// The metadata schemas a custom kind's document refers to, copied from
+/// a built-in document.
+fn meta_schemas(into: &mut Map<String, Value>) {
+    let Some((doc, _)) = v3().get("apis/apps/v1") else {
+        return;
+    };
+    for (k, v) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        if k.starts_with(META) {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn custom_schema(d: &ResourceDef) -> Value {
+    let mut s = d
+        .schema
+        .clone()
+        .unwrap_or_else(|| json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
+    if !s["properties"].is_object() {
+        s["properties"] = json!({});
+    }
+    s["properties"]["apiVersion"] = json!({"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."});
+    s["properties"]["kind"] = json!({"type": "string", "description": "Kind is a string value representing the REST resource this object represents."});
+    s["properties"]["metadata"] = json!({"allOf": [{"$ref": format!("#/components/schemas/{META}ObjectMeta")}], "description": "Standard object's metadata."});
+    s["x-kubernetes-group-version-kind"] =
+        json!([{"group": d.group, "version": d.version, "kind": d.kind}]);
+    s
+}
+
+/// The document of a group version with custom resources.
+fn custom_doc(defs: &[&ResourceDef]) -> Value {
+    let mut schemas = Map::new();
+    meta_schemas(&mut schemas);
+    let mut paths = Map::new();
+    for d in defs {
+        let name = custom_name(&d.group, &d.version, &d.kind);
+        schemas.insert(name.clone(), custom_schema(d));
+        schemas.insert(
+            format!("{name}List"),
+            json!({"type": "object", "required": ["items"], "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{name}")}},
+                "metadata": {"allOf": [{"$ref": format!("#/components/schemas/{META}ListMeta")}]}},
+                "x-kubernetes-group-version-kind": [{"group": d.group, "version": d.version, "kind": format!("{}List", d.kind)}]}),
+        );
+        let base = format!("/{}", gv_path(&d.group, &d.version));
+        let item = if d.namespaced {
+            format!("{base}/namespaces/{{namespace}}/{}/{{name}}", d.plural)
+        } else {
+            format!("{base}/{}/{{name}}", d.plural)
+        };
+        let gvk = json!({"group": d.group, "version": d.version, "kind": d.kind});
+        let params = json!([
+            {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": true}}
+        ]);
+        let ok = json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}});
+        let op = |action: &str, id: &str| {
+            json!({"operationId": format!("{id}{}", d.kind), "parameters": params, "responses": ok,
+                   "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvk})
+        };
+        paths.insert(item, json!({"get": op("get", "read"), "put": op("put", "replace"), "patch": op("patch", "patch"), "delete": op("delete", "delete")}));
+    }
+    json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes CRD Swagger", "version": "v0.1.0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}
+
+/// `/openapi/v3/<path>` for a served group version.
+pub fn v3_doc(defs: &[ResourceDef], group: &str, version: &str) -> Option<Value> {
+    let in_gv: Vec<&ResourceDef> = defs
+        .iter()
+        .filter(|d| d.group == group && d.version == version)
+        .collect();
+    if in_gv.is_empty() {
+        return None;
+    }
+    if in_gv.iter().any(|d| d.custom) {
+        return Some(custom_doc(&in_gv));
+    }
+    v3().get(&gv_path(group, version))
+        .map(|(doc, _)| doc.clone())
+}
+
+/// `/openapi/v3`: the index of group-version documents with their hashes.
+pub fn v3_index(defs: &[ResourceDef]) -> Value {
+    let mut gvs: Vec<(&str, &str)> = Vec::new();
+    for d in defs {
+        if !gvs.contains(&(d.group.as_str(), d.version.as_str())) {
+            gvs.push((&d.group, &d.version));
+        }
+    }
+    let mut paths = Map::new();
+    for (g, v) in gvs {
+        let p = gv_path(g, v);
+        let hash = match v3().get(&p) {
+            Some((_, h))
+                if !defs
+                    .iter()
+                    .any(|d| d.custom && d.group == g && d.version == v) =>
+            {
+                h.clone()
+            }
+            _ => match v3_doc(defs, g, v) {
+                Some(doc) => hash_hex(&serde_json::to_vec(&doc).unwrap_or_default()),
+                None => continue,
+            },
+        };
+        paths.insert(
+            p.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={hash}")}),
+        );
+    }
+    json!({"paths": paths})
+}
+
+/// `/openapi/v2`: the built-in document plus every CRD's definitions.
+pub fn v2(defs: &[ResourceDef]) -> Value {
+    let mut doc = builtin_v2().clone();
+    if doc.is_null() {
+        doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION}, "paths": {}, "definitions": {}});
+    }
+    for d in defs.iter().filter(|d| d.custom) {
+        let mut s = custom_schema(d);
+        s["properties"]["metadata"] = json!({"$ref": format!("#/definitions/{META}ObjectMeta")});
+        doc["definitions"][custom_name(&d.group, &d.version, &d.kind)] = s;
+    }
+    doc
+}

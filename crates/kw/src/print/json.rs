@@ -1,0 +1,144 @@
+//! JSON as kubectl writes it (Go's `encoding/json` over an unstructured
+//! object): keys sorted, four-space indent, and Go's escapes: `<`, `>`, `&`,
+//! U+2028 and U+2029 as `\u003c`..., other control characters as `\u00XX`.
+
+use serde_json::Value;
+
+/// `json.MarshalIndent(v, "", "    ")`, without the final newline.
+pub fn pretty(v: &Value) -> String {
+    let mut out = String::new();
+    write(&mut out, v, Some(0));
+    out
+}
+
+/// `json.Marshal(v)`: one line.
+pub fn compact(v: &Value) -> String {
+    let mut out = String::new();
+    write(&mut out, v, None);
+    out
+}
+
+fn newline(out: &mut String, indent: Option<usize>) {
+    if let Some(level) = indent {
+        out.push('\n');
+        for _ in 0..level {
+            out.push_str("    ");
+        }
+    }
+}
+
+fn write(out: &mut String, v: &Value, indent: Option<usize>) {
+    let inner = indent.map(|l| l + 1);
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => out.push_str(&go_json_float(f)),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => string(out, s),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, inner);
+                write(out, item, inner);
+            }
+            newline(out, indent);
+            out.push(']');
+        }
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, inner);
+                string(out, k);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write(out, &map[k], inner);
+            }
+            newline(out, indent);
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string with Go's escapes.
+pub fn string(out: &mut String, s: &str) {
+    out.push('"');
+    // Most strings need no escape: copy them whole.
+    let plain = s
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&'))
+        && !s.contains(['\u{2028}', '\u{2029}']);
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A float as `encoding/json` writes it: plain decimals, exponent form
+/// (`1e+21`, `1e-7`) outside [1e-6, 1e21).
+fn go_json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let e = format!("{f:e}");
+        let (m, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{m}e{sign}{}", exp.abs());
+    }
+    let text = format!("{f}");
+    text.strip_suffix(".0").map(String::from).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn writes_what_kubectl_writes() {
+        let v =
+            json!({"b": [], "a": {"h": "<a&b> \u{2028} é 😀 \u{1}", "e": {}}, "n": 1.5, "i": 7});
+        assert_eq!(
+            pretty(&v),
+            "{\n    \"a\": {\n        \"e\": {},\n        \"h\": \"\\u003ca\\u0026b\\u003e \\u2028 é 😀 \\u0001\"\n    },\n    \"b\": [],\n    \"i\": 7,\n    \"n\": 1.5\n}"
+        );
+        assert_eq!(
+            compact(&json!({"type": "ADDED", "object": {"x": [1, 2]}})),
+            r#"{"object":{"x":[1,2]},"type":"ADDED"}"#
+        );
+        assert_eq!(go_json_float(1e21), "1e+21");
+        assert_eq!(go_json_float(1e-7), "1e-7");
+        assert_eq!(go_json_float(2.0), "2");
+    }
+}

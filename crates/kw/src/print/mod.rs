@@ -1,0 +1,493 @@
+//! Every output form of `get` (table, wide, name, json, yaml, jsonpath,
+//! custom columns), for the three things `get` prints: the items of a
+//! listing (streamed as they arrive), one object on its own, and the
+//! events of a watch. [`Printer`] holds what must carry from one write to
+//! the next: column widths, whether the header is out, the open `kind: List`
+//! document, the columns each source's Table defined.
+
+pub mod columns;
+pub mod json;
+pub mod jsonpath;
+pub mod table;
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use kubewire::ResourceInfo;
+use serde_json::{Map, Value};
+
+use self::columns::CustomColumns;
+use self::jsonpath::Template;
+use self::table::{Aligner, TableColumns};
+
+/// An output form (`-o`).
+#[derive(Debug, Clone)]
+pub enum Form {
+    /// The server's table (the default).
+    Table,
+    /// The table with every column.
+    Wide,
+    /// `kind/name`.
+    Name,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+    /// A kubectl JSONPath template.
+    JsonPath(Template),
+    /// Columns from JSONPath expressions.
+    CustomColumns(CustomColumns),
+}
+
+impl Form {
+    /// Reads `-o`: `wide`, `name`, `json`, `yaml`, `jsonpath=T`,
+    /// `jsonpath-file=F`, `custom-columns=SPEC`, `custom-columns-file=F`.
+    pub fn parse(s: &str) -> Result<Form, String> {
+        let (name, arg) = match s.split_once('=') {
+            Some((n, a)) => (n, Some(a)),
+            None => (s, None),
+        };
+        let read = |file: &str| {
+            std::fs::read_to_string(file).map_err(|e| format!("error reading {file}: {e}"))
+        };
+        match (name, arg) {
+            ("table", None) => Ok(Form::Table),
+            ("wide", None) => Ok(Form::Wide),
+            ("name", None) => Ok(Form::Name),
+            ("json", None) => Ok(Form::Json),
+            ("yaml", None) => Ok(Form::Yaml),
+            ("jsonpath" | "jsonpath-as-json", Some(t)) => Template::parse(t).map(Form::JsonPath),
+            ("jsonpath-file", Some(f)) => Template::parse(read(f)?.trim_end()).map(Form::JsonPath),
+            ("custom-columns", Some(spec)) => CustomColumns::parse(spec).map(Form::CustomColumns),
+            ("custom-columns-file", Some(f)) => {
+                CustomColumns::parse_file(&read(f)?).map(Form::CustomColumns)
+            }
+            ("jsonpath" | "jsonpath-file" | "custom-columns" | "custom-columns-file", None) => {
+                Err(format!("{name} format specified but no template given"))
+            }
+            _ => Err(format!(
+                "unable to match a printer suitable for the output format {s:?}, allowed formats are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-file,name,wide,yaml"
+            )),
+        }
+    }
+
+    /// Whether the form prints the server's Table.
+    pub fn is_table(&self) -> bool {
+        matches!(self, Form::Table | Form::Wide)
+    }
+
+    /// Whether it prints whole documents (a `kind: List` for a listing).
+    pub fn is_document(&self) -> bool {
+        matches!(self, Form::Json | Form::Yaml)
+    }
+}
+
+/// Flags that shape every form.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// No header row (table, custom columns).
+    pub no_headers: bool,
+    /// Keep `metadata.managedFields` in json/yaml (kubectl hides them).
+    pub show_managed_fields: bool,
+    /// Mark each watch event with its type (`--output-watch-events`).
+    pub watch_events: bool,
+    /// A CLUSTER column (`--all-contexts`).
+    pub show_cluster: bool,
+}
+
+/// Where printed objects come from: one cluster's collection.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// Tells the sources of one command apart (their Tables' columns).
+    pub id: usize,
+    /// The context name, for the CLUSTER column.
+    pub cluster: &'a str,
+    /// The resource.
+    pub info: &'a ResourceInfo,
+    /// A NAMESPACE column (`-A` on a namespaced resource).
+    pub namespace_column: bool,
+}
+
+/// A watch event's type, as kubectl's EVENT column prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// `ADDED`.
+    Added,
+    /// `MODIFIED`.
+    Modified,
+    /// `DELETED`.
+    Deleted,
+}
+
+impl EventType {
+    /// The word kubectl prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// What the command prints as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A listing: json/yaml as one `kind: List`, jsonpath over that list.
+    List,
+    /// One object, printed as itself.
+    Single,
+    /// Watch events, each printed on its own.
+    Watch,
+}
+
+/// Prints objects in one form, keeping what carries between writes.
+pub struct Printer<W: Write> {
+    form: Form,
+    options: Options,
+    mode: Mode,
+    out: W,
+    aligner: Aligner,
+    header_done: bool,
+    columns: HashMap<usize, TableColumns>,
+    /// Items written into the open `kind: List` document.
+    list_items: usize,
+    /// A listing's items, for a JSONPath template over the whole list.
+    collected: Vec<Value>,
+    /// Documents written in watch mode (YAML separates them with `---`).
+    documents: usize,
+    printed: usize,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing to `out`.
+    pub fn new(form: Form, options: Options, mode: Mode, out: W) -> Self {
+        Printer {
+            form,
+            options,
+            mode,
+            out,
+            aligner: Aligner::default(),
+            header_done: false,
+            columns: HashMap::new(),
+            list_items: 0,
+            collected: Vec::new(),
+            documents: 0,
+            printed: 0,
+        }
+    }
+
+    /// The form.
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    /// How many objects were printed.
+    pub fn printed(&self) -> usize {
+        self.printed
+    }
+
+    /// Whether `source`'s Table columns are known.
+    pub fn knows_columns(&self, source: usize) -> bool {
+        self.columns.contains_key(&source)
+    }
+
+    /// Take `source`'s columns from a Table, printing nothing.
+    pub fn learn_columns(&mut self, source: usize, table: &Value) {
+        if let Some(c) = TableColumns::of(table, matches!(self.form, Form::Wide)) {
+            self.columns.insert(source, c);
+        }
+    }
+
+    /// Print the rows of a Table (a listing's page, one object's Table, a
+    /// watch event's one-row Table); returns how many. A Table without
+    /// column definitions uses the last ones `src` sent.
+    pub fn table(
+        &mut self,
+        table: &Value,
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<usize> {
+        self.learn_columns(src.id, table);
+        let rows = table["rows"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        self.rows(rows, src, event)
+    }
+
+    /// Print Table rows (each `{cells, object}`) with `src`'s columns.
+    pub fn rows(
+        &mut self,
+        rows: &[Value],
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<usize> {
+        let empty = Vec::new();
+        self.cell_rows(
+            rows.iter().map(|r| {
+                (
+                    r["cells"].as_array().unwrap_or(&empty).as_slice(),
+                    r["object"]["metadata"]["namespace"].as_str().unwrap_or(""),
+                )
+            }),
+            src,
+            event,
+        )
+    }
+
+    /// Print rows read as they streamed (see [`table::Row`]).
+    pub fn streamed_rows(
+        &mut self,
+        rows: &[table::Row],
+        src: &Source<'_>,
+    ) -> std::io::Result<usize> {
+        self.cell_rows(
+            rows.iter().map(|r| (r.cells.as_slice(), r.namespace())),
+            src,
+            None,
+        )
+    }
+
+    fn cell_rows<'r>(
+        &mut self,
+        rows: impl ExactSizeIterator<Item = (&'r [Value], &'r str)>,
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<usize> {
+        let Some(columns) = self.columns.get(&src.id) else {
+            return Ok(0);
+        };
+        let count = rows.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let event = event.filter(|_| self.options.watch_events && self.mode == Mode::Watch);
+        let mut lines = Vec::with_capacity(count + 1);
+        if !self.header_done && !self.options.no_headers {
+            let mut leading = Vec::new();
+            if self.options.watch_events && self.mode == Mode::Watch {
+                leading.push("EVENT   ");
+            }
+            if self.options.show_cluster {
+                leading.push("CLUSTER");
+            }
+            if src.namespace_column {
+                leading.push("NAMESPACE");
+            }
+            lines.push(columns.header(&leading));
+        }
+        self.header_done = true;
+        for (cells, namespace) in rows {
+            let mut leading = Vec::new();
+            if let Some(e) = event {
+                // kubectl's EVENT column is as wide as MODIFIED from the start.
+                leading.push(format!("{:<8}", e.as_str()));
+            }
+            if self.options.show_cluster {
+                leading.push(src.cluster.to_string());
+            }
+            if src.namespace_column {
+                leading.push(namespace.to_string());
+            }
+            lines.push(columns.cells(cells, leading));
+        }
+        self.aligner.write(&mut self.out, &lines)?;
+        self.printed += count;
+        Ok(count)
+    }
+
+    /// One object (json, yaml, name, jsonpath, custom columns). In watch
+    /// mode `event` marks it when `--output-watch-events` is on.
+    pub fn object(
+        &mut self,
+        mut obj: Value,
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<()> {
+        let event = event.filter(|_| self.options.watch_events && self.mode == Mode::Watch);
+        if self.form.is_document() {
+            obj = with_type(src.info, obj);
+            if !self.options.show_managed_fields {
+                hide_managed_fields(&mut obj);
+            }
+        }
+        if let Form::Name = self.form {
+            let name = obj["metadata"]["name"].as_str().unwrap_or("");
+            return self.name_line(name, src, event);
+        }
+        self.printed += 1;
+        match (&self.form, self.mode) {
+            (Form::Json, Mode::List) => {
+                let sep = if self.list_items == 0 {
+                    "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+                } else {
+                    ",\n"
+                };
+                self.list_items += 1;
+                let mut text = String::from(sep);
+                for (i, line) in json::pretty(&obj).lines().enumerate() {
+                    if i > 0 {
+                        text.push('\n');
+                    }
+                    text.push_str("        ");
+                    text.push_str(line);
+                }
+                self.out.write_all(text.as_bytes())
+            }
+            (Form::Yaml, Mode::List) => {
+                let mut text = String::new();
+                if self.list_items == 0 {
+                    text.push_str("apiVersion: v1\nitems:\n");
+                }
+                self.list_items += 1;
+                text.push_str(&yaml::list_item(&obj));
+                self.out.write_all(text.as_bytes())
+            }
+            (Form::Json, _) => {
+                let text = match event {
+                    Some(e) => json::compact(&watch_event(e, obj)),
+                    None => json::pretty(&obj),
+                };
+                self.out.write_all(text.as_bytes())?;
+                self.out.write_all(b"\n")
+            }
+            (Form::Yaml, _) => {
+                let doc = match event {
+                    Some(e) => yaml::document(&watch_event(e, obj)),
+                    None => yaml::document(&obj),
+                };
+                if self.documents > 0 {
+                    self.out.write_all(b"---\n")?;
+                }
+                self.documents += 1;
+                self.out.write_all(doc.as_bytes())
+            }
+            (Form::JsonPath(_), Mode::List) => {
+                self.collected.push(with_type(src.info, obj));
+                Ok(())
+            }
+            (Form::JsonPath(t), _) => {
+                let text = t.render(&obj).map_err(std::io::Error::other)?;
+                self.out.write_all(text.as_bytes())
+            }
+            (Form::CustomColumns(c), _) => {
+                let mut lines = Vec::new();
+                if !self.header_done && !self.options.no_headers {
+                    lines.push(c.header());
+                }
+                self.header_done = true;
+                lines.push(c.row(&obj));
+                self.aligner.write(&mut self.out, &lines)
+            }
+            (Form::Table | Form::Wide | Form::Name, _) => Ok(()),
+        }
+    }
+
+    /// A `-o name` line for an object known only by name.
+    pub fn name_line(
+        &mut self,
+        name: &str,
+        src: &Source<'_>,
+        event: Option<EventType>,
+    ) -> std::io::Result<()> {
+        let mut line = String::new();
+        // With --output-watch-events even `-o name` says what happened
+        // (kubectl prints the bare name for every event type).
+        if let Some(e) = event.filter(|_| self.options.watch_events && self.mode == Mode::Watch) {
+            line.push_str(&format!("{:<11}", e.as_str()));
+        }
+        if self.options.show_cluster {
+            line.push_str(src.cluster);
+            line.push_str("   ");
+        }
+        line.push_str(&kind_name(src.info, name));
+        line.push('\n');
+        self.printed += 1;
+        self.out.write_all(line.as_bytes())
+    }
+
+    /// End a listing: close the `kind: List` document, or run the JSONPath
+    /// template over the list. `any` says whether there was anything to
+    /// list (an empty listing still prints an empty List).
+    pub fn finish_list(&mut self) -> std::io::Result<()> {
+        match &self.form {
+            Form::Json => {
+                if self.list_items == 0 {
+                    self.out
+                        .write_all(b"{\n    \"apiVersion\": \"v1\",\n    \"items\": [")?;
+                } else {
+                    self.out.write_all(b"\n    ")?;
+                }
+                self.out.write_all(b"],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
+            }
+            Form::Yaml => {
+                if self.list_items == 0 {
+                    self.out.write_all(b"apiVersion: v1\nitems: []\n")?;
+                }
+                self.out
+                    .write_all(b"kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+            }
+            Form::JsonPath(t) => {
+                let list = serde_json::json!({
+                    "apiVersion": "v1",
+                    "items": std::mem::take(&mut self.collected),
+                    "kind": "List",
+                    "metadata": {"resourceVersion": ""},
+                });
+                let text = t.render(&list).map_err(std::io::Error::other)?;
+                self.out.write_all(text.as_bytes())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Flush the output.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `{"type": "ADDED", "object": ...}`, as `--output-watch-events` prints
+/// an event in json and yaml.
+fn watch_event(e: EventType, object: Value) -> Value {
+    serde_json::json!({"type": e.as_str(), "object": object})
+}
+
+/// `configmap`, `deployment.apps`: a resource's kind as kubectl names it
+/// in messages.
+pub fn kind_group(info: &ResourceInfo) -> String {
+    let kind = info.resource.kind.to_lowercase();
+    if info.resource.group.is_empty() {
+        kind
+    } else {
+        format!("{kind}.{}", info.resource.group)
+    }
+}
+
+/// `configmap/name`, `deployment.apps/name`: what `-o name` prints.
+pub fn kind_name(info: &ResourceInfo, name: &str) -> String {
+    format!("{}/{name}", kind_group(info))
+}
+
+/// List items carry no `kind`/`apiVersion`; put them back, as kubectl does.
+pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
+    match item {
+        Value::Object(fields) if !fields.contains_key("kind") => {
+            let mut out = Map::new();
+            out.insert(
+                "apiVersion".into(),
+                Value::from(info.resource.api_version()),
+            );
+            out.insert("kind".into(), Value::from(info.resource.kind.clone()));
+            out.extend(fields);
+            Value::Object(out)
+        }
+        other => other,
+    }
+}
+
+/// kubectl hides `metadata.managedFields` unless `--show-managed-fields`.
+pub fn hide_managed_fields(obj: &mut Value) {
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+}
