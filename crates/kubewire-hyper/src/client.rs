@@ -14,14 +14,14 @@ use hyper_util::rt::TokioExecutor;
 use kubewire::decode::{ListDecoder, WatchDecoder};
 use kubewire::kubeconfig::ClusterConfig;
 use kubewire::{Request, WholeBody};
-use rustls::pki_types::ServerName;
 use serde::de::DeserializeOwned;
 
-use crate::auth::Auth;
+use kubewire::Secret;
+use kubewire_config::Cluster;
+
 use crate::dial::Dial;
-use crate::error::{tls_setup, Error};
+use crate::error::Error;
 use crate::stream::{Decoded, ListStream, WatchStream};
-use crate::tls::{client_config, ClientCert};
 
 /// The largest whole (non-streamed) body kept in memory: the core's one
 /// limit. LIST and WATCH bodies stream and are not subject to it.
@@ -53,9 +53,9 @@ pub struct Options {
     /// How long to wait for a TCP connection.
     pub connect_timeout: Duration,
     /// How long an exec credential plugin may run before it is killed,
-    /// with every process it started (default 3 minutes: long enough for a
-    /// browser login, which is what kubelogin allows too; kubectl has no
-    /// limit at all). `kw --request-timeout` sets it to the same value.
+    /// with every process it started (default
+    /// [`kubewire_config::EXEC_TIMEOUT`], 3 minutes). `kw
+    /// --request-timeout` sets it to the same value.
     pub exec_timeout: Duration,
     /// The `User-Agent` (the server's default field manager).
     pub user_agent: String,
@@ -80,7 +80,7 @@ impl Default for Options {
         Options {
             timeout: Duration::from_secs(32),
             connect_timeout: Duration::from_secs(10),
-            exec_timeout: Duration::from_secs(180),
+            exec_timeout: kubewire_config::EXEC_TIMEOUT,
             user_agent: format!(
                 "kubewire/{} ({}/{})",
                 env!("CARGO_PKG_VERSION"),
@@ -103,7 +103,7 @@ pub struct Client {
 struct Inner {
     http: Http,
     cluster: ClusterConfig,
-    auth: Auth,
+    auth: Arc<kubewire_config::Credentials>,
     options: Options,
 }
 
@@ -124,21 +124,20 @@ impl Client {
 
     /// A client for `cluster`.
     pub fn with_options(cluster: ClusterConfig, options: Options) -> Result<Self, Error> {
-        let cert = Arc::new(ClientCert::default());
-        let auth = Auth::new(&cluster, cert.clone(), options.exec_timeout)?;
-        let tls = client_config(&cluster.tls, cert, &cluster.server)?;
+        let Cluster {
+            config: cluster,
+            credentials: auth,
+            tls,
+        } = Cluster::new(cluster, options.exec_timeout)?;
         let dial = Dial::new(cluster.proxy_url.as_deref(), options.connect_timeout)?;
         let builder = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
+        // hyper-rustls takes the name from the URL; a kubeconfig's
+        // `tls-server-name` overrides it.
         let builder = match &cluster.tls.server_name {
-            Some(name) => {
-                let name = ServerName::try_from(name.clone()).map_err(|e| {
-                    tls_setup(
-                        format!("tls-server-name {name:?} is not a valid name"),
-                        Some(Box::new(e)),
-                    )
-                })?;
+            Some(_) => {
+                let name = kubewire_config::tls::server_name(&cluster.tls, &cluster.server)?;
                 builder.with_server_name_resolver(FixedServerNameResolver::new(name))
             }
             None => builder,
@@ -180,7 +179,7 @@ impl Client {
         let resp = self.send_once(req).await?;
         if resp.status() == StatusCode::UNAUTHORIZED && self.inner.auth.can_refresh() {
             drop(resp);
-            self.inner.auth.invalidate().await;
+            self.inner.auth.invalidate();
             return self.send_once(req).await;
         }
         Ok(resp)
@@ -201,7 +200,7 @@ impl Client {
             r.set_header("User-Agent", &inner.options.user_agent);
             r
         });
-        if let Some(auth) = inner.auth.header().await? {
+        if let Some(auth) = self.authorization().await? {
             if let Some(shown) = &mut shown {
                 shown.set_header(
                     "Authorization",
@@ -251,6 +250,27 @@ impl Client {
             });
         }
         Ok(resp)
+    }
+
+    /// The `Authorization` value for the next request. A plugin that has
+    /// to run runs on a blocking thread: it may take seconds (a login),
+    /// and must not stall the runtime's workers.
+    async fn authorization(&self) -> Result<Option<Secret>, Error> {
+        let auth = self.inner.auth.clone();
+        if !auth.may_block() {
+            return Ok(auth.header()?);
+        }
+        match tokio::task::spawn_blocking(move || auth.header()).await {
+            Ok(header) => Ok(header?),
+            // The closure does not panic; a runtime shutting down cancels it.
+            Err(e) => Err(Error::Config(kubewire_config::Error::Exec {
+                command: match &self.inner.cluster.auth {
+                    kubewire::AuthPlan::Exec(exec) => exec.command.clone(),
+                    _ => String::new(),
+                },
+                message: format!("the plugin's thread did not finish: {e}"),
+            })),
+        }
     }
 
     /// Send a request and read the whole body (at most [`MAX_WHOLE_BODY`]),

@@ -1,5 +1,5 @@
 //! The adapter's error: everything that can go wrong between a kubeconfig
-//! on disk and the last byte of a response, one variant per kind of
+//! on disk (the [`kubewire_config`] part) and the last byte of a response, one variant per kind of
 //! failure, told apart by the types of their causes (never by message
 //! text), each cause kept as [`source`](std::error::Error::source).
 //!
@@ -12,12 +12,11 @@ use std::time::Duration;
 
 use kubewire::decode::DecodeError;
 use kubewire::discovery::DiscoveryError;
-use kubewire::kubeconfig::{ConfigError, ExecError};
+use kubewire::kubeconfig::ConfigError;
 use kubewire::restmap::MapError;
 use kubewire::{RequestError, ResponseError, Status};
 
-/// A cause of any type, kept for [`source`](std::error::Error::source).
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use kubewire_config::BoxError;
 
 /// Why a call failed. Messages name the cluster, file or plugin at fault
 /// and never contain a credential.
@@ -34,39 +33,10 @@ pub enum Error {
     /// A body read whole is not the JSON asked for, or is larger than
     /// [`kubewire::MAX_WHOLE_BODY`].
     Response(ResponseError),
-    /// The kubeconfig is unusable.
-    Config(ConfigError),
-    /// A file could not be read (kubeconfig, CA, certificate, key, token).
-    File {
-        /// The path.
-        path: String,
-        /// The operating system's error.
-        source: io::Error,
-    },
-    /// A kubeconfig file does not parse.
-    Kubeconfig {
-        /// The path.
-        path: String,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// TLS could not be set up: a CA, client certificate or key that does
-    /// not load, no trust roots.
-    TlsSetup {
-        /// What could not be set up.
-        problem: String,
-        /// The cause, when it says more (never for a key: it might quote it).
-        source: Option<BoxError>,
-    },
-    /// A credential plugin failed.
-    Exec {
-        /// The plugin's command.
-        command: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// A plugin's output was not a usable credential.
-    ExecCredential(ExecError),
+    /// The configuration is unusable: a kubeconfig that does not read or
+    /// resolve, TLS material that does not load, a credential plugin that
+    /// fails (see [`kubewire_config::Error`]).
+    Config(kubewire_config::Error),
     /// Nothing accepted a connection at the server's address.
     Refused {
         /// The server URL.
@@ -154,14 +124,6 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "bad response body: {e}"),
             Error::Response(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
-            Error::File { path, source } => write!(f, "{path}: {source}"),
-            Error::Kubeconfig { path, message } => write!(f, "{path}: {message}"),
-            Error::TlsSetup { problem, source } => match source {
-                Some(s) => write!(f, "TLS setup failed: {problem}: {s}"),
-                None => write!(f, "TLS setup failed: {problem}"),
-            },
-            Error::Exec { command, message } => write!(f, "credential plugin {command:?}: {message}"),
-            Error::ExecCredential(e) => write!(f, "{e}"),
             Error::Refused { server, source } => {
                 write!(f, "cannot reach {server}: connection refused ({})", chain(&**source))
             }
@@ -204,9 +166,6 @@ impl std::error::Error for Error {
             Error::Decode(e) => Some(e),
             Error::Response(e) => Some(e),
             Error::Config(e) => Some(e),
-            Error::File { source, .. } => Some(source),
-            Error::TlsSetup { source, .. } => source.as_deref().map(|s| s as _),
-            Error::ExecCredential(e) => Some(e),
             Error::Refused { source, .. }
             | Error::Dns { source, .. }
             | Error::Tls { source, .. }
@@ -217,9 +176,7 @@ impl std::error::Error for Error {
             Error::Entropy(e) => Some(e),
             Error::Cache { source, .. } => Some(source),
             Error::NotFound(e) => Some(e),
-            Error::Exec { .. }
-            | Error::Kubeconfig { .. }
-            | Error::Timeout { .. }
+            Error::Timeout { .. }
             | Error::Redirect { .. }
             | Error::Url(_)
             | Error::BadHeader { .. } => None,
@@ -349,13 +306,13 @@ impl From<DecodeError> for Error {
 
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
-        Error::Config(e)
+        Error::Config(e.into())
     }
 }
 
-impl From<ExecError> for Error {
-    fn from(e: ExecError) -> Self {
-        Error::ExecCredential(e)
+impl From<kubewire_config::Error> for Error {
+    fn from(e: kubewire_config::Error) -> Self {
+        Error::Config(e)
     }
 }
 
@@ -367,26 +324,5 @@ impl From<ResponseError> for Error {
             ResponseError::Api(s) => Error::Api(s),
             other => Error::Response(other),
         }
-    }
-}
-
-pub(crate) fn file_error(path: &str, source: io::Error) -> Error {
-    Error::File {
-        path: path.into(),
-        source,
-    }
-}
-
-pub(crate) fn parse_error(path: &str, message: String) -> Error {
-    Error::Kubeconfig {
-        path: path.into(),
-        message,
-    }
-}
-
-pub(crate) fn tls_setup(problem: impl Into<String>, source: Option<BoxError>) -> Error {
-    Error::TlsSetup {
-        problem: problem.into(),
-        source,
     }
 }

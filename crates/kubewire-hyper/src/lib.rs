@@ -1,11 +1,13 @@
 //! # kubewire-hyper: kubewire on a native host
 //!
-//! The native adapter: it loads kubeconfig files the way kubectl does,
-//! connects with hyper 1 and rustls (HTTP/1.1 and HTTP/2, connection
-//! reuse), adds credentials (tokens, token files, basic auth, client
-//! certificates, exec plugins), and pushes response bytes into the core's
-//! streaming decoders as they arrive. Everything about Kubernetes itself
-//! (paths, parameters, decoding, errors) lives in the `kubewire` core.
+//! The async native adapter: it connects with hyper 1 and rustls
+//! (HTTP/1.1 and HTTP/2, connection reuse, proxies) and pushes response
+//! bytes into the core's streaming decoders as they arrive. What comes
+//! before the first byte (kubeconfig files as kubectl finds them, tokens,
+//! token files, basic auth, client certificates, exec plugins, TLS trust)
+//! is [`kubewire_config`]'s, shared with the blocking adapter; everything
+//! about Kubernetes itself (paths, parameters, decoding, errors) lives in
+//! the `kubewire` core.
 //!
 //! ```no_run
 //! use futures_util::StreamExt;
@@ -30,20 +32,20 @@
 // rare path.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
-mod auth;
 pub mod cache;
 mod client;
 mod dial;
 pub mod discovery;
 mod error;
-pub mod load;
 mod multi;
 mod stream;
-mod tls;
 pub mod watcher;
 
 pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;
 pub use kubewire;
+pub use kubewire_config;
+/// Finding and reading kubeconfig files, as kubectl does ([`kubewire_config::load`]).
+pub use kubewire_config::load;
 pub use multi::Clients;
 pub use stream::{Decoded, ListStream, Pull, WatchStream};

@@ -28,6 +28,7 @@ impl Clients {
         if loaded.source == Source::InCluster {
             let client = loaded
                 .cluster(None)
+                .map_err(Error::from)
                 .and_then(|c| Client::with_options(c, options.clone()));
             return Clients {
                 current: Some("in-cluster".into()),

@@ -546,7 +546,13 @@ async fn exec_plugin_failure_names_the_plugin_and_its_stderr() {
         .await
         .unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, Error::Exec { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Config(kubewire_hyper::kubewire_config::Error::Exec { .. })
+        ),
+        "{err:?}"
+    );
     assert!(
         msg.contains("broken.sh") && msg.contains("login expired"),
         "{msg}"

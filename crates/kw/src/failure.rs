@@ -40,9 +40,15 @@ impl From<kubewire::RequestError> for Failure {
     }
 }
 
+impl From<kubewire_hyper::kubewire_config::Error> for Failure {
+    fn from(e: kubewire_hyper::kubewire_config::Error) -> Self {
+        Failure::Client(Error::Config(e))
+    }
+}
+
 impl From<kubewire::ConfigError> for Failure {
     fn from(e: kubewire::ConfigError) -> Self {
-        Failure::Client(Error::Config(e))
+        Failure::Client(Error::from(e))
     }
 }
 
@@ -80,7 +86,7 @@ fn describe_raw(e: &Error) -> String {
                 format!("Error from server ({reason}): {}", s.message)
             }
         }
-        Error::Config(kubewire::ConfigError::NotInCluster) => "error: no cluster configured: set KUBECONFIG, \
+        Error::Config(kubewire_hyper::kubewire_config::Error::Resolve(kubewire::ConfigError::NotInCluster)) => "error: no cluster configured: set KUBECONFIG, \
              write ~/.kube/config, or start a local server with `kw serve --write-kubeconfig ~/.kube/config` \
              (`kw demo` runs one for you)"
             .into(),

@@ -72,7 +72,7 @@ fn target(context: String, client: Client) -> Target {
 }
 
 pub fn load_config(global: &Global) -> Result<Loaded, Error> {
-    load(global.kubeconfig.as_deref())
+    Ok(load(global.kubeconfig.as_deref())?)
 }
 
 fn cache_dir() -> Option<PathBuf> {

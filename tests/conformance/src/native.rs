@@ -58,7 +58,8 @@ pub fn collection(r: &ApiResource, ns: &str) -> Collection {
 pub fn failure(e: Error) -> Failure {
     match e {
         Error::Url(_) | Error::Request(_) => Failure::Invalid,
-        Error::Tls { .. } | Error::TlsSetup { .. } => Failure::Tls,
+        Error::Tls { .. }
+        | Error::Config(kubewire_hyper::kubewire_config::Error::TlsSetup { .. }) => Failure::Tls,
         Error::Refused { .. } | Error::Dns { .. } | Error::Connect { .. } => Failure::Connect,
         Error::Timeout { .. } => Failure::Timeout,
         Error::Api(s) => Failure::Api {

@@ -1,4 +1,5 @@
-//! rustls configuration from a cluster's TLS settings.
+//! rustls configuration from a cluster's TLS settings, for any rustls
+//! transport.
 //!
 //! The client certificate is served through a resolver whose key can be
 //! swapped at run time: an exec plugin may hand out a fresh certificate
@@ -17,15 +18,17 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 
 use crate::error::{file_error, tls_setup, Error};
 
-/// The client certificate currently in use, if any.
+/// The client certificate currently in use, if any: the resolver rustls
+/// asks at each handshake.
 #[derive(Debug, Default)]
-pub(crate) struct ClientCert {
+pub struct ClientCert {
     current: RwLock<Option<Arc<CertifiedKey>>>,
 }
 
 impl ClientCert {
-    /// Install a certificate chain and its key (PEM).
-    pub(crate) fn set_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
+    /// Install a certificate chain and its key (PEM); connections made
+    /// from now on present it.
+    pub fn set_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
         let certs = CertificateDer::pem_slice_iter(cert_pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| tls_setup("client certificate", Some(Box::new(e))))?;
@@ -65,7 +68,8 @@ impl ResolvesClientCert for ClientCert {
     }
 }
 
-pub(crate) fn provider() -> Arc<CryptoProvider> {
+/// The crypto provider every kubewire connection uses (ring).
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -85,8 +89,11 @@ pub(crate) fn read_key(source: &FileOrSecret) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// Build the rustls configuration for one cluster.
-pub(crate) fn client_config(
+/// Build the rustls configuration for one cluster: its CA (or the
+/// system's roots), or no verification at all for
+/// `insecure-skip-tls-verify` (with a warning on stderr, once), and `cert`
+/// as the client certificate resolver. ALPN is the transport's to set.
+pub fn client_config(
     tls: &TlsConfig,
     cert: Arc<ClientCert>,
     server: &str,
@@ -103,6 +110,33 @@ pub(crate) fn client_config(
         builder.with_root_certificates(roots(tls)?)
     };
     Ok(builder.with_client_cert_resolver(cert))
+}
+
+/// The name to check the server's certificate against: the kubeconfig's
+/// `tls-server-name` when it sets one, else the host of `server`.
+pub fn server_name(tls: &TlsConfig, server: &str) -> Result<ServerName<'static>, Error> {
+    let name = match &tls.server_name {
+        Some(name) => name.clone(),
+        None => host_of(server).to_owned(),
+    };
+    ServerName::try_from(name.clone()).map_err(|e| {
+        tls_setup(
+            format!("server name {name:?} is not a valid name"),
+            Some(Box::new(e)),
+        )
+    })
+}
+
+/// The host of a URL: between the scheme and the port or path, without
+/// the brackets of an IPv6 literal.
+fn host_of(server: &str) -> &str {
+    let rest = server.split_once("://").map_or(server, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default();
+    }
+    authority.split(':').next().unwrap_or_default()
 }
 
 fn roots(tls: &TlsConfig) -> Result<RootCertStore, Error> {
@@ -149,8 +183,8 @@ fn system_roots(store: &mut RootCertStore) -> Result<(), Error> {
 #[cfg(not(feature = "native-roots"))]
 fn system_roots(_: &mut RootCertStore) -> Result<(), Error> {
     Err(tls_setup(
-        "no certificate-authority in the kubeconfig, and this build of kubewire-hyper \
-         has no system roots (feature `native-roots`)",
+        "no certificate-authority in the kubeconfig, and this build has no system roots \
+         (feature `native-roots` of kubewire-config)",
         None,
     ))
 }
@@ -226,6 +260,27 @@ mod tests {
     fn no_ca_without_native_roots_is_a_clear_error() {
         let e = roots(&TlsConfig::default()).err().unwrap().to_string();
         assert!(e.contains("feature `native-roots`"), "{e}");
+    }
+
+    #[test]
+    fn the_server_name_is_the_urls_host_unless_the_kubeconfig_names_one() {
+        let tls = TlsConfig::default();
+        for (url, host) in [
+            ("https://10.0.0.1:6443", "10.0.0.1"),
+            ("https://kube.example.com", "kube.example.com"),
+            ("https://[::1]:6443/", "::1"),
+            ("https://kube.example.com:443/prefix?x", "kube.example.com"),
+        ] {
+            let want = ServerName::try_from(host.to_owned()).unwrap();
+            assert_eq!(server_name(&tls, url).unwrap(), want, "{url}");
+        }
+        let named = TlsConfig {
+            server_name: Some("api.internal".into()),
+            ..TlsConfig::default()
+        };
+        let want = ServerName::try_from("api.internal").unwrap().to_owned();
+        assert_eq!(server_name(&named, "https://10.0.0.1").unwrap(), want);
+        assert!(server_name(&TlsConfig::default(), "https://bad name").is_err());
     }
 
     #[test]

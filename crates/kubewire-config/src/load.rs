@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use kubewire::kubeconfig::{merge, ClusterConfig, Kubeconfig, IN_CLUSTER_NAMESPACE_PATH};
 
-use crate::error::{file_error, parse_error, Error};
+use crate::error::{file_error, Error};
 
 /// Where the configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +52,12 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, Error> {
     let mut config: Kubeconfig = serde_norway::from_slice(&bytes)
         // withhold_values: serde quotes the value it did not expect, and a
         // kubeconfig's values are credentials.
-        .map_err(|e| {
-            let e = kubewire::kubeconfig::withhold_values(&e.to_string());
-            parse_error(&shown, format!("not a valid kubeconfig: {e}"))
+        .map_err(|e| Error::Kubeconfig {
+            path: shown.clone(),
+            message: format!(
+                "not a valid kubeconfig: {}",
+                kubewire::kubeconfig::withhold_values(&e.to_string())
+            ),
         })?;
     let dir = path
         .parent()
