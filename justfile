@@ -14,6 +14,7 @@ debian_cargo := "env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTR
 # silently does not exist.
 import 'just/decode.just'
 import 'just/listwatch.just'
+import 'just/chaos.just'
 import 'just/wasi.just'
 import 'just/web.just'
 
@@ -27,9 +28,9 @@ setup:
 
 # (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
 # the generated protobuf glue, the no_std builds, the component under wasmtime and its bindings,
-# the browser, the faults.)
+# the browser, the list+watch faults, and the server's crash, full-disk and damage suite.)
 # Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
-test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults
+test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults chaos
 
 # The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:
@@ -60,6 +61,10 @@ install-python-client:
 # kubewire-server's tests, including real kubectl (1.20, 1.37) and the Python client against it.
 test-server: install-kubectl install-python-client
     cargo test --locked -p kubewire-server
+
+# Acknowledged (fsynced) writes per second on a data directory (release build, ~30 s).
+storage-throughput:
+    cargo test --release --locked -p kubewire-server --test load persisted_writes_per_second -- --ignored --nocapture
 
 # Time to first byte and peak server memory of a 100,000-object LIST, JSON (streamed) beside protobuf (whole body).
 bench-list count="100000":

@@ -50,6 +50,8 @@
 
 pub mod auth;
 pub mod authz;
+mod conns;
+pub mod decode;
 pub mod discovery;
 pub mod http;
 pub mod kinds;
@@ -60,6 +62,7 @@ pub mod pb;
 pub mod resources;
 pub mod selectors;
 mod server;
+pub mod shape;
 pub mod status;
 pub mod storage;
 pub mod table;

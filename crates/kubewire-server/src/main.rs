@@ -1,7 +1,7 @@
 //! `kubewire-server`: run the server in the foreground.
 //!
 //! ```text
-//! kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls]
+//! kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
 //!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 //! ```
 
@@ -13,11 +13,14 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: kubewire-server [--listen ADDR] [--data DIR] [--token-file FILE] [--tls] [--write-kubeconfig FILE]
-                       [--cors-origin ORIGIN]...
+const USAGE: &str =
+    "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
+                       [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
+  --recover                start even if DIR is damaged: keep every record that
+                           verifies, copy the damaged files to DIR/damaged-<time>/
   --token-file FILE        require bearer tokens (CSV: token,user,...)
   --tls                    serve HTTPS with a CA generated into the data dir
   --write-kubeconfig FILE  write a kubeconfig for the running server to FILE
@@ -53,6 +56,7 @@ fn main() {
                 builder = builder.listen(addr);
             }
             "--data" => builder = builder.data_dir(value()),
+            "--recover" => builder = builder.recover(true),
             "--token-file" => builder = builder.token_file(value()),
             "--tls" => builder = builder.tls(true),
             "--cors-origin" => builder = builder.cors_origin(&value()),

@@ -7,17 +7,19 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use serde_json::json;
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::StaticTokens;
+use crate::conns;
 use crate::http::cors::{handle_cors, Cors};
 use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
-use crate::storage::{Key, Mutation, Store, StoreError};
+use crate::storage::{persist, Faults, HistoryLimits, Key, Mutation, Store, StoreError};
 use crate::tls::{client_cert_user, Pki};
 use crate::tokens::TokenIssuer;
 
@@ -34,11 +36,15 @@ impl Server {
             token_file: None,
             tokens: StaticTokens::default(),
             tls: false,
-            history: 10_000,
+            history: HistoryLimits::events(10_000),
+            recover: false,
+            faults: None,
             max_body: 3 * 1024 * 1024,
             bookmark_interval: Duration::from_secs(10),
             max_watch: Duration::from_secs(30 * 60),
             cors_origins: Vec::new(),
+            max_connections: 8192,
+            timeouts: conns::Timeouts::default(),
         }
     }
 }
@@ -50,11 +56,15 @@ pub struct ServerBuilder {
     token_file: Option<PathBuf>,
     tokens: StaticTokens,
     tls: bool,
-    history: usize,
+    history: HistoryLimits,
+    recover: bool,
+    faults: Option<Arc<Faults>>,
     max_body: usize,
     bookmark_interval: Duration,
     max_watch: Duration,
     cors_origins: Vec<String>,
+    max_connections: usize,
+    timeouts: conns::Timeouts,
 }
 
 /// Why a server did not start.
@@ -71,7 +81,8 @@ impl std::error::Error for StartError {}
 
 impl ServerBuilder {
     /// Address to listen on (default `127.0.0.1:0`: a free port).
-    /// A non-loopback address needs authentication (a token or TLS).
+    /// A non-loopback address needs TLS: plain HTTP there would serve
+    /// anyone, or send bearer tokens in clear text.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
         self
@@ -106,7 +117,32 @@ impl ServerBuilder {
     /// How many events the watch history keeps (older resourceVersions
     /// get 410 Expired). Default 10,000.
     pub fn history_capacity(mut self, events: usize) -> Self {
-        self.history = events;
+        self.history.events = events;
+        self
+    }
+
+    /// How many bytes of objects the watch history keeps, whatever the
+    /// number of events (older resourceVersions get 410 Expired). Default
+    /// 64 MiB.
+    pub fn history_bytes(mut self, bytes: usize) -> Self {
+        self.history.bytes = bytes;
+        self
+    }
+
+    /// Start even when the data directory is damaged: keep every record
+    /// that still verifies, copy the damaged files to `damaged-<time>/`,
+    /// and never go below the highest resourceVersion seen. Without it,
+    /// damage refuses to start, naming the file and byte offset.
+    pub fn recover(mut self, on: bool) -> Self {
+        self.recover = on;
+        self
+    }
+
+    /// Faults to inject into the data directory's writes (tests of the
+    /// full-disk and failed-fsync paths).
+    #[doc(hidden)]
+    pub fn storage_faults(mut self, faults: Arc<Faults>) -> Self {
+        self.faults = Some(faults);
         self
     }
 
@@ -119,6 +155,26 @@ impl ServerBuilder {
     /// How often watches with `allowWatchBookmarks` get a BOOKMARK. Default 10 s.
     pub fn bookmark_interval(mut self, every: Duration) -> Self {
         self.bookmark_interval = every;
+        self
+    }
+
+    /// The most connections open at once (default 8,192, and never more
+    /// than the process's file descriptor limit allows, less 64). When
+    /// full, the oldest connection that has not sent a request yet is
+    /// closed to make room; when all are busy, a newcomer gets a 503.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// How long a new connection may take to send its first request's
+    /// headers, TLS handshake included (default 10 s), and how long an idle
+    /// HTTP/1.1 connection waits for the next request (default 120 s).
+    pub fn connection_timeouts(mut self, first_request: Duration, idle: Duration) -> Self {
+        self.timeouts = conns::Timeouts {
+            first_request,
+            idle,
+        };
         self
     }
 
@@ -152,18 +208,37 @@ impl ServerBuilder {
             cors.allow(origin).map_err(|x| StartError(x.to_string()))?;
         }
         let auth_required = !self.tokens.is_empty() || self.tls;
-        if !self.listen.ip().is_loopback() && !auth_required {
-            return Err(StartError(format!(
-                "refusing to listen on {} without authentication: give a token file or --tls",
-                self.listen
-            )));
+        // Off the loopback interface, plain HTTP would either serve anyone
+        // (no tokens) or carry bearer tokens in clear text for anyone on
+        // the path to read and replay: both need TLS.
+        if !self.listen.ip().is_loopback() && !self.tls {
+            return Err(StartError(if self.tokens.is_empty() {
+                format!(
+                    "refusing to listen on {} without authentication: add --tls (with a token file, or client certificates)",
+                    self.listen
+                )
+            } else {
+                format!(
+                    "refusing to accept bearer tokens over plain HTTP on {}: anyone on the network could read and replay them; add --tls",
+                    self.listen
+                )
+            }));
         }
         let dir = self.data_dir.as_deref();
         let store = match dir {
             Some(d) => {
-                Store::open(d, self.history).map_err(|x| e("opening the data directory", &x))?
+                let options = persist::Options {
+                    recover: self.recover,
+                    faults: self.faults.clone(),
+                };
+                let (store, notes) = Store::open(d, self.history, &options)
+                    .map_err(|x| e("opening the data directory", &x))?;
+                for n in notes {
+                    eprintln!("kubewire-server: {n}");
+                }
+                store
             }
-            None => Store::new(self.history),
+            None => Store::with_limits(self.history),
         };
         let store = Arc::new(store);
         seed(&store);
@@ -195,7 +270,11 @@ impl ServerBuilder {
             shutdown: stop_rx.clone(),
             cors,
         });
-        let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, stop_rx));
+        let conns = Conns {
+            table: conns::Table::new(conns::cap(self.max_connections)),
+            timeouts: self.timeouts,
+        };
+        let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, conns, stop_rx));
         Ok(RunningServer {
             addr,
             url: format!("{scheme}://{addr}"),
@@ -215,10 +294,11 @@ impl StaticTokens {
 }
 
 /// The namespaces every cluster has, created in a fresh store.
+///
+/// Like kube-apiserver's system-namespaces controller, a missing one is
+/// created again at every start (after `--recover` lost it, say), with
+/// its default ServiceAccount.
 fn seed(store: &Store) {
-    if store.current_rv() != 0 {
-        return;
-    }
     let defs = builtins();
     let ns_def = defs.iter().find(|d| d.plural == "namespaces").cloned();
     let sa_def = defs.iter().find(|d| d.plural == "serviceaccounts").cloned();
@@ -226,17 +306,22 @@ fn seed(store: &Store) {
         return;
     };
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        let ns_key = Key::new("", "namespaces", "", ns);
+        if store.get(&ns_key).is_some() {
+            continue;
+        }
         let body = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns}});
         if let Ok(obj) = prepare_create(&ns_def, body, None, "kube-apiserver") {
-            let _ = store.mutate(&Key::new("", "namespaces", "", ns), |_, _| {
-                Ok::<_, StoreError>(Mutation::Put(obj))
-            });
+            let _ = store.mutate(&ns_key, |_, _| Ok::<_, StoreError>(Mutation::Put(obj)));
         }
         let body =
             json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default"}});
         if let Ok(obj) = prepare_create(&sa_def, body, Some(ns), "kube-controller-manager") {
-            let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, _| {
-                Ok::<_, StoreError>(Mutation::Put(obj))
+            let _ = store.mutate(&Key::new("", "serviceaccounts", ns, "default"), |_, cur| {
+                Ok::<_, StoreError>(match cur {
+                    Some(c) => Mutation::Unchanged(c.clone()),
+                    None => Mutation::Put(obj),
+                })
             });
         }
     }
@@ -246,15 +331,30 @@ async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<Ctx>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    conns: Conns,
     mut stop: watch::Receiver<bool>,
 ) {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(conns.timeouts.idle);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        // Pings find peers that vanished without a FIN.
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(20));
+    let builder = Arc::new(builder);
     loop {
         let (stream, _) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(_) => {
-                    // Out of file descriptors and the like: back off briefly.
+                    // Out of file descriptors and the like (the cap keeps
+                    // connections below the limit; other files may not be):
+                    // back off briefly.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -262,39 +362,78 @@ async fn accept_loop(
             _ = stop.changed() => return,
         };
         let _ = stream.set_nodelay(true);
+        let Some(slot) = conns.table.admit() else {
+            // Every place is serving someone: say so and close.
+            if acceptor.is_none() {
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(1),
+                        stream.write_all(&conns::refusal()),
+                    )
+                    .await;
+                });
+            }
+            continue;
+        };
         let ctx = ctx.clone();
         let acceptor = acceptor.clone();
+        let builder = builder.clone();
         let mut stop = stop.clone();
+        let first_request = conns.timeouts.first_request;
         tokio::spawn(async move {
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            match acceptor {
-                None => {
-                    let svc = service(ctx, ConnIdentity(None));
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+            let serve = async {
+                match acceptor {
+                    None => {
+                        let svc = service(ctx, ConnIdentity(None), slot.clone());
+                        let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                    }
+                    Some(acc) => {
+                        let Ok(Ok(tls)) =
+                            tokio::time::timeout(first_request, acc.accept(stream)).await
+                        else {
+                            return;
+                        };
+                        let user = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .and_then(|c| client_cert_user(c));
+                        let svc = service(ctx, ConnIdentity(user), slot.clone());
+                        let _ = builder.serve_connection(TokioIo::new(tls), svc).await;
+                    }
                 }
-                Some(acc) => {
-                    let Ok(tls) = acc.accept(stream).await else {
-                        return;
-                    };
-                    let user = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|c| c.first())
-                        .and_then(|c| client_cert_user(c));
-                    let svc = service(ctx, ConnIdentity(user));
-                    let conn = builder.serve_connection(TokioIo::new(tls), svc);
-                    tokio::select! { _ = conn => {}, _ = stop.changed() => {} }
+            };
+            // A connection that has not sent a whole request's headers by
+            // the deadline is closed (slow or idle clients hold nothing).
+            let silent_too_long = async {
+                tokio::time::sleep(first_request).await;
+                if slot.has_started() {
+                    core::future::pending::<()>().await;
                 }
+            };
+            tokio::select! {
+                _ = serve => {},
+                _ = silent_too_long => {},
+                _ = slot.evicted.notified() => {},
+                _ = stop.changed() => {},
             }
         });
     }
 }
 
+/// The connection limits the accept loop enforces.
+#[derive(Clone)]
+struct Conns {
+    table: Arc<conns::Table>,
+    timeouts: conns::Timeouts,
+}
+
 fn service(
     ctx: Arc<Ctx>,
     id: ConnIdentity,
+    slot: Arc<conns::Slot>,
 ) -> impl hyper::service::Service<
     hyper::Request<hyper::body::Incoming>,
     Response = hyper::Response<crate::http::Body>,
@@ -304,6 +443,7 @@ fn service(
     > + Send,
 > + Clone {
     hyper::service::service_fn(move |req| {
+        slot.request_started();
         let ctx = ctx.clone();
         let id = id.clone();
         async move { Ok(handle_cors(ctx, id, req).await) }

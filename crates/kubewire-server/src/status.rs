@@ -256,6 +256,39 @@ impl ApiError {
         )
     }
 
+    /// 500 InternalError: a change that could not be made durable (and so
+    /// was not made), as kube-apiserver answers when etcd fails a write.
+    pub fn storage_failed(cause: &dyn core::fmt::Display) -> Self {
+        Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: the change was not made: writing it to disk failed: {cause}"),
+        )
+        .with_details(StatusDetails {
+            causes: vec![StatusCause {
+                message: cause.to_string(),
+                ..StatusCause::default()
+            }],
+            ..StatusDetails::default()
+        })
+    }
+
+    /// 503 ServiceUnavailable: storage is read-only after a write it could
+    /// not roll back; every change is refused until it can write again.
+    pub fn storage_read_only(cause: &dyn core::fmt::Display) -> Self {
+        Self::new(
+            503,
+            "ServiceUnavailable",
+            format!(
+                "storage is read-only until it can write again; the change was not made: {cause}"
+            ),
+        )
+        .with_details(StatusDetails {
+            retry_after_seconds: Some(1),
+            ..StatusDetails::default()
+        })
+    }
+
     /// 500 with no reason, as kube-apiserver sends for internal errors.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "", message)
@@ -282,9 +315,8 @@ impl std::error::Error for ApiError {}
 impl From<crate::storage::StoreError> for ApiError {
     fn from(e: crate::storage::StoreError) -> Self {
         match e {
-            crate::storage::StoreError::Persist(why) => {
-                ApiError::internal(format!("persisting the write failed: {why}"))
-            }
+            crate::storage::StoreError::Persist(why) => ApiError::storage_failed(&why),
+            crate::storage::StoreError::ReadOnly(why) => ApiError::storage_read_only(&why),
         }
     }
 }

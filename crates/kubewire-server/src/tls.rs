@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::storage::persist::{create_private_dir, make_private, write_private_file};
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -44,6 +45,12 @@ impl Pki {
         let pki_dir = dir.map(|d| d.join("pki"));
         if let Some(p) = &pki_dir {
             if FILES.iter().all(|f| p.join(f).exists()) {
+                // Keys written world-readable by an older version are
+                // made private before use.
+                make_private(p)?;
+                for f in FILES {
+                    make_private(&p.join(f))?;
+                }
                 let r = |f: &str| std::fs::read_to_string(p.join(f));
                 return Ok(Pki {
                     ca_cert: r(FILES[0])?,
@@ -86,7 +93,7 @@ impl Pki {
             client_key: client_key.serialize_pem(),
         };
         if let Some(p) = &pki_dir {
-            std::fs::create_dir_all(p)?;
+            create_private_dir(p)?;
             let contents = [
                 &pki.ca_cert,
                 &pki.server_cert,
@@ -94,8 +101,10 @@ impl Pki {
                 &pki.client_cert,
                 &pki.client_key,
             ];
+            // Private from creation (0600 in a 0700 directory): the keys
+            // are never readable by other users, not even for a moment.
             for (f, c) in FILES.iter().zip(contents) {
-                std::fs::write(p.join(f), c)?;
+                write_private_file(&p.join(f), c.as_bytes())?;
             }
         }
         Ok(pki)

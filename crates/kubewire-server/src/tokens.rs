@@ -126,13 +126,16 @@ impl TokenIssuer {
     pub fn load_or_generate(dir: Option<&Path>) -> std::io::Result<Self> {
         let path = dir.map(|d| d.join("sa-signing-key.pk8"));
         let pkcs8 = match path.as_ref().filter(|p| p.exists()) {
-            Some(p) => std::fs::read(p)?,
+            Some(p) => {
+                crate::storage::persist::make_private(p)?;
+                std::fs::read(p)?
+            }
             None => {
                 let rng = ring::rand::SystemRandom::new();
                 let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                     .map_err(|_| std::io::Error::other("key generation failed"))?;
                 if let Some(p) = &path {
-                    std::fs::write(p, doc.as_ref())?;
+                    crate::storage::persist::write_private_file(p, doc.as_ref())?;
                 }
                 doc.as_ref().to_vec()
             }

@@ -189,3 +189,41 @@ fn token_file_flag_requires_tokens() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing"));
 }
+
+/// Defect 6: private keys, the signing key and the objects (Secrets among
+/// them) were 0644 in a 0755 directory. Now 0600 / 0700 from creation,
+/// and tightened when an older version left them open.
+#[cfg(unix)]
+#[tokio::test]
+async fn every_file_the_server_writes_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = spawn(&["--data", data.to_str().unwrap(), "--tls"]);
+    drop(s);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut seen = 0;
+    let mut check = vec![data.clone()];
+    while let Some(p) = check.pop() {
+        seen += 1;
+        if p.is_dir() {
+            assert_eq!(mode(&p), 0o700, "{}", p.display());
+            for e in std::fs::read_dir(&p).unwrap() {
+                check.push(e.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+    assert!(
+        seen >= 10,
+        "data dir, pki dir, 5 PEM files, key, snapshot, log"
+    );
+    // Files an older version left world-readable are made private.
+    let key = data.join("pki").join("server.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(spawn(&["--data", data.to_str().unwrap(), "--tls"]));
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&data), 0o700);
+}

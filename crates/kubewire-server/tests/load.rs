@@ -109,3 +109,46 @@ async fn thousand_watchers_ten_thousand_writes() {
     );
     s.shutdown().await;
 }
+
+/// Acknowledged writes per second on a data directory (every write fsynced
+/// before its answer): the cost of durability, measured before and after a
+/// change to the log. Run: `just storage-throughput`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "throughput measurement: run explicitly (just storage-throughput)"]
+async fn persisted_writes_per_second() {
+    const N: usize = 2_000;
+    // Under the target dir, on the real disk: /tmp may be a tmpfs, whose
+    // fsync costs nothing.
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = tempfile::tempdir_in(&base).unwrap();
+    let s = Server::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let a = s.addr();
+    let ns = "/api/v1/namespaces/default/configmaps";
+    let t0 = Instant::now();
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        writers.push(tokio::spawn(async move {
+            for i in (w..N).step_by(WRITERS) {
+                let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("tp-{i}")}, "data": {"payload": "x".repeat(512)}});
+                let r = common::post_json(a, ns, &body).await;
+                assert_eq!(r.status, 201);
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "storage: {N} persisted writes from {WRITERS} writers in {secs:.2}s ({:.0} writes/s)",
+        N as f64 / secs
+    );
+    s.shutdown().await;
+}

@@ -38,10 +38,15 @@ impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // Go's wording, as the API server reports it.
-            QueryError::NotANumber { param, value } => write!(
-                f,
-                "{param}: strconv.ParseInt: parsing {value:?}: invalid syntax"
-            ),
+            QueryError::NotANumber { param, value } => {
+                let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+                let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    "value out of range"
+                } else {
+                    "invalid syntax"
+                };
+                write!(f, "{param}: strconv.ParseInt: parsing {value:?}: {why}")
+            }
             QueryError::UnknownVersionMatch(v) => {
                 write!(f, "resourceVersionMatch: Unsupported value: {v:?}")
             }
@@ -212,6 +217,13 @@ mod tests {
         assert_eq!(
             ListParams::from_query("limit=ten").unwrap_err().to_string(),
             "limit: strconv.ParseInt: parsing \"ten\": invalid syntax"
+        );
+        // Digits past int64 are Go's other ParseInt error.
+        assert_eq!(
+            WatchParams::from_query("timeoutSeconds=18446744073709551615")
+                .unwrap_err()
+                .to_string(),
+            "timeoutSeconds: strconv.ParseInt: parsing \"18446744073709551615\": value out of range"
         );
         assert_eq!(
             IncludeObject::from_query("includeObject=None"),

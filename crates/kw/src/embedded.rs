@@ -119,24 +119,29 @@ impl Embedded {
     }
 }
 
-/// A private temporary directory, removed on drop.
-struct TempDir(PathBuf);
+/// A private temporary directory, removed on drop: a random name (no one
+/// can prepare it in advance) created 0700 (the kubeconfig inside holds
+/// the admin token).
+struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     fn new() -> Result<Self> {
-        let path = std::env::temp_dir().join(format!("kw-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&path)
-            .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-        Ok(TempDir(path))
+        let mut b = tempfile::Builder::new();
+        b.prefix("kw-demo-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            b.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        b.tempdir().map(TempDir).map_err(|e| {
+            Failure::Input(format!(
+                "creating a directory in {}: {e}",
+                std::env::temp_dir().display()
+            ))
+        })
     }
 
     fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }

@@ -1,7 +1,8 @@
 //! Why a `kw` command failed, told as kubectl would tell it.
 //!
-//! This module depends on nothing else of `kw`: every command returns a
-//! [`Failure`], and how an error reads to a person is decided here once.
+//! This module depends on nothing else of `kw` but the leaf
+//! [`crate::sanitize`]: every command returns a [`Failure`], and how an
+//! error reads to a person is decided here once.
 
 use kubewire_hyper::Error;
 
@@ -64,8 +65,14 @@ impl Failure {
     }
 }
 
-/// An error as kubectl would put it.
+/// An error as kubectl would put it, safe to print: whatever the server
+/// or a plugin put in it is cleaned of control characters and cut short
+/// ([`crate::sanitize::for_terminal`]).
 pub fn describe(e: &Error) -> String {
+    crate::sanitize::for_terminal(&describe_raw(e))
+}
+
+fn describe_raw(e: &Error) -> String {
     match e {
         // kubectl's wording: the credentials are the problem, not the request.
         Error::Api(s) if s.is_unauthorized() => {

@@ -21,6 +21,7 @@ mod duration;
 mod embedded;
 mod failure;
 mod print;
+mod sanitize;
 mod session;
 mod watch;
 

@@ -99,6 +99,11 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
         Some(t) => options.timeout = t,
         None => {}
     }
+    if global.request_timeout.is_some() {
+        // A credential plugin is part of the request: the limit holds for
+        // it too.
+        options.exec_timeout = options.timeout;
+    }
     let level = global.verbosity;
     if level >= 6 {
         let curl = curl_options(cluster);

@@ -128,7 +128,7 @@ pub async fn run(
             Ok(u) => u,
             // The machine retries by itself; say why the server refused.
             Err(WatchError::Protocol(e)) => {
-                eprintln!("{e}");
+                eprintln!("{}", crate::sanitize::for_terminal(&e.to_string()));
                 continue;
             }
             Err(_) => continue,

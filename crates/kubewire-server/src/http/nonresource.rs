@@ -38,6 +38,9 @@ fn health(ctx: &Ctx, head: &Head, which: &str) -> Response<Body> {
     let mut checks = vec![("ping", true), ("storage", storage)];
     if which == "readyz" {
         checks.push(("shutdown", !stopping));
+        // Read-only after a write it could neither make durable nor cut back
+        // out of the log: alive, but not ready for changes.
+        checks.push(("storage-writable", ctx.store.writable()));
     }
     let ok = checks.iter().all(|(_, pass)| *pass);
     let verbose = head.query.get("verbose").is_some();

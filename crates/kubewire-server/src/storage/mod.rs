@@ -1,15 +1,19 @@
 //! In-memory object storage with one global, strictly increasing
-//! resourceVersion and a bounded event history (the "watch cache").
+//! resourceVersion and a bounded event history (the "watch cache"),
+//! bounded both in events and in bytes.
 //!
 //! Every write goes through [`Store::mutate`], which runs the caller's
-//! check-and-change under one lock, assigns the next resourceVersion, records
-//! the event, appends it to the on-disk log (when persistence is on, fsynced
-//! before the call returns) and wakes the watchers. Because the history keeps
+//! check-and-change under one lock, assigns the next resourceVersion,
+//! appends the change to the on-disk log (when persistence is on, fsynced
+//! before the call returns; see [`persist`] for what it promises), and only
+//! then records the event and wakes the watchers: a change the log refused
+//! is not made. Because the history keeps
 //! each event's previous object, a list at any resourceVersion still inside
 //! the history can be rebuilt exactly (used for `continue` tokens and
 //! `resourceVersionMatch=Exact`).
 
-mod persist;
+pub mod persist;
+mod record;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -20,7 +24,7 @@ use serde_json::Value;
 use crate::resources::{builtins, ResourceDef};
 
 pub use kubewire::EventType;
-pub use persist::PersistError;
+pub use persist::{Faults, PersistError};
 
 /// Where an object lives: `(group, resource, namespace, name)`; namespace is
 /// empty for cluster-scoped objects.
@@ -52,14 +56,19 @@ impl Key {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// Appending the write to the on-disk log failed; nothing changed.
+    /// Appending the write to the on-disk log failed and was cut back out
+    /// of it; nothing changed, and the next write may succeed.
     Persist(std::io::Error),
+    /// The log could not be cut back after a failed write: every change is
+    /// refused until it can be (each attempt retries the cut).
+    ReadOnly(std::io::Error),
 }
 
 impl core::fmt::Display for StoreError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             StoreError::Persist(e) => write!(f, "persisting the write failed: {e}"),
+            StoreError::ReadOnly(e) => write!(f, "storage is read-only: {e}"),
         }
     }
 }
@@ -67,7 +76,7 @@ impl core::fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StoreError::Persist(e) => Some(e),
+            StoreError::Persist(e) | StoreError::ReadOnly(e) => Some(e),
         }
     }
 }
@@ -99,6 +108,9 @@ pub struct Event {
     pub object: Arc<Value>,
     /// The object before the change, if it existed.
     pub prev: Option<Arc<Value>>,
+    /// About how many bytes the event holds (its object's JSON size), for
+    /// the history's byte bound.
+    pub size: usize,
     /// The event's watch line (`{"type":..,"object":..}\n`) with the
     /// `apiVersion` it was encoded for, made by the first watcher that sends
     /// it unchanged and shared by all the others: a thousand watchers cost
@@ -131,6 +143,9 @@ pub struct State {
     objects: BTreeMap<Key, Arc<Value>>,
     history: VecDeque<Arc<Event>>,
     history_cap: usize,
+    /// Bytes the history may hold; the sum of its events' sizes.
+    history_bytes_cap: usize,
+    history_bytes: usize,
     /// Every event with rv > oldest_rv is in `history`.
     oldest_rv: u64,
     registry: Arc<Vec<ResourceDef>>,
@@ -159,30 +174,82 @@ fn crd_key_matches(k: &Key) -> bool {
     k.group == "apiextensions.k8s.io" && k.resource == "customresourcedefinitions"
 }
 
+/// How much watch history a store keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryLimits {
+    /// Events kept.
+    pub events: usize,
+    /// Bytes kept (the objects' JSON size): one writer of large objects
+    /// must not be able to fill memory through the history.
+    pub bytes: usize,
+}
+
+impl HistoryLimits {
+    /// `events` events, and the default byte bound (64 MiB).
+    pub fn events(events: usize) -> Self {
+        HistoryLimits {
+            events,
+            bytes: 64 << 20,
+        }
+    }
+}
+
+/// The JSON size of a value, without keeping the bytes.
+fn json_size(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
 impl Store {
     /// An empty in-memory store keeping `history_cap` events.
     pub fn new(history_cap: usize) -> Self {
-        Self::with_state(BTreeMap::new(), 0, history_cap, None)
+        Self::with_limits(HistoryLimits::events(history_cap))
+    }
+
+    /// An empty in-memory store with these history limits.
+    pub fn with_limits(limits: HistoryLimits) -> Self {
+        Self::with_state(BTreeMap::new(), 0, limits, None)
     }
 
     /// A store persisted in `dir` (created if missing): loads the snapshot
-    /// and log written there before, then keeps appending to it.
-    pub fn open(dir: &Path, history_cap: usize) -> Result<Self, PersistError> {
-        let (objects, rv, log) = persist::Log::open(dir)?;
-        Ok(Self::with_state(objects, rv, history_cap, Some(log)))
+    /// and log written there before, then keeps appending to it. Returns
+    /// what was dropped or recovered on the way.
+    pub fn open(
+        dir: &Path,
+        limits: HistoryLimits,
+        options: &persist::Options,
+    ) -> Result<(Self, Vec<String>), PersistError> {
+        let l = persist::Log::open(dir, options)?;
+        Ok((
+            Self::with_state(l.objects, l.rv, limits, Some(l.log)),
+            l.notes,
+        ))
     }
 
     fn with_state(
         objects: BTreeMap<Key, Arc<Value>>,
         rv: u64,
-        history_cap: usize,
+        limits: HistoryLimits,
         persist: Option<persist::Log>,
     ) -> Self {
         let mut state = State {
             rv,
             objects,
             history: VecDeque::new(),
-            history_cap: history_cap.max(1),
+            history_cap: limits.events.max(1),
+            history_bytes_cap: limits.bytes.max(1),
+            history_bytes: 0,
             oldest_rv: rv,
             registry: Arc::new(Vec::new()),
             persist,
@@ -204,6 +271,15 @@ impl Store {
     /// The current global resourceVersion.
     pub fn current_rv(&self) -> u64 {
         self.lock().rv
+    }
+
+    /// False while the on-disk log is read-only after a failed write it
+    /// could not roll back (every change is refused with 503 until it can).
+    pub fn writable(&self) -> bool {
+        self.lock()
+            .persist
+            .as_ref()
+            .is_none_or(persist::Log::writable)
     }
 
     /// The resources being served (built-ins plus established CRDs).
@@ -251,11 +327,18 @@ impl Store {
             meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
         }
         let obj = Arc::new(obj);
-        if let Some(log) = st.persist.as_mut() {
-            let stored = (kind != EventType::Deleted).then_some(&*obj);
-            log.append(rv, key, stored)
-                .map_err(|e| E::from(StoreError::Persist(e)))?;
-        }
+        let size = match st.persist.as_mut() {
+            Some(log) => {
+                let stored = (kind != EventType::Deleted).then_some(&*obj);
+                log.append(rv, key, stored).map_err(|e| {
+                    E::from(match e {
+                        persist::WriteError::Failed(e) => StoreError::Persist(e),
+                        persist::WriteError::ReadOnly(e) => StoreError::ReadOnly(e),
+                    })
+                })?
+            }
+            None => json_size(&obj),
+        };
         st.rv = rv;
         match kind {
             EventType::Deleted => {
@@ -271,12 +354,19 @@ impl Store {
             key: key.clone(),
             object: obj.clone(),
             prev: current,
+            size,
             encoded: Default::default(),
         });
+        st.history_bytes += size;
         st.history.push_back(event);
-        while st.history.len() > st.history_cap {
+        // The newest event always stays, whatever its size: a watcher at
+        // the current version must be able to see it.
+        while st.history.len() > st.history_cap
+            || (st.history_bytes > st.history_bytes_cap && st.history.len() > 1)
+        {
             if let Some(e) = st.history.pop_front() {
                 st.oldest_rv = e.rv;
+                st.history_bytes -= e.size;
             }
         }
         if crd_key_matches(key) {
@@ -447,6 +537,29 @@ mod tests {
         assert_eq!(items.len(), 1);
         let (_, items) = s.list("", "configmaps", None, None).unwrap();
         assert_eq!(items[0]["data"]["v"], "2");
+    }
+
+    #[test]
+    fn history_is_bounded_in_bytes() {
+        let s = Store::with_limits(HistoryLimits {
+            events: 10_000,
+            bytes: 10_000,
+        });
+        let big = "x".repeat(4_000);
+        let r1 = put(&s, "a", &big);
+        put(&s, "a", &big);
+        put(&s, "a", &big);
+        let r4 = put(&s, "a", &big);
+        // Three 4 KB events do not fit in 10 KB: the oldest went, and a
+        // watch or list from before it gets 410.
+        assert!(s.events_since(r1, 10).is_err());
+        let (ev, _) = s.events_since(r4 - 2, 10).unwrap();
+        assert_eq!(ev.len(), 2);
+        // One event larger than the whole bound still stays (the newest).
+        let r5 = put(&s, "b", &"y".repeat(20_000));
+        let (ev, _) = s.events_since(r5 - 1, 10).unwrap();
+        assert_eq!(ev.len(), 1);
+        assert!(s.events_since(r4 - 1, 10).is_err());
     }
 
     #[test]

@@ -1,46 +1,242 @@
-//! Crash-safe persistence: a snapshot plus an append-only, fsynced log.
+//! The durability layer: a snapshot plus an append-only, fsynced log, both
+//! made of checksummed records (see `storage::record`).
 //!
-//! Layout of the data directory:
-//! - `snapshot.json`: `{"rv": N, "objects": [[key, object], ...]}`, replaced
-//!   atomically (write to a temp file, fsync, rename, fsync the directory).
-//! - `wal.jsonl`: one record per line, `{"rv":N,"key":[g,r,ns,name],"obj":{..}|null}`.
-//!   Each record is written and `fdatasync`ed before the write is
-//!   acknowledged, so `kill -9` never loses an acknowledged write. A torn
-//!   last line (a crash mid-append, never acknowledged) is ignored on load.
+//! Layout of the data directory (directory 0700, files 0600):
+//! - `snapshot.kw`: a header record `{"kind":"kubewire-snapshot","version":1,"rv":N,"objects":M}`,
+//!   one record per object `{"key":[g,r,ns,name],"obj":{..}}`, and a trailer
+//!   `{"end":true,"objects":M,"rv":N}`; replaced atomically (temporary
+//!   file, fsync, rename, fsync of the directory).
+//! - `wal.kw`: one record per change, `{"rv":N,"key":[..],"obj":{..}|null}`,
+//!   written and `fdatasync`ed before the change is acknowledged. The
+//!   resourceVersions in it follow each other without gaps.
+//! - `rv-reserved.kw`: one record `{"reserved":N}`: no resourceVersion
+//!   above N has been handed out. It is moved [`RESERVE`] versions ahead
+//!   (atomically, fsynced) before the log passes it, so that even
+//!   `--recover` after a lost or damaged log never goes back in
+//!   resourceVersion: it starts above N.
 //!
-//! On open the log is replayed onto the snapshot, a fresh snapshot is
-//! written and the log truncated, so startup cost stays proportional to the
-//! number of objects, not to the history of writes.
+//! What it promises:
+//! - A change is acknowledged only once its record is on disk. A write or
+//!   sync that fails is rolled back (the log is cut back to its last good
+//!   length) and the change is refused; if even that fails, the log turns
+//!   read-only and refuses every change until the cut succeeds.
+//! - On open, a torn final record (the only damage a crash causes) is
+//!   dropped. Any other damage (a record that does not verify, a gap in the
+//!   resourceVersions, a snapshot cut short, a snapshot missing beside a log
+//!   or beside the server's other files) refuses to start, naming the file
+//!   and byte offset. [`Options::recover`] starts anyway: it keeps every
+//!   record that verifies, copies the damaged files to `damaged-<time>/`,
+//!   and starts above every resourceVersion that may have been handed out
+//!   (the reservation below), so versions never go backwards.
+//! - On open the log is folded into a fresh snapshot and emptied, so
+//!   startup cost follows the number of objects, not the history of writes.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::record::{self, Line};
 use super::Key;
+
+/// The snapshot's file name.
+pub const SNAPSHOT: &str = "snapshot.kw";
+/// The log's file name.
+pub const WAL: &str = "wal.kw";
+/// The file of the highest resourceVersion that may have been handed out.
+pub const RESERVED: &str = "rv-reserved.kw";
+/// How many resourceVersions each move of [`RESERVED`] sets aside: one
+/// extra atomic write per this many changes.
+pub const RESERVE: u64 = 1024;
+/// Files of the format before checksums, which this version does not read.
+const OLD_FILES: [&str; 2] = ["snapshot.json", "wal.jsonl"];
+/// Files the server keeps beside its objects: their presence means the
+/// directory was used before, so missing object files are a loss, not a
+/// fresh start.
+const COMPANIONS: [&str; 2] = ["sa-signing-key.pk8", "pki"];
 
 /// Loading or writing the data directory failed.
 #[derive(Debug)]
-pub struct PersistError(pub String);
+#[non_exhaustive]
+pub enum PersistError {
+    /// A file system call failed.
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file holds something a crash cannot have left.
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first bad record.
+        offset: u64,
+        /// What is wrong there.
+        problem: String,
+    },
+    /// A file the directory must hold is gone.
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// Why its absence is a loss.
+        because: &'static str,
+    },
+}
+
+const RECOVERY_HINT: &str = "refusing to start rather than serve a silently \
+     changed history; restore the data directory from a backup, or start with \
+     --recover to keep every record that still verifies (the damaged files are \
+     copied to damaged-<time>/ in the data directory)";
 
 impl core::fmt::Display for PersistError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PersistError::Io {
+                action,
+                path,
+                source,
+            } => write!(f, "{action} {}: {source}", path.display()),
+            PersistError::Damaged {
+                path,
+                offset,
+                problem,
+            } => write!(
+                f,
+                "{} is damaged at byte offset {offset}: {problem}; {RECOVERY_HINT}",
+                path.display()
+            ),
+            PersistError::Missing { path, because } => write!(
+                f,
+                "{} is missing ({because}); {RECOVERY_HINT}",
+                path.display()
+            ),
+        }
     }
 }
 
-impl std::error::Error for PersistError {}
+impl std::error::Error for PersistError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PersistError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
-fn err(what: &str, path: &Path, e: impl core::fmt::Display) -> PersistError {
-    PersistError(format!("{what} {}: {e}", path.display()))
+fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> PersistError + 'a {
+    move |source| PersistError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A change could not be made durable; nothing of it was kept.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The write or sync failed and was rolled back; the next may succeed.
+    Failed(std::io::Error),
+    /// The log could not be cut back after a failure: it refuses changes
+    /// until it can (each attempt retries the cut).
+    ReadOnly(std::io::Error),
+}
+
+/// Faults to inject into the log's file operations, for tests of the
+/// failure paths (a full disk, a failing fsync) where no small file system
+/// can be mounted. Each counter is the number of upcoming calls that fail.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Writes that stop half way and fail with "no space left on device".
+    pub short_writes: AtomicUsize,
+    /// `fdatasync` calls that fail with an I/O error (after the write).
+    pub failed_syncs: AtomicUsize,
+    /// Truncations (the rollback) that fail.
+    pub failed_truncates: AtomicUsize,
+}
+
+impl Faults {
+    fn take(counter: &AtomicUsize) -> bool {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+/// How to open a data directory.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Start despite damage, keeping every record that verifies.
+    pub recover: bool,
+    /// Injected faults (tests only).
+    pub faults: Option<Arc<Faults>>,
+}
+
+/// What [`Log::open`] found.
+pub struct Loaded {
+    /// The objects.
+    pub objects: BTreeMap<Key, Arc<Value>>,
+    /// The last resourceVersion.
+    pub rv: u64,
+    /// The log to append to.
+    pub log: Log,
+    /// What was dropped or recovered on the way (for the server's log).
+    pub notes: Vec<String>,
 }
 
 /// The open write-ahead log.
 pub struct Log {
     file: File,
+    path: PathBuf,
+    /// Length of the log up to its last acknowledged record.
+    good_len: u64,
+    /// Set when a rollback failed: the log refuses changes until a cut
+    /// back to `good_len` succeeds.
+    broken: Option<std::io::Error>,
+    faults: Option<Arc<Faults>>,
+    /// No resourceVersion above this was handed out (see [`RESERVED`]).
+    reserved: u64,
+    reserved_path: PathBuf,
+}
+
+fn encode_reserved(n: u64) -> Vec<u8> {
+    record::encode(json!({ "reserved": n }).to_string().as_bytes())
+}
+
+/// The reservation in `path`: `Ok(None)` when there is none yet.
+fn read_reserved(path: &Path) -> Result<Option<u64>, Found> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(_) if !path.exists() => return Ok(None),
+        Err(e) => {
+            return Err(Found {
+                path: path.to_path_buf(),
+                offset: 0,
+                problem: format!("unreadable: {e}"),
+            })
+        }
+    };
+    let mut lines = record::scan(&bytes);
+    let value = match (lines.next(), lines.next()) {
+        (Some((_, Line::Record(json))), None) => serde_json::from_slice::<Value>(json)
+            .ok()
+            .and_then(|v| v["reserved"].as_u64()),
+        _ => None,
+    };
+    value.map(Some).ok_or(Found {
+        path: path.to_path_buf(),
+        offset: 0,
+        problem: "not one verified reservation record".into(),
+    })
 }
 
 fn key_json(k: &Key) -> Value {
@@ -49,128 +245,772 @@ fn key_json(k: &Key) -> Value {
 
 fn key_from(v: &Value) -> Option<Key> {
     let a = v.as_array()?;
+    if a.len() != 4 {
+        return None;
+    }
     let s = |i: usize| a.get(i).and_then(Value::as_str);
     Some(Key::new(s(0)?, s(1)?, s(2)?, s(3)?))
 }
 
-type Loaded = (BTreeMap<Key, Arc<Value>>, u64, Log);
+/// Damage found while reading, before deciding whether to refuse.
+struct Found {
+    path: PathBuf,
+    offset: u64,
+    problem: String,
+}
+
+impl Found {
+    fn into_error(self) -> PersistError {
+        PersistError::Damaged {
+            path: self.path,
+            offset: self.offset,
+            problem: self.problem,
+        }
+    }
+}
+
+/// What a snapshot holds.
+struct Snapshot {
+    rv: u64,
+    objects: BTreeMap<Key, Arc<Value>>,
+    damage: Vec<Found>,
+}
+
+fn read_snapshot(path: &Path) -> Result<Snapshot, PersistError> {
+    let bytes = std::fs::read(path).map_err(io("reading", path))?;
+    let mut snap = Snapshot {
+        rv: 0,
+        objects: BTreeMap::new(),
+        damage: Vec::new(),
+    };
+    let damaged = |offset: usize, problem: &str| Found {
+        path: path.to_path_buf(),
+        offset: offset as u64,
+        problem: problem.to_string(),
+    };
+    let mut header: Option<(u64, u64)> = None;
+    let mut trailer = false;
+    for (offset, line) in record::scan(&bytes) {
+        let json = match line {
+            Line::Record(json) => json,
+            // The snapshot is renamed into place only once whole and synced:
+            // not even a torn tail is a crash's doing.
+            Line::Torn => {
+                snap.damage.push(damaged(
+                    offset,
+                    "the snapshot ends in the middle of a record",
+                ));
+                continue;
+            }
+            Line::Damaged(p) => {
+                snap.damage.push(damaged(offset, p));
+                continue;
+            }
+        };
+        let Ok(v) = serde_json::from_slice::<Value>(json) else {
+            snap.damage.push(damaged(
+                offset,
+                "a record's checksum verifies but it is not JSON",
+            ));
+            continue;
+        };
+        if trailer {
+            snap.damage
+                .push(damaged(offset, "records follow the snapshot's trailer"));
+            continue;
+        }
+        if header.is_none() {
+            match (v["kind"].as_str(), v["rv"].as_u64(), v["objects"].as_u64()) {
+                (Some("kubewire-snapshot"), Some(rv), Some(n)) if v["version"] == 1 => {
+                    header = Some((rv, n));
+                    snap.rv = rv;
+                }
+                _ => snap
+                    .damage
+                    .push(damaged(offset, "the first record is not a snapshot header")),
+            }
+            continue;
+        }
+        if v["end"] == true {
+            trailer = true;
+            let (rv, n) = header.unwrap_or_default();
+            if v["rv"].as_u64() != Some(rv) || v["objects"].as_u64() != Some(n) {
+                snap.damage
+                    .push(damaged(offset, "the trailer does not match the header"));
+            }
+            continue;
+        }
+        match key_from(&v["key"]) {
+            Some(k) if v["obj"].is_object() => {
+                snap.objects.insert(k, Arc::new(v["obj"].clone()));
+            }
+            _ => snap
+                .damage
+                .push(damaged(offset, "an object record lacks its key or object")),
+        }
+    }
+    match header {
+        Some((_, n)) if trailer && snap.objects.len() as u64 != n => snap.damage.push(damaged(
+            bytes.len(),
+            &format!(
+                "the header promises {n} objects, the snapshot holds {}",
+                snap.objects.len()
+            ),
+        )),
+        _ if !trailer => snap.damage.push(damaged(
+            bytes.len(),
+            "the snapshot ends before its trailer (cut short)",
+        )),
+        _ => {}
+    }
+    if header.is_none() {
+        // The resourceVersion is unknown: never go below what the objects carry.
+        snap.rv = highest_object_rv(&snap.objects);
+    }
+    Ok(snap)
+}
+
+fn highest_object_rv(objects: &BTreeMap<Key, Arc<Value>>) -> u64 {
+    objects
+        .values()
+        .filter_map(|o| o["metadata"]["resourceVersion"].as_str()?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Replays the log onto `objects`; returns the last resourceVersion, the
+/// damage found and whether a torn tail was dropped (its offset).
+fn replay(
+    path: &Path,
+    bytes: &[u8],
+    objects: &mut BTreeMap<Key, Arc<Value>>,
+    mut rv: u64,
+    damage: &mut Vec<Found>,
+) -> (u64, Option<usize>) {
+    let snapshot_rv = rv;
+    let mut torn = None;
+    let mut last: Option<u64> = None;
+    for (offset, line) in record::scan(bytes) {
+        let mut damaged = |problem: String| {
+            damage.push(Found {
+                path: path.to_path_buf(),
+                offset: offset as u64,
+                problem,
+            })
+        };
+        let json = match line {
+            Line::Record(json) => json,
+            Line::Torn => {
+                torn = Some(offset);
+                continue;
+            }
+            Line::Damaged(p) => {
+                damaged(p.to_string());
+                continue;
+            }
+        };
+        let rec: Option<(u64, Key, Value)> = serde_json::from_slice::<Value>(json)
+            .ok()
+            .and_then(|v| Some((v["rv"].as_u64()?, key_from(&v["key"])?, v["obj"].clone())));
+        let Some((r, k, obj)) = rec else {
+            damaged("a record's checksum verifies but it is not a change record".into());
+            continue;
+        };
+        if let Some(prev) = last {
+            if r != prev + 1 {
+                damaged(format!(
+                    "resourceVersion {r} follows {prev}: records are missing or out of order"
+                ));
+            }
+        }
+        last = Some(r);
+        // Records the snapshot already holds (a crash between writing the
+        // snapshot and emptying the log) are skipped.
+        if r <= snapshot_rv {
+            continue;
+        }
+        if r > rv {
+            rv = r;
+        }
+        match obj {
+            Value::Null => {
+                objects.remove(&k);
+            }
+            o @ Value::Object(_) => {
+                objects.insert(k, Arc::new(o));
+            }
+            _ => damaged("a change record's object is neither an object nor null".into()),
+        }
+    }
+    (rv, torn)
+}
+
+#[cfg(unix)]
+fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    options.mode(0o600)
+}
+
+#[cfg(not(unix))]
+fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    options
+}
+
+/// Creates `dir` (and missing parents) private: 0700 from creation.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Writes `bytes` to `path` atomically and privately: a temporary file
+/// created 0600, fsynced, renamed into place, the directory fsynced.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    let written = private_file(OpenOptions::new().write(true).create_new(true))
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Takes group and other permissions away from a file or directory a
+/// kubewire-server before 0.2 wrote world-readable.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut p = std::fs::metadata(path)?.permissions();
+        if p.mode() & 0o077 != 0 {
+            let private = if path.is_dir() { 0o700 } else { 0o600 };
+            p.set_mode(p.mode() & !0o777 | private);
+            std::fs::set_permissions(path, p)?;
+        }
+    }
+    let _ = path;
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn encode_snapshot(rv: u64, objects: &BTreeMap<Key, Arc<Value>>) -> Vec<u8> {
+    let n = objects.len();
+    let mut out = record::encode(
+        json!({"kind": "kubewire-snapshot", "version": 1, "rv": rv, "objects": n})
+            .to_string()
+            .as_bytes(),
+    );
+    for (k, v) in objects {
+        let rec = json!({"key": key_json(k), "obj": &**v});
+        out.extend_from_slice(&record::encode(rec.to_string().as_bytes()));
+    }
+    out.extend_from_slice(&record::encode(
+        json!({"end": true, "objects": n, "rv": rv})
+            .to_string()
+            .as_bytes(),
+    ));
+    out
+}
+
+/// Moves damaged files aside (evidence is never destroyed) into a fresh
+/// `damaged-<unix time>/` directory.
+fn move_aside(dir: &Path, files: &[PathBuf]) -> Result<PathBuf, PersistError> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut aside = dir.join(format!("damaged-{secs}"));
+    let mut n = 0;
+    while aside.exists() {
+        n += 1;
+        aside = dir.join(format!("damaged-{secs}-{n}"));
+    }
+    create_private_dir(&aside).map_err(io("creating", &aside))?;
+    for f in files.iter().filter(|f| f.exists()) {
+        let to = aside.join(f.file_name().unwrap_or_default());
+        std::fs::copy(f, &to).map_err(io("copying", f))?;
+    }
+    Ok(aside)
+}
 
 impl Log {
     /// Loads `dir` (snapshot + log) and returns the objects, the last
     /// resourceVersion and the log to append to.
-    pub fn open(dir: &Path) -> Result<Loaded, PersistError> {
-        std::fs::create_dir_all(dir).map_err(|e| err("creating", dir, e))?;
-        let snap_path = dir.join("snapshot.json");
-        let wal_path = dir.join("wal.jsonl");
-        let mut objects = BTreeMap::new();
-        let mut rv = 0u64;
-        if snap_path.exists() {
-            let text = std::fs::read(&snap_path).map_err(|e| err("reading", &snap_path, e))?;
-            let snap: Value =
-                serde_json::from_slice(&text).map_err(|e| err("parsing", &snap_path, e))?;
-            rv = snap["rv"].as_u64().unwrap_or(0);
-            for pair in snap["objects"].as_array().into_iter().flatten() {
-                if let Some(k) = key_from(&pair[0]) {
-                    objects.insert(k, Arc::new(pair[1].clone()));
+    pub fn open(dir: &Path, options: &Options) -> Result<Loaded, PersistError> {
+        create_private_dir(dir).map_err(io("creating", dir))?;
+        for old in OLD_FILES {
+            let p = dir.join(old);
+            if p.exists() {
+                return Err(PersistError::Damaged {
+                    path: p,
+                    offset: 0,
+                    problem: "this file is from a kubewire-server before checksummed records, which this version does not read; export the objects with the old version (kw get -A -o yaml) and start on an empty directory".into(),
+                });
+            }
+        }
+        let snap_path = dir.join(SNAPSHOT);
+        let wal_path = dir.join(WAL);
+        if snap_path.exists() || wal_path.exists() {
+            // Ours: private, also when an older version made it 0755/0644.
+            for p in [dir, &snap_path, &wal_path, &dir.join(RESERVED)] {
+                if p.exists() {
+                    make_private(p).map_err(io("restricting", p))?;
                 }
             }
         }
-        if wal_path.exists() {
-            let f = File::open(&wal_path).map_err(|e| err("reading", &wal_path, e))?;
-            for line in BufReader::new(f).split(b'\n') {
-                let line = line.map_err(|e| err("reading", &wal_path, e))?;
-                // A line that does not parse can only be the torn tail of
-                // a write that crashed before its fsync: never acknowledged.
-                let Ok(rec) = serde_json::from_slice::<Value>(&line) else {
-                    break;
-                };
-                let (Some(r), Some(k)) = (rec["rv"].as_u64(), key_from(&rec["key"])) else {
-                    break;
-                };
-                if r <= rv {
-                    continue;
-                }
-                rv = r;
-                match &rec["obj"] {
-                    Value::Null => {
-                        objects.remove(&k);
-                    }
-                    o => {
-                        objects.insert(k, Arc::new(o.clone()));
-                    }
-                }
+        let wal_bytes = match std::fs::read(&wal_path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io("reading", &wal_path)(e)),
+        };
+        let mut notes = Vec::new();
+        let mut missing: Option<PersistError> = None;
+        let snapshot = if snap_path.exists() {
+            read_snapshot(&snap_path)?
+        } else {
+            let used_before = COMPANIONS.iter().any(|c| dir.join(c).exists());
+            if wal_bytes.as_ref().is_some_and(|w| !w.is_empty()) {
+                missing = Some(PersistError::Missing {
+                    path: snap_path.clone(),
+                    because: "the log beside it holds only the changes since the last start",
+                });
+            } else if used_before {
+                missing = Some(PersistError::Missing {
+                    path: snap_path.clone(),
+                    because: "the server's keys are here, so objects were stored here before",
+                });
             }
+            Snapshot {
+                rv: 0,
+                objects: BTreeMap::new(),
+                damage: Vec::new(),
+            }
+        };
+        if snap_path.exists() && wal_bytes.is_none() {
+            missing = Some(PersistError::Missing {
+                path: wal_path.clone(),
+                because:
+                    "the log is created before the first snapshot, so it can only have been lost",
+            });
         }
-        write_snapshot(dir, &snap_path, rv, &objects)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
+        let Snapshot {
+            rv,
+            mut objects,
+            mut damage,
+        } = snapshot;
+        let reserved_path = dir.join(RESERVED);
+        let reserved = match read_reserved(&reserved_path) {
+            Ok(r) => r.unwrap_or(0),
+            Err(found) => {
+                damage.push(found);
+                0
+            }
+        };
+        let (mut rv, torn) = match &wal_bytes {
+            Some(b) => replay(&wal_path, b, &mut objects, rv, &mut damage),
+            None => (rv, None),
+        };
+        if let Some(offset) = torn {
+            notes.push(format!(
+                "{}: dropped the unfinished record at byte offset {offset} (a write cut off by a crash; it was never acknowledged)",
+                wal_path.display()
+            ));
+        }
+        if !options.recover {
+            if let Some(first) = damage.into_iter().next() {
+                return Err(first.into_error());
+            }
+            if let Some(m) = missing {
+                return Err(m);
+            }
+        } else if !damage.is_empty() || missing.is_some() {
+            let aside = move_aside(
+                dir,
+                &[snap_path.clone(), wal_path.clone(), dir.join(RESERVED)],
+            )?;
+            for d in &damage {
+                notes.push(format!(
+                    "recovered past damage in {} at byte offset {}: {}",
+                    d.path.display(),
+                    d.offset,
+                    d.problem
+                ));
+            }
+            if let Some(m) = &missing {
+                notes.push(format!("recovered without a lost file: {m}"));
+            }
+            // What was lost may have handed out versions up to the
+            // reservation: start above it, never below.
+            rv = rv.max(highest_object_rv(&objects)).max(reserved);
+            notes.push(format!(
+                "the damaged files were copied to {}; serving {} objects at resourceVersion {rv}",
+                aside.display(),
+                objects.len()
+            ));
+        }
+        // The log exists before the first snapshot is written, so a
+        // snapshot without a log is always a loss (checked above).
+        let file = private_file(OpenOptions::new().create(true).append(true))
             .open(&wal_path)
-            .map_err(|e| err("opening", &wal_path, e))?;
-        file.sync_all().map_err(|e| err("syncing", &wal_path, e))?;
-        Ok((objects, rv, Log { file }))
+            .map_err(io("opening", &wal_path))?;
+        if wal_bytes.is_none() {
+            file.sync_all().map_err(io("syncing", &wal_path))?;
+            sync_dir(dir).map_err(io("syncing", dir))?;
+        }
+        write_private_file(&snap_path, &encode_snapshot(rv, &objects))
+            .map_err(io("writing", &snap_path))?;
+        file.set_len(0).map_err(io("emptying", &wal_path))?;
+        file.sync_all().map_err(io("syncing", &wal_path))?;
+        Ok(Loaded {
+            objects,
+            rv,
+            log: Log {
+                file,
+                path: wal_path,
+                good_len: 0,
+                broken: None,
+                faults: options.faults.clone(),
+                reserved: reserved.max(rv),
+                reserved_path,
+            },
+            notes,
+        })
     }
 
-    /// Appends one change and waits until it is on disk.
-    pub fn append(&mut self, rv: u64, key: &Key, obj: Option<&Value>) -> std::io::Result<()> {
+    /// Appends one change and waits until it is on disk; returns the
+    /// record's size. On failure nothing of the change remains in the log.
+    pub fn append(&mut self, rv: u64, key: &Key, obj: Option<&Value>) -> Result<usize, WriteError> {
+        if let Some(cause) = self.broken.take() {
+            if let Err(e) = self.cut_back() {
+                self.broken = Some(e);
+                return Err(WriteError::ReadOnly(std::io::Error::new(
+                    cause.kind(),
+                    cause,
+                )));
+            }
+        }
+        if rv > self.reserved {
+            // Set versions aside before handing any of them out.
+            let next = rv + RESERVE;
+            write_private_file(&self.reserved_path, &encode_reserved(next))
+                .map_err(WriteError::Failed)?;
+            self.reserved = next;
+        }
         let rec = json!({"rv": rv, "key": key_json(key), "obj": obj});
-        let mut line = serde_json::to_vec(&rec)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
+        let line = record::encode(rec.to_string().as_bytes());
+        let written = self.write_and_sync(&line);
+        match written {
+            Ok(()) => {
+                self.good_len += line.len() as u64;
+                Ok(line.len())
+            }
+            Err(e) => match self.cut_back() {
+                Ok(()) => Err(WriteError::Failed(e)),
+                Err(cut) => {
+                    let shown = std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e}; cutting {} back to {} bytes failed too: {cut}",
+                            self.path.display(),
+                            self.good_len
+                        ),
+                    );
+                    let kind = e.kind();
+                    self.broken = Some(std::io::Error::new(kind, shown.to_string()));
+                    Err(WriteError::ReadOnly(shown))
+                }
+            },
+        }
+    }
+
+    /// Whether the log accepts changes now (not read-only).
+    pub fn writable(&self) -> bool {
+        self.broken.is_none()
+    }
+
+    fn write_and_sync(&mut self, line: &[u8]) -> std::io::Result<()> {
+        if let Some(f) = &self.faults {
+            if Faults::take(&f.short_writes) {
+                self.file.write_all(&line[..line.len() / 2])?;
+                return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC
+            }
+        }
+        self.file.write_all(line)?;
+        if let Some(f) = &self.faults {
+            if Faults::take(&f.failed_syncs) {
+                return Err(std::io::Error::from_raw_os_error(5)); // EIO
+            }
+        }
         self.file.sync_data()
     }
-}
 
-fn write_snapshot(
-    dir: &Path,
-    path: &Path,
-    rv: u64,
-    objects: &BTreeMap<Key, Arc<Value>>,
-) -> Result<(), PersistError> {
-    let tmp: PathBuf = dir.join("snapshot.json.tmp");
-    let snap = json!({
-        "rv": rv,
-        "objects": objects.iter().map(|(k, v)| json!([key_json(k), &**v])).collect::<Vec<_>>(),
-    });
-    let bytes = serde_json::to_vec(&snap).map_err(|e| err("encoding", path, e))?;
-    let mut f = File::create(&tmp).map_err(|e| err("creating", &tmp, e))?;
-    f.write_all(&bytes).map_err(|e| err("writing", &tmp, e))?;
-    f.sync_all().map_err(|e| err("syncing", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| err("renaming", path, e))?;
-    // The rename is durable only once the directory entry is synced.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+    /// Cuts the log back to its last acknowledged record and syncs that.
+    fn cut_back(&mut self) -> std::io::Result<()> {
+        if let Some(f) = &self.faults {
+            if Faults::take(&f.failed_truncates) {
+                return Err(std::io::Error::from_raw_os_error(5));
+            }
+        }
+        self.file.set_len(self.good_len)?;
+        self.file.sync_data()
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn replays_log_and_ignores_torn_tail() {
+    fn key(n: &str) -> Key {
+        Key::new("", "configmaps", "ns", n)
+    }
+
+    fn open(dir: &Path) -> Result<Loaded, PersistError> {
+        Log::open(dir, &Options::default())
+    }
+
+    fn obj(v: u64) -> Value {
+        json!({"metadata": {"name": "a", "resourceVersion": v.to_string()}, "v": v})
+    }
+
+    /// A directory with three acknowledged changes after the first start.
+    fn three_changes() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let k = Key::new("", "configmaps", "ns", "a");
-        {
-            let (_, _, mut log) = Log::open(dir.path()).unwrap();
-            log.append(1, &k, Some(&json!({"v": 1}))).unwrap();
-            log.append(2, &k, Some(&json!({"v": 2}))).unwrap();
+        let mut l = open(dir.path()).unwrap().log;
+        for rv in 1..=3 {
+            l.append(rv, &key(&format!("o{rv}")), Some(&obj(rv)))
+                .unwrap();
         }
-        // Simulate a crash in the middle of the third append.
+        dir
+    }
+
+    fn wal(dir: &Path) -> PathBuf {
+        dir.join(WAL)
+    }
+
+    #[test]
+    fn replays_the_log_and_drops_a_torn_tail() {
+        let dir = three_changes();
+        let full = std::fs::read(wal(dir.path())).unwrap();
+        // A crash in the middle of a fourth append.
         let mut f = OpenOptions::new()
             .append(true)
-            .open(dir.path().join("wal.jsonl"))
+            .open(wal(dir.path()))
             .unwrap();
-        f.write_all(b"{\"rv\":3,\"key\":[\"\",\"conf").unwrap();
+        let fourth = record::encode(br#"{"rv":4,"key":["","configmaps","ns","o4"],"obj":{}}"#);
+        f.write_all(&fourth[..fourth.len() / 2]).unwrap();
         drop(f);
-        let (objs, rv, _) = Log::open(dir.path()).unwrap();
-        assert_eq!(rv, 2);
-        assert_eq!(objs[&k]["v"], 2);
+        let l = open(dir.path()).unwrap();
+        assert_eq!(l.rv, 3);
+        assert_eq!(l.objects.len(), 3);
+        assert!(
+            l.notes[0].contains(&format!("byte offset {}", full.len())),
+            "{:?}",
+            l.notes
+        );
         // And again, now from the snapshot alone.
-        let (objs, rv, _) = Log::open(dir.path()).unwrap();
-        assert_eq!(rv, 2);
-        assert_eq!(objs.len(), 1);
+        let l = open(dir.path()).unwrap();
+        assert_eq!((l.rv, l.objects.len()), (3, 3));
+    }
+
+    #[test]
+    fn a_flipped_byte_refuses_to_start_and_names_file_and_offset() {
+        let dir = three_changes();
+        let mut bytes = std::fs::read(wal(dir.path())).unwrap();
+        let first_len = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        bytes[first_len + 30] ^= 0x04;
+        std::fs::write(wal(dir.path()), &bytes).unwrap();
+        let e = open(dir.path()).err().expect("damage must refuse");
+        let m = e.to_string();
+        assert!(
+            m.contains(&format!("wal.kw is damaged at byte offset {first_len}")),
+            "{m}"
+        );
+        assert!(m.contains("--recover"), "{m}");
+        // The evidence is untouched.
+        assert_eq!(std::fs::read(wal(dir.path())).unwrap(), bytes);
+        // Recovery keeps the records that verify and never goes back in rv.
+        let l = Log::open(
+            dir.path(),
+            &Options {
+                recover: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        // Past every version that may have been handed out: the reservation.
+        assert_eq!(l.rv, RESERVE + 1);
+        assert_eq!(l.objects.len(), 2);
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("damaged-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(
+            std::fs::read(aside[0].path().join(WAL)).unwrap(),
+            bytes,
+            "the damaged log is kept as evidence"
+        );
+    }
+
+    #[test]
+    fn an_edited_value_is_damage() {
+        let dir = three_changes();
+        let text = std::fs::read_to_string(wal(dir.path())).unwrap();
+        std::fs::write(wal(dir.path()), text.replace("\"v\":2", "\"v\":7")).unwrap();
+        assert!(matches!(
+            open(dir.path()),
+            Err(PersistError::Damaged { .. })
+        ));
+    }
+
+    #[test]
+    fn a_missing_snapshot_or_log_is_a_loss_not_an_empty_store() {
+        let dir = three_changes();
+        std::fs::remove_file(dir.path().join(SNAPSHOT)).unwrap();
+        let e = open(dir.path()).err().expect("missing snapshot");
+        assert!(e.to_string().contains("snapshot.kw is missing"), "{e}");
+        let dir = three_changes();
+        drop(open(dir.path()).unwrap()); // fold the log into the snapshot
+        std::fs::remove_file(wal(dir.path())).unwrap();
+        let e = open(dir.path()).err().expect("missing log");
+        assert!(e.to_string().contains("wal.kw is missing"), "{e}");
+        // Both gone beside the server's signing key: lost, not fresh.
+        let dir = three_changes();
+        std::fs::write(dir.path().join("sa-signing-key.pk8"), b"k").unwrap();
+        std::fs::remove_file(wal(dir.path())).unwrap();
+        std::fs::remove_file(dir.path().join(SNAPSHOT)).unwrap();
+        assert!(matches!(
+            open(dir.path()),
+            Err(PersistError::Missing { .. })
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_cut_short_is_damage() {
+        let dir = three_changes();
+        drop(open(dir.path()).unwrap());
+        let snap = dir.path().join(SNAPSHOT);
+        let bytes = std::fs::read(&snap).unwrap();
+        // Cut at the end of the second line: every record left verifies.
+        let cut = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        std::fs::write(&snap, &bytes[..cut]).unwrap();
+        let e = open(dir.path()).err().expect("cut snapshot");
+        assert!(e.to_string().contains("before its trailer"), "{e}");
+    }
+
+    #[test]
+    fn recovery_after_a_lost_log_starts_above_every_version_handed_out() {
+        let dir = three_changes();
+        drop(open(dir.path()).unwrap()); // snapshot at 3, empty log
+        let mut l = open(dir.path()).unwrap().log;
+        for rv in 4..=10 {
+            l.append(rv, &key(&format!("o{rv}")), Some(&obj(rv)))
+                .unwrap();
+        }
+        drop(l);
+        std::fs::remove_file(wal(dir.path())).unwrap();
+        assert!(matches!(
+            open(dir.path()),
+            Err(PersistError::Missing { .. })
+        ));
+        let l = Log::open(
+            dir.path(),
+            &Options {
+                recover: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(l.objects.len(), 3, "the snapshot's objects");
+        assert!(l.rv >= 10, "went back to {}", l.rv);
+    }
+
+    #[test]
+    fn a_gap_in_resource_versions_is_damage() {
+        let dir = three_changes();
+        let text = std::fs::read_to_string(wal(dir.path())).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(wal(dir.path()), format!("{}\n{}\n", lines[0], lines[2])).unwrap();
+        let e = open(dir.path()).err().expect("gap");
+        assert!(e.to_string().contains("resourceVersion 3 follows 1"), "{e}");
+    }
+
+    #[test]
+    fn failed_writes_and_syncs_roll_back_and_keep_versions_in_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let faults = Arc::new(Faults::default());
+        let options = Options {
+            faults: Some(faults.clone()),
+            ..Options::default()
+        };
+        let mut l = Log::open(dir.path(), &options).unwrap().log;
+        l.append(1, &key("a"), Some(&obj(1))).unwrap();
+        faults.short_writes.store(1, Ordering::SeqCst);
+        assert!(matches!(
+            l.append(2, &key("b"), Some(&obj(2))),
+            Err(WriteError::Failed(_))
+        ));
+        faults.failed_syncs.store(1, Ordering::SeqCst);
+        assert!(matches!(
+            l.append(2, &key("b"), Some(&obj(2))),
+            Err(WriteError::Failed(_))
+        ));
+        // The same version again, now durable.
+        l.append(2, &key("b"), Some(&obj(2))).unwrap();
+        // A rollback that fails: read-only until the cut succeeds.
+        faults.failed_syncs.store(1, Ordering::SeqCst);
+        faults.failed_truncates.store(2, Ordering::SeqCst);
+        assert!(matches!(
+            l.append(3, &key("c"), Some(&obj(3))),
+            Err(WriteError::ReadOnly(_))
+        ));
+        assert!(!l.writable());
+        assert!(matches!(
+            l.append(3, &key("c"), Some(&obj(3))),
+            Err(WriteError::ReadOnly(_))
+        ));
+        l.append(3, &key("c"), Some(&obj(3))).unwrap();
+        assert!(l.writable());
+        drop(l);
+        let loaded = open(dir.path()).unwrap();
+        assert_eq!(loaded.rv, 3);
+        assert_eq!(loaded.objects.len(), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_and_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("data");
+        drop(open(&dir).unwrap());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(SNAPSHOT)), 0o600);
+        assert_eq!(mode(&dir.join(WAL)), 0o600);
     }
 }

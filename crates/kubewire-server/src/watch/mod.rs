@@ -62,6 +62,10 @@ pub struct WatchSpec {
     pub columns_sent: AtomicBool,
 }
 
+/// The longest watch: a `timeoutSeconds` above it is taken as this (a
+/// year is forever for a watch; the deadline must not overflow).
+pub const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Events read from the history per lock (and per frame).
 const BATCH: usize = 256;
 /// Frames buffered per watcher between its task and the connection.
@@ -202,7 +206,7 @@ async fn run(
     tx: mpsc::Sender<Bytes>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let deadline = Instant::now() + spec.timeout;
+    let deadline = Instant::now() + spec.timeout.min(LONGEST);
     let mut changed = store.subscribe();
     let mut cursor = match spec.start {
         Start::After(rv) => rv,

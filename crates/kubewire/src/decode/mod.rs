@@ -81,6 +81,7 @@
 //! # Ok::<(), kubewire::decode::DecodeError>(())
 //! ```
 
+mod depth;
 mod drain;
 mod error;
 mod list;
@@ -88,6 +89,7 @@ mod pull;
 mod scan;
 mod watch;
 
+pub use depth::{json_depth, yaml_depth};
 pub use drain::{Drain, Step};
 pub use error::DecodeError;
 pub use list::{ListDecoder, ListItem, ListLimits, ListMeta};

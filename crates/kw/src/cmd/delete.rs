@@ -8,7 +8,7 @@ use kubewire::{DeleteParams, ListParams, PropagationPolicy, ResourceInfo};
 use serde_json::Value;
 
 use crate::cli::Global;
-use crate::cmd::manifest::{place, read_manifests};
+use crate::cmd::manifest::{manifests, place};
 use crate::cmd::{deleted_message, namespace, split_type};
 use crate::failure::{Failure, Result};
 use crate::session;
@@ -44,7 +44,7 @@ pub async fn run(global: &Global, args: DeleteArgs) -> Result<()> {
     let mut target = session::single(global)?;
     let mut jobs: Vec<(ResourceInfo, kubewire::Collection, String, String)> = Vec::new();
     if !args.files.is_empty() {
-        for doc in read_manifests(&args.files)? {
+        for doc in manifests(&args.files).await? {
             let (info, coll, name, ns) = place(&mut target, global, &doc).await?;
             jobs.push((info, coll, name, ns));
         }

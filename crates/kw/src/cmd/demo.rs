@@ -159,7 +159,10 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
                 Ok(WatchEvent::Modified(o)) => describe_event("MODIFIED", &o),
                 Ok(WatchEvent::Deleted(o)) => describe_event("DELETED", &o),
                 Ok(WatchEvent::Bookmark(_)) => continue,
-                Ok(WatchEvent::Error(s)) => format!("watch ended by the server: {s}"),
+                Ok(WatchEvent::Error(s)) => format!(
+                    "watch ended by the server: {}",
+                    crate::sanitize::for_terminal(&s.to_string())
+                ),
                 Err(e) => format!("watch failed: {e}"),
             };
             println!("    [watch] {line}");
@@ -211,7 +214,12 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<()> {
         cms_a.get("settings", &Default::default())?,
     ] {
         match client.call::<Value>(&req).await {
-            Err(Error::Api(s)) => println!("{:?}: {} (HTTP {})", s.reason(), s.message, s.code),
+            Err(Error::Api(s)) => println!(
+                "{:?}: {} (HTTP {})",
+                s.reason(),
+                crate::sanitize::for_terminal(&s.message),
+                s.code
+            ),
             other => println!("unexpected: {other:?}"),
         }
     }

@@ -31,9 +31,31 @@ pub struct FileArgs {
     pub dry_run: bool,
 }
 
+/// [`read_manifests`] on a blocking thread: parsing a large file must not
+/// hold one of the runtime's workers.
+pub async fn manifests(files: &[PathBuf]) -> Result<Vec<Value>> {
+    let files = files.to_vec();
+    tokio::task::spawn_blocking(move || read_manifests(&files))
+        .await
+        .map_err(|e| Failure::Input(format!("reading the files: {e}")))?
+}
+
+/// Every YAML document of a text, its nesting depth checked first: the YAML
+/// parser's cost grows with the square of the depth, and no object nests
+/// anywhere near the limit (the API server's own).
+fn documents(text: &str) -> std::result::Result<Vec<Value>, String> {
+    let limit = kubewire::decode::DEFAULT_MAX_DEPTH;
+    if kubewire::decode::yaml_depth(text.as_bytes(), limit) > limit {
+        return Err(format!("the document is nested deeper than {limit} levels"));
+    }
+    serde_norway::Deserializer::from_str(text)
+        .map(|doc| Value::deserialize(doc).map_err(|e| e.to_string()))
+        .collect()
+}
+
 /// Every document of the files (`-` is stdin); YAML or JSON, several per
 /// file, `kind: List` unpacked.
-pub fn read_manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
+pub fn read_manifests(files: &[PathBuf]) -> Result<Vec<Value>> {
     let mut docs = Vec::new();
     for file in files {
         let text = if file == Path::new("-") {
@@ -46,9 +68,9 @@ pub fn read_manifests(files: &[std::path::PathBuf]) -> Result<Vec<Value>> {
             std::fs::read_to_string(file)
                 .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?
         };
-        for doc in serde_norway::Deserializer::from_str(&text) {
-            let value = Value::deserialize(doc)
-                .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+        let values =
+            documents(&text).map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+        for value in values {
             match value {
                 Value::Null => {}
                 Value::Object(ref m) if m.get("kind").and_then(Value::as_str) == Some("List") => {
@@ -102,7 +124,7 @@ pub async fn place(
 
 /// `kw apply -f`: server-side apply, each object as one PATCH.
 pub async fn apply(global: &Global, args: FileArgs) -> Result<()> {
-    let docs = read_manifests(&args.files)?;
+    let docs = manifests(&args.files).await?;
     let mut target = session::single(global)?;
     let params = PatchParams {
         dry_run: args.dry_run,
@@ -128,7 +150,7 @@ pub async fn apply(global: &Global, args: FileArgs) -> Result<()> {
 
 /// `kw create -f`.
 pub async fn create(global: &Global, args: FileArgs) -> Result<()> {
-    let docs = read_manifests(&args.files)?;
+    let docs = manifests(&args.files).await?;
     let mut target = session::single(global)?;
     let params = PostParams {
         dry_run: args.dry_run,

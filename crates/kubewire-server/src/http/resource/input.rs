@@ -6,10 +6,10 @@ use serde_json::Value;
 use super::Request;
 use crate::status::ApiError;
 
-/// YAML (and so JSON) into a JSON value. serde_norway is the maintained
-/// fork of serde_yaml; apply bodies are YAML, and JSON is valid YAML.
+/// YAML (and so JSON) into a JSON value, its nesting depth checked first
+/// ([`crate::decode`]). Apply bodies are YAML, and JSON is valid YAML.
 pub fn yaml_to_json(bytes: &[u8]) -> Result<Value, String> {
-    serde_norway::from_slice::<Value>(bytes).map_err(|e| e.to_string())
+    crate::decode::yaml(bytes)
 }
 
 impl Request<'_> {
@@ -18,7 +18,7 @@ impl Request<'_> {
         let ct = self.content_type.split(';').next().unwrap_or("").trim();
         let kind = &self.def().kind;
         let v: Value = match ct {
-            "" | "application/json" | "*/*" => serde_json::from_slice(&self.body).map_err(|e| {
+            "" | "application/json" | "*/*" => crate::decode::json(&self.body).map_err(|e| {
                 let head: String = String::from_utf8_lossy(&self.body).chars().take(30).collect();
                 ApiError::bad_request(format!(
                     "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {e} ({head} ...)"
@@ -45,6 +45,7 @@ impl Request<'_> {
     /// in when missing.
     pub(super) fn check_kind(&self, mut v: Value) -> Result<Value, ApiError> {
         let def = self.def();
+        crate::shape::object(def, &v)?;
         let kind = v["kind"].as_str().unwrap_or("").to_string();
         let av = v["apiVersion"].as_str().unwrap_or("").to_string();
         if (!kind.is_empty() && kind != def.kind) || (!av.is_empty() && av != def.api_version()) {

@@ -82,6 +82,14 @@ pub async fn serve(
     } else {
         Bytes::new()
     };
+    // YAML (apply patches, `application/yaml` bodies) is converted on a
+    // blocking thread when large; JSON is YAML, so the handlers read the
+    // result the same way.
+    let body = if head.content_type.contains("yaml") {
+        crate::decode::yaml_to_json_bytes(body).await
+    } else {
+        body
+    };
     let r = Request {
         ctx,
         user,

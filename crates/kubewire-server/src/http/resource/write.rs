@@ -133,9 +133,10 @@ pub fn patch(r: &Request<'_>) -> Res {
     let patch: Value = match pt {
         PatchType::Apply => yaml_to_json(&r.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
-        _ => serde_json::from_slice(&r.body)
+        _ => crate::decode::json(&r.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
     };
+    crate::shape::patch(d, pt, &patch)?;
     let manager = r.manager();
     if pt == PatchType::Apply {
         if r.query.get("fieldManager").unwrap_or("").is_empty() {
@@ -188,6 +189,7 @@ pub fn patch(r: &Request<'_>) -> Res {
                 patch::server_side_apply(base, &patch, &manager, force, &d.api_version(), sub)?
             }
         };
+        crate::shape::object(d, &patched)?;
         let want = patched["metadata"]["resourceVersion"]
             .as_str()
             .unwrap_or("");
