@@ -487,6 +487,25 @@ fn cut_mid_event_resumes_from_the_last_complete_event_after_backoff() {
     assert_eq!(h.state(), lines(&["ns/a@3"]));
 }
 
+/// Issue 12, defect 11: a valid event that arrived just before a garbage
+/// line in the same chunk was never delivered. It is applied, the broken
+/// stream is reported and cut, and the watch resumes from that event.
+#[test]
+fn an_event_before_a_garbage_line_in_the_same_chunk_is_delivered() {
+    let mut h = Harness::new(config());
+    h.drain();
+    h.respond(200, &[ev("ADDED", "a", 2), bookmark(3, true)].concat());
+    h.drain();
+    h.body(&[ev("MODIFIED", "a", 4), "garbage\n".to_string()].concat());
+    let out = h.drain();
+    assert_eq!(out[0], "Apply ns/a@4", "{out:?}");
+    assert!(out.iter().any(|l| l.starts_with("error ")), "{out:?}");
+    assert!(out.iter().any(|l| l.starts_with("cancel ")), "{out:?}");
+    h.wait_for(&out);
+    assert_eq!(h.drain()[0], format!("send 2 {}", watch_from(4)));
+    assert_eq!(h.state(), lines(&["ns/a@4"]));
+}
+
 #[test]
 fn backoff_doubles_to_thirty_seconds_and_resets_after_two_healthy_minutes() {
     let mut h = Harness::new(config());

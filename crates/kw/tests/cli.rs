@@ -1078,3 +1078,51 @@ async fn watch_only_prints_changes_not_the_listing() {
         srv.shutdown().await;
     }
 }
+
+/// `--chunk-size` pages through the core's pager: every page after the
+/// first carries the previous page's `continue` token and the same
+/// selector, and every object is printed once, in every output form.
+#[tokio::test(flavor = "multi_thread")]
+async fn chunked_listing_pages_with_continue_tokens() {
+    let e = env(false).await;
+    let client = {
+        let loaded = kubewire_hyper::load::load(Some(&e.kubeconfig)).unwrap();
+        kubewire_hyper::Client::new(loaded.cluster(None).unwrap()).unwrap()
+    };
+    for i in 0..5 {
+        put_cm(&client, &format!("page-{i}"), "v").await;
+    }
+    for form in ["name", "json", "wide"] {
+        let out = kw(
+            &e,
+            &[
+                "get",
+                "cm",
+                "-n",
+                "default",
+                "--chunk-size",
+                "2",
+                "-o",
+                form,
+                "-v=6",
+            ],
+        )
+        .await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        for i in 0..5 {
+            let name = format!("page-{i}");
+            assert_eq!(text.matches(&name).count(), 1, "{form}: {text}");
+        }
+        let log = stderr(&out);
+        let gets = requests(&log);
+        assert_eq!(gets.len(), 3, "{form}: {log}");
+        assert!(!gets[0].contains("continue="), "{}", gets[0]);
+        assert!(
+            gets[1..]
+                .iter()
+                .all(|g| g.contains("continue=") && g.contains("limit=2")),
+            "{gets:?}"
+        );
+    }
+}

@@ -162,13 +162,17 @@ fn output_error(_: std::io::Error) -> Failure {
 pub async fn list(
     target: &Target,
     coll: &Collection,
-    mut params: ListParams,
+    params: ListParams,
     src: &Source<'_>,
     printer: &mut Printer<impl Write>,
 ) -> Result<Option<String>> {
     let mut progress = Progress::new();
-    loop {
-        let request = coll.list(&params)?;
+    let page_size = params.limit.unwrap_or(500) as usize;
+    // The core's pager says which page comes next and when the listing is
+    // complete; a 410 for a continued page is reported, not restarted,
+    // since its first pages are already printed.
+    let mut pager = kubewire::Pager::new(coll.clone(), params)?;
+    while let Some(request) = pager.next_request().cloned() {
         let meta = match printer.form() {
             form if form.is_table() && !printer.knows_columns(src.id) => {
                 // The first page whole, for its column definitions.
@@ -186,7 +190,7 @@ pub async fn list(
                     .client
                     .list::<crate::print::table::Row>(&request.as_table(None))
                     .await?;
-                let mut rows = Vec::with_capacity(params.limit.unwrap_or(500) as usize);
+                let mut rows = Vec::with_capacity(page_size);
                 while let Some(row) = items.next().await {
                     rows.push(row?);
                     progress.tick();
@@ -217,11 +221,9 @@ pub async fn list(
             }
         };
         let meta: kubewire::decode::ListMeta = meta;
-        match meta.continue_token.filter(|c| !c.is_empty()) {
-            Some(c) => params.continue_token = Some(c),
-            None => return Ok(meta.resource_version),
-        }
+        pager.page_done(Some(&meta))?;
     }
+    Ok(pager.resource_version().map(String::from))
 }
 
 /// One object by name.
