@@ -149,6 +149,7 @@ pub mod discovery;
 pub mod error;
 pub mod event;
 pub mod from_query;
+pub mod go_duration;
 pub mod kubeconfig;
 pub mod listwatch;
 pub mod mesh;

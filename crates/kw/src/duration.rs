@@ -21,47 +21,11 @@ fn invalid(text: &str) -> String {
     format!("invalid duration {text:?}: use a number with a unit, e.g. 5s, 1m, 2h45m")
 }
 
-/// `time.ParseDuration`: a sequence of decimal numbers, each with an
-/// optional fraction and a unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`); `0`
-/// alone needs no unit. Negative durations are refused (no flag wants one).
+/// `time.ParseDuration` (the core's); negative durations are refused (no
+/// flag wants one).
 fn go_duration(s: &str) -> Option<Duration> {
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(digits);
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let nanos = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += value * nanos;
-        rest = tail;
-    }
-    if !total.is_finite() || total > u64::MAX as f64 {
-        return None;
-    }
-    Some(Duration::from_nanos(total as u64))
+    let nanos = kubewire::go_duration::parse(s)?;
+    u64::try_from(nanos).ok().map(Duration::from_nanos)
 }
 
 #[cfg(test)]
