@@ -109,27 +109,8 @@ pub struct Source<'a> {
     pub namespace_column: bool,
 }
 
-/// A watch event's type, as kubectl's EVENT column prints it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    /// `ADDED`.
-    Added,
-    /// `MODIFIED`.
-    Modified,
-    /// `DELETED`.
-    Deleted,
-}
-
-impl EventType {
-    /// The word kubectl prints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
+/// A watch event's type; kubectl's EVENT column prints its `as_str`.
+pub use kubewire::decode::EventType;
 
 /// What the command prints as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
