@@ -1126,3 +1126,82 @@ async fn chunked_listing_pages_with_continue_tokens() {
         );
     }
 }
+
+/// `kw patch --subresource` patches `scale` and `status` as kubectl does:
+/// the scale subresource changes the Deployment's replicas, a status patch
+/// changes only the status, and a patch of the main resource cannot.
+#[tokio::test(flavor = "multi_thread")]
+async fn patch_a_subresource() {
+    let e = env(false).await;
+    let deploy = write(
+        e.dir.path(),
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n",
+    );
+    assert!(kw(&e, &["create", "-f", &deploy]).await.status.success());
+    let replicas = |what: &'static str| {
+        let e = &e;
+        async move { stdout(&kw(e, &["get", "deploy", "web", "-o", what]).await) }
+    };
+
+    let scaled = kw(
+        &e,
+        &[
+            "patch",
+            "deployment",
+            "web",
+            "--subresource",
+            "scale",
+            "-p",
+            "{\"spec\":{\"replicas\":3}}",
+        ],
+    )
+    .await;
+    assert_eq!(
+        stdout(&scaled),
+        "deployment.apps/web patched\n",
+        "{}",
+        stderr(&scaled)
+    );
+    assert_eq!(replicas("jsonpath={.spec.replicas}").await, "3");
+
+    let status = kw(
+        &e,
+        &[
+            "patch",
+            "deploy",
+            "web",
+            "--subresource",
+            "status",
+            "--type",
+            "merge",
+            "-p",
+            "{\"status\":{\"observedGeneration\":7},\"spec\":{\"replicas\":9}}",
+        ],
+    )
+    .await;
+    assert_eq!(
+        stdout(&status),
+        "deployment.apps/web patched\n",
+        "{}",
+        stderr(&status)
+    );
+    assert_eq!(replicas("jsonpath={.status.observedGeneration}").await, "7");
+    // The status subresource ignores spec, as a real server does.
+    assert_eq!(replicas("jsonpath={.spec.replicas}").await, "3");
+
+    let unknown = kw(
+        &e,
+        &[
+            "patch",
+            "deploy",
+            "web",
+            "--subresource",
+            "nope",
+            "-p",
+            "{}",
+        ],
+    )
+    .await;
+    assert!(!unknown.status.success());
+}
