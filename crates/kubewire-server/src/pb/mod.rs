@@ -119,6 +119,35 @@ pub fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// The media type of a protobuf watch stream.
+pub const WATCH_MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf;stream=watch";
+
+/// Appends one event of a protobuf watch stream, framed as kube-apiserver
+/// frames it: a 4-byte big-endian length, then a `meta.v1.WatchEvent`
+/// message (no magic, no envelope: the stream serializer is protobuf's raw
+/// one) whose `object` is a `RawExtension` holding the object as a whole
+/// protobuf body (`k8s\0` + `runtime.Unknown`). `obj` carries `kind` and
+/// `apiVersion`. Nothing is appended when the object has no protobuf form.
+pub fn watch_event(event_type: &str, obj: &Value, out: &mut Vec<u8>) -> Result<(), PbError> {
+    use k8s_pb::apimachinery::pkg::apis::meta::v1::WatchEvent;
+    use k8s_pb::apimachinery::pkg::runtime::RawExtension;
+    let raw = encode(obj).ok_or_else(|| PbError::UnknownKind {
+        api_version: obj["apiVersion"].as_str().unwrap_or("").into(),
+        kind: obj["kind"].as_str().unwrap_or("").into(),
+    })??;
+    let event = WatchEvent {
+        r#type: Some(event_type.into()),
+        object: Some(RawExtension { raw: Some(raw) }),
+    };
+    let len = u32::try_from(event.encoded_len())
+        .map_err(|_| PbError::Decode("watch event larger than 4 GiB".into()))?;
+    out.reserve(4 + len as usize);
+    out.extend_from_slice(&len.to_be_bytes());
+    event
+        .encode(out)
+        .map_err(|e| PbError::Decode(e.to_string()))
+}
+
 /// The JSON form of one message type.
 pub trait Json: Sized + Default {
     /// The value as JSON.
