@@ -178,6 +178,14 @@ pub fn list(r: &Request<'_>) -> Res {
     if r.format == Format::Json && !r.pretty {
         return Ok(stream_list(r, meta, page));
     }
+    let page = if r.format == Format::Protobuf && !d.custom {
+        match stream_protobuf_list(r, &meta, page) {
+            Ok(streamed) => return Ok(streamed),
+            Err(page) => page,
+        }
+    } else {
+        page
+    };
     // Items of built-in lists carry no kind/apiVersion; custom ones do.
     let strip = |o: &Value| {
         let mut o = o.clone();
@@ -214,10 +222,6 @@ pub fn list(r: &Request<'_>) -> Res {
     Ok(object(200, &doc, f, r.pretty))
 }
 
-/// Bytes of list body gathered per frame: big enough that framing costs
-/// nothing, small enough that the first frame leaves at once.
-const FRAME: usize = 64 * 1024;
-
 /// A JSON LIST sent as it is encoded, item by item (kube-apiserver's
 /// streaming list encoding, KEP-5116): the head, then each item, then the
 /// tail. Items are the store's own objects (shared, not copied) and each
@@ -229,7 +233,6 @@ fn stream_list(
     meta: Value,
     page: Vec<Arc<Value>>,
 ) -> hyper::Response<crate::http::body::Body> {
-    use http_body_util::{BodyExt, StreamBody};
     let d = r.def();
     let head =
         json!({"kind": format!("{}List", d.kind), "apiVersion": d.api_version(), "metadata": meta});
@@ -238,10 +241,64 @@ fn stream_list(
     first.pop();
     first.extend_from_slice(b",\"items\":[");
     let custom = d.custom;
-    let state = (Some(first), page.into_iter(), false, true);
+    let mut first_item = true;
+    let write = move |buf: &mut Vec<u8>, o: &Value| {
+        if !first_item {
+            buf.push(b',');
+        }
+        first_item = false;
+        write_item(buf, o, custom);
+        true
+    };
+    stream_body("application/json", first, page, b"]}\n", write)
+}
+
+/// A protobuf LIST sent item by item ([`crate::pb::ListBody`]): every item
+/// is sized first (protobuf writes the list's length before it), then
+/// encoded only when the connection takes the frame before it. The page
+/// comes back when the kind has no protobuf message or an item does not
+/// fit it: the caller then answers as before (whole, falling back to JSON).
+fn stream_protobuf_list(
+    r: &Request<'_>,
+    meta: &Value,
+    page: Vec<Arc<Value>>,
+) -> Result<hyper::Response<crate::http::body::Body>, Vec<Arc<Value>>> {
+    let d = r.def();
+    let Some(Ok((list, head))) = crate::pb::ListBody::start(&d.api_version(), &d.kind, meta, &page)
+    else {
+        return Err(page);
+    };
+    // An item that was sized encodes the same way; should one not, the
+    // body ends short of its declared length and the client sees the error.
+    let write = move |buf: &mut Vec<u8>, o: &Value| list.item(o, buf).is_ok();
+    Ok(stream_body(
+        crate::pb::MEDIA_TYPE,
+        head,
+        page,
+        crate::pb::ListBody::TAIL,
+        write,
+    ))
+}
+
+/// Bytes of list body gathered per frame: big enough that framing costs
+/// nothing, small enough that the first frame leaves at once.
+const FRAME: usize = 64 * 1024;
+
+/// A body of `head`, each item as `write` appends it (`false`: stop, the
+/// body ends there), then `tail`, in frames of about [`FRAME`] bytes made
+/// as the connection takes them.
+fn stream_body(
+    content_type: &'static str,
+    head: Vec<u8>,
+    items: Vec<Arc<Value>>,
+    tail: &'static [u8],
+    write: impl FnMut(&mut Vec<u8>, &Value) -> bool + Send + 'static,
+) -> hyper::Response<crate::http::body::Body> {
+    use http_body_util::{BodyExt, StreamBody};
+    let state = (Some(head), items.into_iter(), false, write);
     let stream = futures_util::stream::unfold(
         state,
-        move |(head, mut items, done, mut first_item)| async move {
+        move |(head, mut items, done, mut write)| async move {
             if done {
                 return None;
             }
@@ -249,25 +306,24 @@ fn stream_list(
             let mut finished = false;
             while buf.len() < FRAME {
                 let Some(o) = items.next() else {
-                    buf.extend_from_slice(b"]}\n");
+                    buf.extend_from_slice(tail);
                     finished = true;
                     break;
                 };
-                if !first_item {
-                    buf.push(b',');
+                if !write(&mut buf, &o) {
+                    finished = true;
+                    break;
                 }
-                first_item = false;
-                write_item(&mut buf, &o, custom);
             }
             let frame = hyper::body::Frame::data(bytes::Bytes::from(buf));
             Some((
                 Ok::<_, std::convert::Infallible>(frame),
-                (None, items, finished, first_item),
+                (None, items, finished, write),
             ))
         },
     );
     hyper::Response::builder()
-        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::CONTENT_TYPE, content_type)
         .header(hyper::header::CACHE_CONTROL, "no-cache, private")
         .body(StreamBody::new(stream).boxed_unsync())
         .unwrap_or_else(|_| hyper::Response::new(crate::http::body::full("")))
