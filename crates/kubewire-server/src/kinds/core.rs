@@ -48,51 +48,56 @@ pub static ENDPOINTS: Builtin = Builtin {
     ..BASE
 };
 
+/// The columns of an Event Table, read from the core/v1 form (events.k8s.io
+/// Events are printed from it too, as kube-apiserver prints both from its
+/// internal Event).
+pub(super) const EVENT_COLUMNS: &[super::Column] = &[
+    col("Last Seen", "string", 0, |o| {
+        super::cells::age_of(first_of(
+            o,
+            &["lastTimestamp", "eventTime", "firstTimestamp"],
+        ))
+    }),
+    col("Type", "string", 0, |o| o["type"].clone()),
+    col("Reason", "string", 0, |o| o["reason"].clone()),
+    col("Object", "string", 0, |o| {
+        let io = &o["involvedObject"];
+        format!(
+            "{}/{}",
+            io["kind"].as_str().unwrap_or("").to_lowercase(),
+            io["name"].as_str().unwrap_or("")
+        )
+        .into()
+    }),
+    col("Subobject", "string", 1, |o| {
+        o["involvedObject"]["fieldPath"]
+            .as_str()
+            .unwrap_or("")
+            .into()
+    }),
+    col("Source", "string", 1, |o| {
+        let c = o["source"]["component"]
+            .as_str()
+            .or(o["reportingComponent"].as_str())
+            .unwrap_or("");
+        c.into()
+    }),
+    col("Message", "string", 0, |o| o["message"].clone()),
+    col("First Seen", "string", 1, |o| {
+        super::cells::age_of(first_of(o, &["firstTimestamp", "eventTime"]))
+    }),
+    col("Count", "string", 1, |o| {
+        o["count"].as_i64().unwrap_or(1).into()
+    }),
+    super::Column {
+        priority: 1,
+        ..NAME
+    },
+];
+
 pub static EVENTS: Builtin = Builtin {
     plural: "events",
-    columns: &[
-        col("Last Seen", "string", 0, |o| {
-            super::cells::age_of(first_of(
-                o,
-                &["lastTimestamp", "eventTime", "firstTimestamp"],
-            ))
-        }),
-        col("Type", "string", 0, |o| o["type"].clone()),
-        col("Reason", "string", 0, |o| o["reason"].clone()),
-        col("Object", "string", 0, |o| {
-            let io = &o["involvedObject"];
-            format!(
-                "{}/{}",
-                io["kind"].as_str().unwrap_or("").to_lowercase(),
-                io["name"].as_str().unwrap_or("")
-            )
-            .into()
-        }),
-        col("Subobject", "string", 1, |o| {
-            o["involvedObject"]["fieldPath"]
-                .as_str()
-                .unwrap_or("")
-                .into()
-        }),
-        col("Source", "string", 1, |o| {
-            let c = o["source"]["component"]
-                .as_str()
-                .or(o["reportingComponent"].as_str())
-                .unwrap_or("");
-            c.into()
-        }),
-        col("Message", "string", 0, |o| o["message"].clone()),
-        col("First Seen", "string", 1, |o| {
-            super::cells::age_of(first_of(o, &["firstTimestamp", "eventTime"]))
-        }),
-        col("Count", "string", 1, |o| {
-            o["count"].as_i64().unwrap_or(1).into()
-        }),
-        super::Column {
-            priority: 1,
-            ..NAME
-        },
-    ],
+    columns: EVENT_COLUMNS,
     fields: &[
         Field {
             path: "involvedObject.kind",
@@ -142,7 +147,7 @@ pub static EVENTS: Builtin = Builtin {
     ..BASE
 };
 
-fn first_of<'a>(o: &'a Value, keys: &[&str]) -> &'a Value {
+pub(super) fn first_of<'a>(o: &'a Value, keys: &[&str]) -> &'a Value {
     keys.iter()
         .map(|k| &o[*k])
         .find(|v| v.is_string())

@@ -2,24 +2,236 @@
 //! authorization, autoscaling, batch, networking, policy, rbac, storage,
 //! scheduling, node, discovery.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::cells::{age_of, containers, int, or_none, selector};
+use super::cells::{age_of, containers, int, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
-use super::{col, Builtin, Field, AGE, BASE, NAME};
+use super::{col, Builtin, Field, StoredAs, AGE, BASE, NAME};
 use crate::status::{cause, Cause};
 
+/// events.k8s.io/v1 Events are core/v1 Events on a real server: one
+/// storage, each object visible through both APIs. They are stored in the
+/// core form and converted on the way in and out; field selectors use
+/// kube-apiserver's events.k8s.io names for the core fields
+/// (`regarding.*` is `involvedObject.*`, `reportingController` is
+/// `reportingComponent`) and Tables print the core columns.
 pub static EVENTS_V1: Builtin = Builtin {
     group: "events.k8s.io",
     plural: "events",
-    validate: |o, causes| {
+    // kube-apiserver's strict events.k8s.io rules: eventTime on create,
+    // and everything but the series (and metadata) fixed afterwards. Core
+    // Events keep the legacy rules, so old Events stay writable there.
+    validate_create: |o, causes| {
         if o["eventTime"].is_null() {
             causes.push(cause("FieldValueRequired", "Required value", "eventTime"));
         }
     },
-    columns: &[NAME, AGE],
+    validate_update: |old, new, causes| {
+        let (old, new) = (event_to_core(old), event_to_core(new));
+        for field in [
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "eventTime",
+            "action",
+            "related",
+            "reportingComponent",
+            "reportingInstance",
+        ] {
+            if old.get(field) != new.get(field) {
+                let v = new.get(field).cloned().unwrap_or(Value::Null);
+                let shown = match &v {
+                    Value::String(s) => format!("{s:?}"),
+                    other => other.to_string(),
+                };
+                causes.push(cause(
+                    "FieldValueInvalid",
+                    format!("Invalid value: {shown}: field is immutable"),
+                    field,
+                ));
+            }
+        }
+    },
+    columns: super::core::EVENT_COLUMNS,
+    fields: &[
+        Field {
+            path: "regarding.kind",
+            value: |o| text(&o["involvedObject"]["kind"]),
+        },
+        Field {
+            path: "regarding.namespace",
+            value: |o| text(&o["involvedObject"]["namespace"]),
+        },
+        Field {
+            path: "regarding.name",
+            value: |o| text(&o["involvedObject"]["name"]),
+        },
+        Field {
+            path: "regarding.uid",
+            value: |o| text(&o["involvedObject"]["uid"]),
+        },
+        Field {
+            path: "regarding.apiVersion",
+            value: |o| text(&o["involvedObject"]["apiVersion"]),
+        },
+        Field {
+            path: "regarding.resourceVersion",
+            value: |o| text(&o["involvedObject"]["resourceVersion"]),
+        },
+        Field {
+            path: "regarding.fieldPath",
+            value: |o| text(&o["involvedObject"]["fieldPath"]),
+        },
+        Field {
+            path: "reason",
+            value: |o| text(&o["reason"]),
+        },
+        Field {
+            path: "reportingController",
+            value: |o| text(&o["reportingComponent"]),
+        },
+        Field {
+            path: "type",
+            value: |o| text(&o["type"]),
+        },
+    ],
+    stored_as: Some(&AS_CORE_EVENT),
     ..BASE
 };
+
+static AS_CORE_EVENT: StoredAs = StoredAs {
+    group: "",
+    version: "v1",
+    plural: "events",
+    served: event_from_core,
+    stored: event_to_core,
+};
+
+/// `(core/v1 name, events.k8s.io/v1 name)` of the renamed fields.
+const RENAMED: &[(&str, &str)] = &[
+    ("involvedObject", "regarding"),
+    ("message", "note"),
+    ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"),
+    ("reportingComponent", "reportingController"),
+];
+
+/// Writes one Event field as Go's encoding/json writes it: `Always` for
+/// struct fields (an empty object when unset) and times (`null` when
+/// unset), `Keep` for strings without omitempty, `Omit` for the rest
+/// (left out when empty, zero or unset).
+#[derive(Clone, Copy, PartialEq)]
+enum Go {
+    Struct,
+    Time,
+    Keep,
+    Omit,
+}
+
+fn put(out: &mut Map<String, Value>, name: &str, v: Option<&Value>, rule: Go) {
+    let empty = match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Number(n)) => n.as_i64() == Some(0),
+        Some(Value::Object(m)) => m.is_empty() && rule == Go::Omit,
+        _ => false,
+    };
+    let v = match (empty, rule) {
+        (false, _) => v.cloned().unwrap_or(Value::Null),
+        (true, Go::Omit) => return,
+        (true, Go::Struct) => v
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+        (true, Go::Time) => Value::Null,
+        (true, Go::Keep) => v
+            .filter(|v| v.is_string())
+            .cloned()
+            .unwrap_or_else(|| "".into()),
+    };
+    out.insert(name.into(), v);
+}
+
+/// Copies `names` of `o` in the given order and form; `rename` maps a
+/// name of the target form to the source's.
+fn convert(
+    o: &Value,
+    api_version: &str,
+    fields: &[(&str, Go)],
+    rename: impl Fn(&str) -> &str,
+) -> Value {
+    let mut out = Map::new();
+    if o.get("kind").is_some() {
+        out.insert("kind".into(), "Event".into());
+        out.insert("apiVersion".into(), api_version.into());
+    }
+    out.insert("metadata".into(), o["metadata"].clone());
+    for (name, rule) in fields {
+        put(&mut out, name, o.get(rename(name)), *rule);
+    }
+    Value::Object(out)
+}
+
+/// A core/v1 Event as events.k8s.io/v1 writes it (kube-apiserver's field
+/// order and Go's empty-value rules, as in `events-k8s-io-list.json`).
+pub fn event_from_core(o: &Value) -> Value {
+    const FIELDS: &[(&str, Go)] = &[
+        ("eventTime", Go::Time),
+        ("series", Go::Omit),
+        ("reportingController", Go::Omit),
+        ("reportingInstance", Go::Omit),
+        ("action", Go::Omit),
+        ("reason", Go::Omit),
+        ("regarding", Go::Struct),
+        ("related", Go::Omit),
+        ("note", Go::Omit),
+        ("type", Go::Omit),
+        ("deprecatedSource", Go::Struct),
+        ("deprecatedFirstTimestamp", Go::Time),
+        ("deprecatedLastTimestamp", Go::Time),
+        ("deprecatedCount", Go::Omit),
+    ];
+    convert(o, "events.k8s.io/v1", FIELDS, |n| {
+        RENAMED
+            .iter()
+            .find(|(_, new)| *new == n)
+            .map_or(n, |(core, _)| core)
+    })
+}
+
+/// An events.k8s.io/v1 Event as core/v1 writes it (as in
+/// `events-core-v1-list-after-events-k8s-io.json`).
+pub fn event_to_core(o: &Value) -> Value {
+    const FIELDS: &[(&str, Go)] = &[
+        ("involvedObject", Go::Struct),
+        ("reason", Go::Omit),
+        ("message", Go::Omit),
+        ("source", Go::Struct),
+        ("firstTimestamp", Go::Time),
+        ("lastTimestamp", Go::Time),
+        ("count", Go::Omit),
+        ("type", Go::Omit),
+        ("eventTime", Go::Time),
+        ("series", Go::Omit),
+        ("action", Go::Omit),
+        ("related", Go::Omit),
+        ("reportingComponent", Go::Keep),
+        ("reportingInstance", Go::Keep),
+    ];
+    convert(o, "v1", FIELDS, |n| {
+        RENAMED
+            .iter()
+            .find(|(core, _)| *core == n)
+            .map_or(n, |(_, new)| new)
+    })
+}
 
 /// The review kinds: created, answered, never stored (see
 /// `http::resource::review`).

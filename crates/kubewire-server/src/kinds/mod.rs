@@ -45,6 +45,8 @@ pub struct Builtin {
     pub names: NameRule,
     /// Kind-specific validation; pushes one cause per problem.
     pub validate: fn(&Value, &mut Vec<Cause>),
+    /// Kind-specific validation of a create only.
+    pub validate_create: fn(&Value, &mut Vec<Cause>),
     /// Kind-specific rules for an update of `old` (first) into `new`.
     pub validate_update: fn(&Value, &Value, &mut Vec<Cause>),
     /// DELETE answers with the object (Pods, Namespaces) instead of a
@@ -53,6 +55,27 @@ pub struct Builtin {
     /// The `scale` subresource reads `spec.replicas`, `status.replicas`
     /// and the selector of `spec.selector`.
     pub scale: bool,
+    /// Objects live in another kind's storage, converted on the way in
+    /// and out (events.k8s.io Events are core Events). Tables and field
+    /// selectors then read the stored form, as kube-apiserver's printers
+    /// and field selectors read its internal objects.
+    pub stored_as: Option<&'static StoredAs>,
+}
+
+/// Where a kind's objects are stored when they are another kind's.
+#[derive(Debug)]
+pub struct StoredAs {
+    /// The stored resource's group.
+    pub group: &'static str,
+    /// The stored resource's version.
+    pub version: &'static str,
+    /// The stored resource's plural.
+    pub plural: &'static str,
+    /// The served form of a stored object (`kind`/`apiVersion` included
+    /// when the stored object has them).
+    pub served: fn(&Value) -> Value,
+    /// The stored form of a served object.
+    pub stored: fn(&Value) -> Value,
 }
 
 /// One `Table` column.
@@ -111,9 +134,11 @@ pub const BASE: Builtin = Builtin {
     defaults: no_defaults,
     names: NameRule::Subdomain,
     validate: no_validation,
+    validate_create: no_validation,
     validate_update: no_update_rules,
     delete_returns_object: false,
     scale: false,
+    stored_as: None,
 };
 
 /// The NAME column every kind starts with.

@@ -150,7 +150,7 @@ impl ListBody {
         api_version: &str,
         kind: &str,
         meta: &Value,
-        items: &[std::sync::Arc<Value>],
+        items: impl IntoIterator<Item = impl AsRef<Value>>,
     ) -> Option<Result<(ListBody, Vec<u8>), PbError>> {
         use k8s_pb::apimachinery::pkg::apis::meta::v1::ListMeta;
         use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
@@ -158,11 +158,11 @@ impl ListBody {
         if !glue::has_message(api_version, kind) || !glue::has_message(api_version, &list_kind) {
             return None;
         }
-        let start = || -> Result<(ListBody, Vec<u8>), PbError> {
+        let start = move || -> Result<(ListBody, Vec<u8>), PbError> {
             let meta = ListMeta::from_json(meta, "metadata")?;
             let mut raw_len = prost::encoding::message::encoded_len(LIST_METADATA, &meta);
             for o in items {
-                let n = glue::encoded_len(api_version, kind, o).unwrap_or(Ok(0))?;
+                let n = glue::encoded_len(api_version, kind, o.as_ref()).unwrap_or(Ok(0))?;
                 raw_len += key_len(LIST_ITEMS) + encoded_len_varint(n as u64) + n;
             }
             let type_meta = Unknown {
@@ -578,13 +578,15 @@ mod tests {
     #[test]
     fn an_empty_streamed_list_is_the_whole_encoding() {
         let meta = json!({"resourceVersion": "1"});
-        let (_, mut body) = ListBody::start("v1", "ConfigMap", &meta, &[])
+        let (_, mut body) = ListBody::start("v1", "ConfigMap", &meta, Vec::<Arc<Value>>::new())
             .unwrap()
             .unwrap();
         body.extend_from_slice(ListBody::TAIL);
         let whole =
             json!({"kind": "ConfigMapList", "apiVersion": "v1", "metadata": meta, "items": []});
         assert_eq!(body, encode(&whole).unwrap().unwrap());
-        assert!(ListBody::start("example.com/v1", "Widget", &meta, &[]).is_none());
+        assert!(
+            ListBody::start("example.com/v1", "Widget", &meta, Vec::<Arc<Value>>::new()).is_none()
+        );
     }
 }

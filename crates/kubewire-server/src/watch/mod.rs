@@ -84,9 +84,12 @@ fn kind_and_version(def: &ResourceDef, obj: &Value) -> Value {
 }
 
 impl WatchSpec {
+    /// Whether the event is of this watch's objects (for a kind stored as
+    /// another, that kind's: see [`ResourceDef::storage`]).
     fn in_scope(&self, e: &Event) -> bool {
-        e.key.group == self.def.group
-            && e.key.resource == self.def.plural
+        let (group, plural) = self.def.storage();
+        e.key.group == group
+            && e.key.resource == plural
             && self
                 .namespace
                 .as_deref()
@@ -110,14 +113,17 @@ impl WatchSpec {
             (EventType::Modified, true, true) => "MODIFIED",
             (EventType::Modified, false, true) => "ADDED",
             (EventType::Modified, true, false) => {
-                let mut p = e.prev.as_deref().cloned().unwrap_or(Value::Null);
+                let mut p = e
+                    .prev
+                    .as_deref()
+                    .map_or(Value::Null, |p| self.def.served(p).into_owned());
                 p["metadata"]["resourceVersion"] = e.rv.to_string().into();
                 return Some(("DELETED", p));
             }
             (EventType::Deleted, _, true) => "DELETED",
             _ => return None,
         };
-        Some((kind, (*e.object).clone()))
+        Some((kind, self.def.served(&e.object).into_owned()))
     }
 
     /// The event's line when this watcher sends it exactly as recorded
@@ -134,7 +140,9 @@ impl WatchSpec {
         if self.protobuf {
             let (for_version, frame) = e.encoded_protobuf.get_or_init(|| {
                 let mut buf = Vec::new();
-                let ok = self.encode(e.kind.as_str(), &e.object, &mut buf).is_ok();
+                let ok = self
+                    .encode(e.kind.as_str(), &self.def.served(&e.object), &mut buf)
+                    .is_ok();
                 (api_version.clone(), ok.then(|| Bytes::from(buf)))
             });
             return (*for_version == api_version).then(|| frame.clone().ok_or(Unencodable));
@@ -142,7 +150,7 @@ impl WatchSpec {
         let (for_version, line) = e.encoded.get_or_init(|| {
             let mut buf = Vec::new();
             // JSON always has a form: `encode` cannot fail here.
-            let _ = self.encode(e.kind.as_str(), &e.object, &mut buf);
+            let _ = self.encode(e.kind.as_str(), &self.def.served(&e.object), &mut buf);
             (api_version.clone(), Bytes::from(buf))
         });
         (*for_version == api_version).then(|| Ok(line.clone()))
@@ -248,7 +256,8 @@ async fn run(
         Start::After(rv) => rv,
         Start::CurrentState | Start::InitialEvents => {
             let ns = spec.namespace.as_deref();
-            let Ok((rv, items)) = store.list(&spec.def.group, &spec.def.plural, ns, None) else {
+            let (group, plural) = spec.def.storage();
+            let Ok((rv, items)) = store.list(group, plural, ns, None) else {
                 return;
             };
             for chunk in items.chunks(BATCH) {
@@ -256,7 +265,7 @@ async fn run(
                 let encoded = chunk
                     .iter()
                     .filter(|o| spec.matches(o))
-                    .try_for_each(|o| spec.encode("ADDED", o, &mut buf));
+                    .try_for_each(|o| spec.encode("ADDED", &spec.def.served(o), &mut buf));
                 if !send(&tx, buf, encoded).await {
                     return;
                 }

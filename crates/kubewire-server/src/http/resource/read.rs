@@ -17,7 +17,7 @@ use crate::table::{partial_metadata, table};
 pub fn get(r: &Request<'_>) -> Res {
     let name = r.name();
     let d = r.def();
-    match r.ctx.store.get(&r.key(&name)) {
+    match r.get(&r.key(&name)) {
         Some(o) => Ok(r.reply(200, &o)),
         None => Err(ApiError::not_found(&d.group, &d.plural, &name)),
     }
@@ -118,6 +118,9 @@ pub fn list(r: &Request<'_>) -> Res {
     let p = ListParams::from_query(r.query.raw()).map_err(query_error)?;
     let (labels, fields) = selectors(r, p.label_selector.as_deref(), p.field_selector.as_deref())?;
     let ns = r.rp.namespace.as_deref();
+    // Selectors read the stored form (see `kinds::StoredAs`); items are
+    // converted to the served form as they are written.
+    let (group, plural) = d.storage();
     let store = &r.ctx.store;
     let current = store.current_rv();
     let Snapshot { at, limit, start } = snapshot(&p, current)?;
@@ -135,7 +138,7 @@ pub fn list(r: &Request<'_>) -> Res {
         // A page of the current state: walk the store from the token on,
         // instead of copying the whole collection for every page.
         Some(l) if at.is_none_or(|a| a >= current) => {
-            let p = store.page_now(&d.group, &d.plural, ns, after, l, keep);
+            let p = store.page_now(group, plural, ns, after, l, keep);
             let last = p
                 .more
                 .then(|| p.items.last().map(|o| sort_key(o)))
@@ -144,7 +147,7 @@ pub fn list(r: &Request<'_>) -> Res {
         }
         // An older snapshot (or everything): rebuild it from the history.
         _ => {
-            let (rv, items) = store.list(&d.group, &d.plural, ns, at).map_err(|_| {
+            let (rv, items) = store.list(group, plural, ns, at).map_err(|_| {
                 if from_continue {
                     ApiError::continue_expired(continue_token(0, &start))
                 } else {
@@ -185,6 +188,13 @@ pub fn list(r: &Request<'_>) -> Res {
         }
     } else {
         page
+    };
+    let page: Vec<Arc<Value>> = match d.stored_as() {
+        Some(_) => page
+            .iter()
+            .map(|o| Arc::new(d.served(o).into_owned()))
+            .collect(),
+        None => page,
     };
     // Items of built-in lists carry no kind/apiVersion; custom ones do.
     let strip = |o: &Value| {
@@ -241,13 +251,14 @@ fn stream_list(
     first.pop();
     first.extend_from_slice(b",\"items\":[");
     let custom = d.custom;
+    let def = d.clone();
     let mut first_item = true;
     let write = move |buf: &mut Vec<u8>, o: &Value| {
         if !first_item {
             buf.push(b',');
         }
         first_item = false;
-        write_item(buf, o, custom);
+        write_item(buf, &def.served(o), custom);
         true
     };
     stream_body("application/json", first, page, b"]}\n", write)
@@ -264,13 +275,16 @@ fn stream_protobuf_list(
     page: Vec<Arc<Value>>,
 ) -> Result<hyper::Response<crate::http::body::Body>, Vec<Arc<Value>>> {
     let d = r.def();
-    let Some(Ok((list, head))) = crate::pb::ListBody::start(&d.api_version(), &d.kind, meta, &page)
+    let served = page.iter().map(|o| d.served(o));
+    let Some(Ok((list, head))) =
+        crate::pb::ListBody::start(&d.api_version(), &d.kind, meta, served)
     else {
         return Err(page);
     };
     // An item that was sized encodes the same way; should one not, the
     // body ends short of its declared length and the client sees the error.
-    let write = move |buf: &mut Vec<u8>, o: &Value| list.item(o, buf).is_ok();
+    let def = d.clone();
+    let write = move |buf: &mut Vec<u8>, o: &Value| list.item(&def.served(o), buf).is_ok();
     Ok(stream_body(
         crate::pb::MEDIA_TYPE,
         head,
