@@ -304,13 +304,116 @@ pub static PERSISTENT_VOLUME_CLAIMS: Builtin = Builtin {
 pub static PERSISTENT_VOLUMES: Builtin = Builtin {
     plural: "persistentvolumes",
     subresources: &["status"],
+    columns: &[
+        NAME,
+        col("Capacity", "string", 0, |o| {
+            super::cells::quantity(&o["spec"]["capacity"]["storage"]).into()
+        }),
+        col("Access Modes", "string", 0, |o| {
+            super::cells::access_modes(&o["spec"]["accessModes"])
+        }),
+        col("Reclaim Policy", "string", 0, |o| {
+            super::cells::text(&o["spec"]["persistentVolumeReclaimPolicy"]).into()
+        }),
+        col("Status", "string", 0, |o| {
+            if o["metadata"].get("deletionTimestamp").is_some() {
+                "Terminating".into()
+            } else {
+                super::cells::text(&o["status"]["phase"]).into()
+            }
+        }),
+        col("Claim", "string", 0, |o| {
+            let c = &o["spec"]["claimRef"];
+            if c.is_object() {
+                format!(
+                    "{}/{}",
+                    c["namespace"].as_str().unwrap_or(""),
+                    c["name"].as_str().unwrap_or("")
+                )
+                .into()
+            } else {
+                "".into()
+            }
+        }),
+        super::Column {
+            description: "StorageClass of the pv",
+            ..col("StorageClass", "string", 0, |o| {
+                // The beta annotation wins, as in the printer.
+                o["metadata"]["annotations"]["volume.beta.kubernetes.io/storage-class"]
+                    .as_str()
+                    .or(o["spec"]["storageClassName"].as_str())
+                    .unwrap_or("")
+                    .into()
+            })
+        },
+        super::Column {
+            description: "VolumeAttributesClass of the pv",
+            ..col("VolumeAttributesClass", "string", 0, |o| {
+                o["spec"]["volumeAttributesClassName"]
+                    .as_str()
+                    .unwrap_or("<unset>")
+                    .into()
+            })
+        },
+        col("Reason", "string", 0, |o| {
+            super::cells::text(&o["status"]["reason"]).into()
+        }),
+        AGE,
+        col("VolumeMode", "string", 1, |o| {
+            o["spec"]["volumeMode"].as_str().unwrap_or("<unset>").into()
+        }),
+    ],
+    defaults: |o| {
+        if o["spec"]["persistentVolumeReclaimPolicy"].is_null() {
+            o["spec"]["persistentVolumeReclaimPolicy"] = "Retain".into();
+        }
+        if o["spec"]["volumeMode"].is_null() {
+            o["spec"]["volumeMode"] = "Filesystem".into();
+        }
+        if o["status"]["phase"].is_null() {
+            o["status"]["phase"] = "Pending".into();
+        }
+    },
     ..BASE
 };
+
+/// `resource: used/hard` of a quota's `spec.hard` resources, sorted by
+/// name, the `limits.*` ones (`limits == true`) or the others.
+fn quota_cell(o: &Value, limits: bool) -> Value {
+    let mut names: Vec<&String> = o["spec"]["hard"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| k.split_once('.').is_some_and(|(p, _)| p == "limits") == limits)
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|r| {
+            let used = super::cells::quantity(&o["status"]["used"][r.as_str()]);
+            let hard = super::cells::quantity(&o["status"]["hard"][r.as_str()]);
+            format!("{r}: {used}/{hard}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into()
+}
 
 pub static RESOURCE_QUOTAS: Builtin = Builtin {
     plural: "resourcequotas",
     subresources: &["status"],
-    columns: &[NAME, AGE],
+    columns: &[
+        NAME,
+        super::Column {
+            description: "Request represents a minimum amount of cpu/memory that a container may consume.",
+            ..col("Request", "string", 0, |o| quota_cell(o, false))
+        },
+        super::Column {
+            description: "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+            ..col("Limit", "string", 0, |o| quota_cell(o, true))
+        },
+        AGE,
+    ],
     ..BASE
 };
 

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::cells::{age_of, containers, int, or_none, selector, text};
+use super::cells::{age_of, containers, flag, int, joined, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
 use super::{col, Builtin, Field, StoredAs, AGE, BASE, NAME};
 use crate::status::{cause, Cause};
@@ -285,6 +285,7 @@ const HPA: Builtin = Builtin {
             )
             .into()
         }),
+        col("Targets", "string", 0, hpa_targets),
         col("MinPods", "string", 0, |o| {
             o["spec"]["minReplicas"].as_i64().unwrap_or(1).into()
         }),
@@ -628,10 +629,50 @@ const STORAGE: Builtin = Builtin {
 };
 pub static CSI_DRIVERS: Builtin = Builtin {
     plural: "csidrivers",
+    columns: &[
+        NAME,
+        col("AttachRequired", "boolean", 0, |o| {
+            flag(&o["spec"]["attachRequired"], true)
+        }),
+        col("PodInfoOnMount", "boolean", 0, |o| {
+            flag(&o["spec"]["podInfoOnMount"], false)
+        }),
+        col("StorageCapacity", "boolean", 0, |o| {
+            flag(&o["spec"]["storageCapacity"], false)
+        }),
+        col("TokenRequests", "string", 0, |o| {
+            match o["spec"]["tokenRequests"].as_array() {
+                Some(t) => t
+                    .iter()
+                    .map(|r| r["audience"].as_str().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .into(),
+                None => "<unset>".into(),
+            }
+        }),
+        col("RequiresRepublish", "boolean", 0, |o| {
+            flag(&o["spec"]["requiresRepublish"], false)
+        }),
+        col("Modes", "string", 0, |o| {
+            joined(&o["spec"]["volumeLifecycleModes"])
+        }),
+        AGE,
+    ],
     ..STORAGE
 };
 pub static CSI_NODES: Builtin = Builtin {
     plural: "csinodes",
+    columns: &[
+        NAME,
+        super::Column {
+            description: "Drivers indicates the number of CSI drivers registered on the node",
+            ..col("Drivers", "integer", 0, |o| {
+                o["spec"]["drivers"].as_array().map_or(0, Vec::len).into()
+            })
+        },
+        AGE,
+    ],
     ..STORAGE
 };
 pub static STORAGE_CLASSES: Builtin = Builtin {
@@ -661,6 +702,23 @@ pub static STORAGE_CLASSES: Builtin = Builtin {
 pub static VOLUME_ATTACHMENTS: Builtin = Builtin {
     plural: "volumeattachments",
     subresources: &["status"],
+    columns: &[
+        NAME,
+        super::Column {
+            format: "name",
+            ..col("Attacher", "string", 0, |o| {
+                text(&o["spec"]["attacher"]).into()
+            })
+        },
+        col("PV", "string", 0, |o| {
+            text(&o["spec"]["source"]["persistentVolumeName"]).into()
+        }),
+        col("Node", "string", 0, |o| text(&o["spec"]["nodeName"]).into()),
+        col("Attached", "boolean", 0, |o| {
+            flag(&o["status"]["attached"], false)
+        }),
+        AGE,
+    ],
     ..STORAGE
 };
 
@@ -673,10 +731,10 @@ pub static PRIORITY_CLASSES: Builtin = Builtin {
         col("Global-Default", "boolean", 0, |o| {
             o["globalDefault"].as_bool().unwrap_or(false).into()
         }),
-        col("Preemption Policy", "string", 0, |o| {
-            o["preemptionPolicy"].clone()
-        }),
         AGE,
+        col("PreemptionPolicy", "string", 0, |o| {
+            o["preemptionPolicy"].as_str().unwrap_or("<unset>").into()
+        }),
     ],
     defaults: |o| {
         if o["preemptionPolicy"].is_null() {
@@ -734,3 +792,82 @@ pub static ENDPOINT_SLICES: Builtin = Builtin {
     ],
     ..BASE
 };
+
+/// An HPA's TARGETS cell, as kube-apiserver's printer writes it: each
+/// metric as `current/target` (`cpu: 40%/80%`, `<unknown>` before the
+/// first measurement), the first two, then `+ N more...`. An
+/// autoscaling/v1 object names only its CPU utilization target.
+fn hpa_targets(o: &Value) -> Value {
+    let spec = &o["spec"];
+    let status = &o["status"];
+    let Some(metrics) = spec["metrics"].as_array().filter(|m| !m.is_empty()) else {
+        return match spec["targetCPUUtilizationPercentage"].as_i64() {
+            Some(t) => {
+                let current = status["currentCPUUtilizationPercentage"]
+                    .as_i64()
+                    .map_or("<unknown>".to_string(), |c| format!("{c}%"));
+                format!("cpu: {current}/{t}%").into()
+            }
+            None => "<none>".into(),
+        };
+    };
+    let current = status["currentMetrics"].as_array();
+    let q = |v: &Value| super::cells::quantity(v);
+    let list: Vec<String> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let cur = current.and_then(|c| c.get(i));
+            let ty = m["type"].as_str().unwrap_or("");
+            let (key, prefix) = match ty {
+                "External" => ("external", None),
+                "Pods" => ("pods", None),
+                "Object" => ("object", None),
+                "Resource" => ("resource", Some(&m["resource"]["name"])),
+                "ContainerResource" => ("containerResource", Some(&m["containerResource"]["name"])),
+                _ => return "<unknown type>".to_string(),
+            };
+            let target = &m[key]["target"];
+            let now = cur.map(|c| &c[key]["current"]).filter(|c| c.is_object());
+            let pair = if ty == "Pods" {
+                format!(
+                    "{}/{}",
+                    now.map_or("<unknown>".into(), |c| q(&c["averageValue"])),
+                    q(&target["averageValue"])
+                )
+            } else if !target["averageValue"].is_null() {
+                let avg = if prefix.is_some() { "" } else { " (avg)" };
+                format!(
+                    "{}/{}{avg}",
+                    now.filter(|c| prefix.is_some() || !c["averageValue"].is_null())
+                        .map_or("<unknown>".into(), |c| q(&c["averageValue"])),
+                    q(&target["averageValue"])
+                )
+            } else if prefix.is_some() {
+                format!(
+                    "{}/{}",
+                    now.and_then(|c| c["averageUtilization"].as_i64())
+                        .map_or("<unknown>".into(), |c| format!("{c}%")),
+                    target["averageUtilization"]
+                        .as_i64()
+                        .map_or("<auto>".into(), |t| format!("{t}%"))
+                )
+            } else {
+                format!(
+                    "{}/{}",
+                    now.map_or("<unknown>".into(), |c| q(&c["value"])),
+                    q(&target["value"])
+                )
+            };
+            match prefix {
+                Some(name) => format!("{}: {pair}", name.as_str().unwrap_or("")),
+                None => pair,
+            }
+        })
+        .collect();
+    if list.len() > 2 {
+        format!("{} + {} more...", list[..2].join(", "), list.len() - 2).into()
+    } else {
+        list.join(", ").into()
+    }
+}
