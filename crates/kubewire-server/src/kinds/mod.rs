@@ -269,6 +269,9 @@ pub fn find(group: &str, plural: &str) -> Option<&'static Builtin> {
 mod tests {
     use super::*;
 
+    /// A kind's columns: `(name, priority)` each.
+    type Columns = &'static [(&'static str, u8)];
+
     /// A column as kube-apiserver 1.36 defines it: its name and whether it
     /// is a priority-1 (`-o wide`) column.
     const fn c(name: &'static str) -> (&'static str, u8) {
@@ -284,7 +287,7 @@ mod tests {
     /// kube-apiserver's printers (`pkg/printers/internalversion`); kinds
     /// without a printer get the default `Name`, `Created At`.
     #[rustfmt::skip]
-    const REAL: &[(&str, &str, &[(&str, u8)])] = &[
+    const REAL: &[(&str, &str, Columns)] = &[
         ("", "configmaps", &[c("Name"), c("Data"), c("Age")]),
         ("", "endpoints", &[c("Name"), c("Endpoints"), c("Age")]),
         ("", "events", EVENT),
@@ -328,9 +331,9 @@ mod tests {
         ("discovery.k8s.io", "endpointslices", &[c("Name"), c("AddressType"), c("Ports"), c("Endpoints"), c("Age")]),
     ];
     #[rustfmt::skip]
-    const EVENT: &[(&str, u8)] = &[c("Last Seen"), c("Type"), c("Reason"), c("Object"), w("Subobject"), w("Source"), c("Message"), w("First Seen"), w("Count"), w("Name")];
+    const EVENT: Columns = &[c("Last Seen"), c("Type"), c("Reason"), c("Object"), w("Subobject"), w("Source"), c("Message"), w("First Seen"), w("Count"), w("Name")];
     #[rustfmt::skip]
-    const BINDING: &[(&str, u8)] = &[c("Name"), c("Role"), c("Age"), w("Users"), w("Groups"), w("ServiceAccounts")];
+    const BINDING: Columns = &[c("Name"), c("Role"), c("Age"), w("Users"), w("Groups"), w("ServiceAccounts")];
 
     /// The review kinds are created and answered, never listed: no Table.
     const REVIEWS: &[&str] = &[
