@@ -12,8 +12,9 @@
 //!   resourceVersion, uid, creationTimestamp, generation, generateName,
 //!   DNS-1123 names, namespace checks; optional crash-safe persistence.
 //! - 48 built-in resources of the standard groups ([`kinds`]) and
-//!   CustomResourceDefinitions; JSON, YAML and Kubernetes protobuf bodies
-//!   ([`pb`]).
+//!   CustomResourceDefinitions; JSON, YAML and Kubernetes protobuf bodies,
+//!   answers and watch streams ([`pb`]); events.k8s.io/v1 Events stored as
+//!   core/v1 Events ([`kinds::StoredAs`]).
 //! - get, list (label/field selectors, limit/continue on a consistent
 //!   snapshot, resourceVersion/resourceVersionMatch), watch (bookmarks,
 //!   sendInitialEvents, timeoutSeconds, 410 Expired), create, update (409 on a

@@ -79,9 +79,9 @@ fn spec_part(obj: &Value) -> Value {
     o
 }
 
-/// Validation common to creates and updates: the name, and the kind's
-/// own rules.
-pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+/// Validation of creates and updates: the name, and the kind's own rules
+/// (with those for creates only when `creating`).
+pub fn validate(def: &ResourceDef, obj: &Value, creating: bool) -> Result<(), ApiError> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
     let mut causes = Vec::new();
     if let Some(p) = name_problem(name, def.name_rule() == NameRule::Label) {
@@ -93,6 +93,9 @@ pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     }
     if let Some(b) = def.builtin {
         (b.validate)(obj, &mut causes);
+        if creating {
+            (b.validate_create)(obj, &mut causes);
+        }
     }
     if causes.is_empty() {
         Ok(())
@@ -243,7 +246,7 @@ pub fn prepare_create(
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
-    validate(def, &obj)?;
+    validate(def, &obj, true)?;
     let fields = fields_v1(&obj);
     set_managed(
         &mut obj,
@@ -326,7 +329,7 @@ pub fn prepare_update(
             return Err(ApiError::invalid(&def.group, &def.kind, name, causes));
         }
     }
-    validate(def, &new)?;
+    validate(def, &new, false)?;
     if !same_content(old, &new) {
         let fields = fields_v1(&new);
         set_managed(

@@ -79,6 +79,36 @@ impl ResourceDef {
         }
     }
 
+    /// The group and plural its objects are stored under: its own, or
+    /// those of the kind it is stored as ([`crate::kinds::StoredAs`]).
+    pub fn storage(&self) -> (&str, &str) {
+        match self.stored_as() {
+            Some(s) => (s.group, s.plural),
+            None => (&self.group, &self.plural),
+        }
+    }
+
+    /// The kind it is stored as, when that is another kind.
+    pub fn stored_as(&self) -> Option<&'static crate::kinds::StoredAs> {
+        self.builtin.and_then(|b| b.stored_as)
+    }
+
+    /// A stored object as this resource serves it.
+    pub fn served<'a>(&self, stored: &'a Value) -> std::borrow::Cow<'a, Value> {
+        match self.stored_as() {
+            Some(s) => std::borrow::Cow::Owned((s.served)(stored)),
+            None => std::borrow::Cow::Borrowed(stored),
+        }
+    }
+
+    /// An object of this resource in its stored form.
+    pub fn stored<'a>(&self, served: &'a Value) -> std::borrow::Cow<'a, Value> {
+        match self.stored_as() {
+            Some(s) => std::borrow::Cow::Owned((s.stored)(served)),
+            None => std::borrow::Cow::Borrowed(served),
+        }
+    }
+
     /// The verbs discovery advertises.
     pub fn verbs(&self) -> Vec<&'static str> {
         if let Some(row) = self.builtin.and_then(Builtin::names) {

@@ -106,7 +106,11 @@ fn columns(def: &ResourceDef) -> (Vec<Value>, CellFn<'_>) {
             .collect();
         return (
             cols,
-            Box::new(move |o| b.columns.iter().map(|c| (c.cell)(o)).collect()),
+            // Cells read the stored form (`kinds::StoredAs`).
+            Box::new(move |o| {
+                let o = def.stored(o);
+                b.columns.iter().map(|c| (c.cell)(&o)).collect()
+            }),
         );
     }
     let name_col = col("Name", "string", "name", kinds::NAME.description, 0);

@@ -133,6 +133,10 @@ const NODE: &str = r#"{"apiVersion": "v1", "kind": "Node", "metadata": {"name": 
  "status": {"conditions": [{"type": "Ready", "status": "True"}], "addresses": [{"type": "InternalIP", "address": "192.168.10.11"}],
             "nodeInfo": {"kubeletVersion": "v1.36.2", "osImage": "Ubuntu 24.04.1 LTS", "kernelVersion": "6.8.0", "containerRuntimeVersion": "containerd://2.0.0"}}}"#;
 
+const EVENT_V1: &str = r#"{"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "app.synced"},
+ "eventTime": "2026-12-01T22:30:00.123456Z", "reportingController": "example.com/ctl", "reportingInstance": "ctl-0", "action": "Sync",
+ "reason": "Synced", "regarding": {"kind": "ConfigMap", "namespace": "kc", "name": "app", "apiVersion": "v1"}, "note": "synced app", "type": "Normal"}"#;
+
 fn everyday(k: &Kubectl, dir: &Path) {
     let modern = k.label != "1.20";
     fn with<'a>(a: &[&'a str]) -> Vec<&'a str> {
@@ -477,6 +481,53 @@ fn everyday(k: &Kubectl, dir: &Path) {
     k.expect(
         &["describe", "node", "node-1"],
         &["Name: node-1", "Roles: worker"],
+    );
+    // events.k8s.io/v1 and core/v1 Events are one storage: created
+    // through one, listed, selected and printed through both.
+    k.expect(
+        &with(&["create", "-f", &write(dir, "ev.json", EVENT_V1)]),
+        &["event.events.k8s.io/app.synced created"],
+    );
+    for what in ["events", "events.v1.events.k8s.io"] {
+        k.expect(
+            &with(&["get", what]),
+            &[
+                "LAST SEEN TYPE REASON OBJECT MESSAGE",
+                "Normal Synced configmap/app synced app",
+            ],
+        );
+    }
+    k.expect(
+        &with(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=app",
+            "-o",
+            "name",
+        ]),
+        &["event/app.synced"],
+    );
+    k.expect(
+        &with(&[
+            "get",
+            "events.v1.events.k8s.io",
+            "--field-selector",
+            "regarding.name=app",
+            "-o",
+            "jsonpath={.items[0].note}",
+        ]),
+        &["synced app"],
+    );
+    k.expect(
+        &with(&[
+            "get",
+            "events",
+            "app.synced",
+            "-o",
+            "jsonpath={.message}/{.reportingComponent}",
+        ]),
+        &["synced app/example.com/ctl"],
     );
     // scale and autoscale.
     k.expect(

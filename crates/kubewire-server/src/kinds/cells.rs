@@ -104,3 +104,42 @@ pub fn text(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// A quantity as the printers show it: its text, `0` when absent (a Go
+/// zero `resource.Quantity`).
+pub fn quantity(v: &Value) -> String {
+    match v {
+        Value::String(s) if !s.is_empty() => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => "0".into(),
+    }
+}
+
+/// Access modes as kubectl abbreviates them, in the printers' order
+/// (`RWO,ROX,RWX,RWOP`).
+pub fn access_modes(v: &Value) -> Value {
+    let modes: Vec<&str> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ]
+    .iter()
+    .filter(|(m, _)| modes.contains(m))
+    .map(|(_, short)| *short)
+    .collect::<Vec<_>>()
+    .join(",")
+    .into()
+}
+
+/// A boolean field, `default` when absent (a Go `*bool` the printer
+/// reads with a fallback).
+pub fn flag(v: &Value, default: bool) -> Value {
+    v.as_bool().unwrap_or(default).into()
+}

@@ -48,51 +48,56 @@ pub static ENDPOINTS: Builtin = Builtin {
     ..BASE
 };
 
+/// The columns of an Event Table, read from the core/v1 form (events.k8s.io
+/// Events are printed from it too, as kube-apiserver prints both from its
+/// internal Event).
+pub(super) const EVENT_COLUMNS: &[super::Column] = &[
+    col("Last Seen", "string", 0, |o| {
+        super::cells::age_of(first_of(
+            o,
+            &["lastTimestamp", "eventTime", "firstTimestamp"],
+        ))
+    }),
+    col("Type", "string", 0, |o| o["type"].clone()),
+    col("Reason", "string", 0, |o| o["reason"].clone()),
+    col("Object", "string", 0, |o| {
+        let io = &o["involvedObject"];
+        format!(
+            "{}/{}",
+            io["kind"].as_str().unwrap_or("").to_lowercase(),
+            io["name"].as_str().unwrap_or("")
+        )
+        .into()
+    }),
+    col("Subobject", "string", 1, |o| {
+        o["involvedObject"]["fieldPath"]
+            .as_str()
+            .unwrap_or("")
+            .into()
+    }),
+    col("Source", "string", 1, |o| {
+        let c = o["source"]["component"]
+            .as_str()
+            .or(o["reportingComponent"].as_str())
+            .unwrap_or("");
+        c.into()
+    }),
+    col("Message", "string", 0, |o| o["message"].clone()),
+    col("First Seen", "string", 1, |o| {
+        super::cells::age_of(first_of(o, &["firstTimestamp", "eventTime"]))
+    }),
+    col("Count", "string", 1, |o| {
+        o["count"].as_i64().unwrap_or(1).into()
+    }),
+    super::Column {
+        priority: 1,
+        ..NAME
+    },
+];
+
 pub static EVENTS: Builtin = Builtin {
     plural: "events",
-    columns: &[
-        col("Last Seen", "string", 0, |o| {
-            super::cells::age_of(first_of(
-                o,
-                &["lastTimestamp", "eventTime", "firstTimestamp"],
-            ))
-        }),
-        col("Type", "string", 0, |o| o["type"].clone()),
-        col("Reason", "string", 0, |o| o["reason"].clone()),
-        col("Object", "string", 0, |o| {
-            let io = &o["involvedObject"];
-            format!(
-                "{}/{}",
-                io["kind"].as_str().unwrap_or("").to_lowercase(),
-                io["name"].as_str().unwrap_or("")
-            )
-            .into()
-        }),
-        col("Subobject", "string", 1, |o| {
-            o["involvedObject"]["fieldPath"]
-                .as_str()
-                .unwrap_or("")
-                .into()
-        }),
-        col("Source", "string", 1, |o| {
-            let c = o["source"]["component"]
-                .as_str()
-                .or(o["reportingComponent"].as_str())
-                .unwrap_or("");
-            c.into()
-        }),
-        col("Message", "string", 0, |o| o["message"].clone()),
-        col("First Seen", "string", 1, |o| {
-            super::cells::age_of(first_of(o, &["firstTimestamp", "eventTime"]))
-        }),
-        col("Count", "string", 1, |o| {
-            o["count"].as_i64().unwrap_or(1).into()
-        }),
-        super::Column {
-            priority: 1,
-            ..NAME
-        },
-    ],
+    columns: EVENT_COLUMNS,
     fields: &[
         Field {
             path: "involvedObject.kind",
@@ -142,7 +147,7 @@ pub static EVENTS: Builtin = Builtin {
     ..BASE
 };
 
-fn first_of<'a>(o: &'a Value, keys: &[&str]) -> &'a Value {
+pub(super) fn first_of<'a>(o: &'a Value, keys: &[&str]) -> &'a Value {
     keys.iter()
         .map(|k| &o[*k])
         .find(|v| v.is_string())
@@ -299,13 +304,116 @@ pub static PERSISTENT_VOLUME_CLAIMS: Builtin = Builtin {
 pub static PERSISTENT_VOLUMES: Builtin = Builtin {
     plural: "persistentvolumes",
     subresources: &["status"],
+    columns: &[
+        NAME,
+        col("Capacity", "string", 0, |o| {
+            super::cells::quantity(&o["spec"]["capacity"]["storage"]).into()
+        }),
+        col("Access Modes", "string", 0, |o| {
+            super::cells::access_modes(&o["spec"]["accessModes"])
+        }),
+        col("Reclaim Policy", "string", 0, |o| {
+            super::cells::text(&o["spec"]["persistentVolumeReclaimPolicy"]).into()
+        }),
+        col("Status", "string", 0, |o| {
+            if o["metadata"].get("deletionTimestamp").is_some() {
+                "Terminating".into()
+            } else {
+                super::cells::text(&o["status"]["phase"]).into()
+            }
+        }),
+        col("Claim", "string", 0, |o| {
+            let c = &o["spec"]["claimRef"];
+            if c.is_object() {
+                format!(
+                    "{}/{}",
+                    c["namespace"].as_str().unwrap_or(""),
+                    c["name"].as_str().unwrap_or("")
+                )
+                .into()
+            } else {
+                "".into()
+            }
+        }),
+        super::Column {
+            description: "StorageClass of the pv",
+            ..col("StorageClass", "string", 0, |o| {
+                // The beta annotation wins, as in the printer.
+                o["metadata"]["annotations"]["volume.beta.kubernetes.io/storage-class"]
+                    .as_str()
+                    .or(o["spec"]["storageClassName"].as_str())
+                    .unwrap_or("")
+                    .into()
+            })
+        },
+        super::Column {
+            description: "VolumeAttributesClass of the pv",
+            ..col("VolumeAttributesClass", "string", 0, |o| {
+                o["spec"]["volumeAttributesClassName"]
+                    .as_str()
+                    .unwrap_or("<unset>")
+                    .into()
+            })
+        },
+        col("Reason", "string", 0, |o| {
+            super::cells::text(&o["status"]["reason"]).into()
+        }),
+        AGE,
+        col("VolumeMode", "string", 1, |o| {
+            o["spec"]["volumeMode"].as_str().unwrap_or("<unset>").into()
+        }),
+    ],
+    defaults: |o| {
+        if o["spec"]["persistentVolumeReclaimPolicy"].is_null() {
+            o["spec"]["persistentVolumeReclaimPolicy"] = "Retain".into();
+        }
+        if o["spec"]["volumeMode"].is_null() {
+            o["spec"]["volumeMode"] = "Filesystem".into();
+        }
+        if o["status"]["phase"].is_null() {
+            o["status"]["phase"] = "Pending".into();
+        }
+    },
     ..BASE
 };
+
+/// `resource: used/hard` of a quota's `spec.hard` resources, sorted by
+/// name, the `limits.*` ones (`limits == true`) or the others.
+fn quota_cell(o: &Value, limits: bool) -> Value {
+    let mut names: Vec<&String> = o["spec"]["hard"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| k.split_once('.').is_some_and(|(p, _)| p == "limits") == limits)
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|r| {
+            let used = super::cells::quantity(&o["status"]["used"][r.as_str()]);
+            let hard = super::cells::quantity(&o["status"]["hard"][r.as_str()]);
+            format!("{r}: {used}/{hard}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into()
+}
 
 pub static RESOURCE_QUOTAS: Builtin = Builtin {
     plural: "resourcequotas",
     subresources: &["status"],
-    columns: &[NAME, AGE],
+    columns: &[
+        NAME,
+        super::Column {
+            description: "Request represents a minimum amount of cpu/memory that a container may consume.",
+            ..col("Request", "string", 0, |o| quota_cell(o, false))
+        },
+        super::Column {
+            description: "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+            ..col("Limit", "string", 0, |o| quota_cell(o, true))
+        },
+        AGE,
+    ],
     ..BASE
 };
 

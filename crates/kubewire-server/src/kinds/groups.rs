@@ -2,24 +2,236 @@
 //! authorization, autoscaling, batch, networking, policy, rbac, storage,
 //! scheduling, node, discovery.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::cells::{age_of, containers, int, or_none, selector};
+use super::cells::{age_of, containers, flag, int, joined, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
-use super::{col, Builtin, Field, AGE, BASE, NAME};
+use super::{col, Builtin, Field, StoredAs, AGE, BASE, NAME};
 use crate::status::{cause, Cause};
 
+/// events.k8s.io/v1 Events are core/v1 Events on a real server: one
+/// storage, each object visible through both APIs. They are stored in the
+/// core form and converted on the way in and out; field selectors use
+/// kube-apiserver's events.k8s.io names for the core fields
+/// (`regarding.*` is `involvedObject.*`, `reportingController` is
+/// `reportingComponent`) and Tables print the core columns.
 pub static EVENTS_V1: Builtin = Builtin {
     group: "events.k8s.io",
     plural: "events",
-    validate: |o, causes| {
+    // kube-apiserver's strict events.k8s.io rules: eventTime on create,
+    // and everything but the series (and metadata) fixed afterwards. Core
+    // Events keep the legacy rules, so old Events stay writable there.
+    validate_create: |o, causes| {
         if o["eventTime"].is_null() {
             causes.push(cause("FieldValueRequired", "Required value", "eventTime"));
         }
     },
-    columns: &[NAME, AGE],
+    validate_update: |old, new, causes| {
+        let (old, new) = (event_to_core(old), event_to_core(new));
+        for field in [
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "eventTime",
+            "action",
+            "related",
+            "reportingComponent",
+            "reportingInstance",
+        ] {
+            if old.get(field) != new.get(field) {
+                let v = new.get(field).cloned().unwrap_or(Value::Null);
+                let shown = match &v {
+                    Value::String(s) => format!("{s:?}"),
+                    other => other.to_string(),
+                };
+                causes.push(cause(
+                    "FieldValueInvalid",
+                    format!("Invalid value: {shown}: field is immutable"),
+                    field,
+                ));
+            }
+        }
+    },
+    columns: super::core::EVENT_COLUMNS,
+    fields: &[
+        Field {
+            path: "regarding.kind",
+            value: |o| text(&o["involvedObject"]["kind"]),
+        },
+        Field {
+            path: "regarding.namespace",
+            value: |o| text(&o["involvedObject"]["namespace"]),
+        },
+        Field {
+            path: "regarding.name",
+            value: |o| text(&o["involvedObject"]["name"]),
+        },
+        Field {
+            path: "regarding.uid",
+            value: |o| text(&o["involvedObject"]["uid"]),
+        },
+        Field {
+            path: "regarding.apiVersion",
+            value: |o| text(&o["involvedObject"]["apiVersion"]),
+        },
+        Field {
+            path: "regarding.resourceVersion",
+            value: |o| text(&o["involvedObject"]["resourceVersion"]),
+        },
+        Field {
+            path: "regarding.fieldPath",
+            value: |o| text(&o["involvedObject"]["fieldPath"]),
+        },
+        Field {
+            path: "reason",
+            value: |o| text(&o["reason"]),
+        },
+        Field {
+            path: "reportingController",
+            value: |o| text(&o["reportingComponent"]),
+        },
+        Field {
+            path: "type",
+            value: |o| text(&o["type"]),
+        },
+    ],
+    stored_as: Some(&AS_CORE_EVENT),
     ..BASE
 };
+
+static AS_CORE_EVENT: StoredAs = StoredAs {
+    group: "",
+    version: "v1",
+    plural: "events",
+    served: event_from_core,
+    stored: event_to_core,
+};
+
+/// `(core/v1 name, events.k8s.io/v1 name)` of the renamed fields.
+const RENAMED: &[(&str, &str)] = &[
+    ("involvedObject", "regarding"),
+    ("message", "note"),
+    ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"),
+    ("reportingComponent", "reportingController"),
+];
+
+/// Writes one Event field as Go's encoding/json writes it: `Always` for
+/// struct fields (an empty object when unset) and times (`null` when
+/// unset), `Keep` for strings without omitempty, `Omit` for the rest
+/// (left out when empty, zero or unset).
+#[derive(Clone, Copy, PartialEq)]
+enum Go {
+    Struct,
+    Time,
+    Keep,
+    Omit,
+}
+
+fn put(out: &mut Map<String, Value>, name: &str, v: Option<&Value>, rule: Go) {
+    let empty = match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Number(n)) => n.as_i64() == Some(0),
+        Some(Value::Object(m)) => m.is_empty() && rule == Go::Omit,
+        _ => false,
+    };
+    let v = match (empty, rule) {
+        (false, _) => v.cloned().unwrap_or(Value::Null),
+        (true, Go::Omit) => return,
+        (true, Go::Struct) => v
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+        (true, Go::Time) => Value::Null,
+        (true, Go::Keep) => v
+            .filter(|v| v.is_string())
+            .cloned()
+            .unwrap_or_else(|| "".into()),
+    };
+    out.insert(name.into(), v);
+}
+
+/// Copies `names` of `o` in the given order and form; `rename` maps a
+/// name of the target form to the source's.
+fn convert(
+    o: &Value,
+    api_version: &str,
+    fields: &[(&str, Go)],
+    rename: impl Fn(&str) -> &str,
+) -> Value {
+    let mut out = Map::new();
+    if o.get("kind").is_some() {
+        out.insert("kind".into(), "Event".into());
+        out.insert("apiVersion".into(), api_version.into());
+    }
+    out.insert("metadata".into(), o["metadata"].clone());
+    for (name, rule) in fields {
+        put(&mut out, name, o.get(rename(name)), *rule);
+    }
+    Value::Object(out)
+}
+
+/// A core/v1 Event as events.k8s.io/v1 writes it (kube-apiserver's field
+/// order and Go's empty-value rules, as in `events-k8s-io-list.json`).
+pub fn event_from_core(o: &Value) -> Value {
+    const FIELDS: &[(&str, Go)] = &[
+        ("eventTime", Go::Time),
+        ("series", Go::Omit),
+        ("reportingController", Go::Omit),
+        ("reportingInstance", Go::Omit),
+        ("action", Go::Omit),
+        ("reason", Go::Omit),
+        ("regarding", Go::Struct),
+        ("related", Go::Omit),
+        ("note", Go::Omit),
+        ("type", Go::Omit),
+        ("deprecatedSource", Go::Struct),
+        ("deprecatedFirstTimestamp", Go::Time),
+        ("deprecatedLastTimestamp", Go::Time),
+        ("deprecatedCount", Go::Omit),
+    ];
+    convert(o, "events.k8s.io/v1", FIELDS, |n| {
+        RENAMED
+            .iter()
+            .find(|(_, new)| *new == n)
+            .map_or(n, |(core, _)| core)
+    })
+}
+
+/// An events.k8s.io/v1 Event as core/v1 writes it (as in
+/// `events-core-v1-list-after-events-k8s-io.json`).
+pub fn event_to_core(o: &Value) -> Value {
+    const FIELDS: &[(&str, Go)] = &[
+        ("involvedObject", Go::Struct),
+        ("reason", Go::Omit),
+        ("message", Go::Omit),
+        ("source", Go::Struct),
+        ("firstTimestamp", Go::Time),
+        ("lastTimestamp", Go::Time),
+        ("count", Go::Omit),
+        ("type", Go::Omit),
+        ("eventTime", Go::Time),
+        ("series", Go::Omit),
+        ("action", Go::Omit),
+        ("related", Go::Omit),
+        ("reportingComponent", Go::Keep),
+        ("reportingInstance", Go::Keep),
+    ];
+    convert(o, "v1", FIELDS, |n| {
+        RENAMED
+            .iter()
+            .find(|(core, _)| *core == n)
+            .map_or(n, |(_, new)| new)
+    })
+}
 
 /// The review kinds: created, answered, never stored (see
 /// `http::resource::review`).
@@ -73,6 +285,7 @@ const HPA: Builtin = Builtin {
             )
             .into()
         }),
+        col("Targets", "string", 0, hpa_targets),
         col("MinPods", "string", 0, |o| {
             o["spec"]["minReplicas"].as_i64().unwrap_or(1).into()
         }),
@@ -416,10 +629,50 @@ const STORAGE: Builtin = Builtin {
 };
 pub static CSI_DRIVERS: Builtin = Builtin {
     plural: "csidrivers",
+    columns: &[
+        NAME,
+        col("AttachRequired", "boolean", 0, |o| {
+            flag(&o["spec"]["attachRequired"], true)
+        }),
+        col("PodInfoOnMount", "boolean", 0, |o| {
+            flag(&o["spec"]["podInfoOnMount"], false)
+        }),
+        col("StorageCapacity", "boolean", 0, |o| {
+            flag(&o["spec"]["storageCapacity"], false)
+        }),
+        col("TokenRequests", "string", 0, |o| {
+            match o["spec"]["tokenRequests"].as_array() {
+                Some(t) => t
+                    .iter()
+                    .map(|r| r["audience"].as_str().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .into(),
+                None => "<unset>".into(),
+            }
+        }),
+        col("RequiresRepublish", "boolean", 0, |o| {
+            flag(&o["spec"]["requiresRepublish"], false)
+        }),
+        col("Modes", "string", 0, |o| {
+            joined(&o["spec"]["volumeLifecycleModes"])
+        }),
+        AGE,
+    ],
     ..STORAGE
 };
 pub static CSI_NODES: Builtin = Builtin {
     plural: "csinodes",
+    columns: &[
+        NAME,
+        super::Column {
+            description: "Drivers indicates the number of CSI drivers registered on the node",
+            ..col("Drivers", "integer", 0, |o| {
+                o["spec"]["drivers"].as_array().map_or(0, Vec::len).into()
+            })
+        },
+        AGE,
+    ],
     ..STORAGE
 };
 pub static STORAGE_CLASSES: Builtin = Builtin {
@@ -449,6 +702,23 @@ pub static STORAGE_CLASSES: Builtin = Builtin {
 pub static VOLUME_ATTACHMENTS: Builtin = Builtin {
     plural: "volumeattachments",
     subresources: &["status"],
+    columns: &[
+        NAME,
+        super::Column {
+            format: "name",
+            ..col("Attacher", "string", 0, |o| {
+                text(&o["spec"]["attacher"]).into()
+            })
+        },
+        col("PV", "string", 0, |o| {
+            text(&o["spec"]["source"]["persistentVolumeName"]).into()
+        }),
+        col("Node", "string", 0, |o| text(&o["spec"]["nodeName"]).into()),
+        col("Attached", "boolean", 0, |o| {
+            flag(&o["status"]["attached"], false)
+        }),
+        AGE,
+    ],
     ..STORAGE
 };
 
@@ -461,10 +731,10 @@ pub static PRIORITY_CLASSES: Builtin = Builtin {
         col("Global-Default", "boolean", 0, |o| {
             o["globalDefault"].as_bool().unwrap_or(false).into()
         }),
-        col("Preemption Policy", "string", 0, |o| {
-            o["preemptionPolicy"].clone()
-        }),
         AGE,
+        col("PreemptionPolicy", "string", 0, |o| {
+            o["preemptionPolicy"].as_str().unwrap_or("<unset>").into()
+        }),
     ],
     defaults: |o| {
         if o["preemptionPolicy"].is_null() {
@@ -522,3 +792,82 @@ pub static ENDPOINT_SLICES: Builtin = Builtin {
     ],
     ..BASE
 };
+
+/// An HPA's TARGETS cell, as kube-apiserver's printer writes it: each
+/// metric as `current/target` (`cpu: 40%/80%`, `<unknown>` before the
+/// first measurement), the first two, then `+ N more...`. An
+/// autoscaling/v1 object names only its CPU utilization target.
+fn hpa_targets(o: &Value) -> Value {
+    let spec = &o["spec"];
+    let status = &o["status"];
+    let Some(metrics) = spec["metrics"].as_array().filter(|m| !m.is_empty()) else {
+        return match spec["targetCPUUtilizationPercentage"].as_i64() {
+            Some(t) => {
+                let current = status["currentCPUUtilizationPercentage"]
+                    .as_i64()
+                    .map_or("<unknown>".to_string(), |c| format!("{c}%"));
+                format!("cpu: {current}/{t}%").into()
+            }
+            None => "<none>".into(),
+        };
+    };
+    let current = status["currentMetrics"].as_array();
+    let q = |v: &Value| super::cells::quantity(v);
+    let list: Vec<String> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let cur = current.and_then(|c| c.get(i));
+            let ty = m["type"].as_str().unwrap_or("");
+            let (key, prefix) = match ty {
+                "External" => ("external", None),
+                "Pods" => ("pods", None),
+                "Object" => ("object", None),
+                "Resource" => ("resource", Some(&m["resource"]["name"])),
+                "ContainerResource" => ("containerResource", Some(&m["containerResource"]["name"])),
+                _ => return "<unknown type>".to_string(),
+            };
+            let target = &m[key]["target"];
+            let now = cur.map(|c| &c[key]["current"]).filter(|c| c.is_object());
+            let pair = if ty == "Pods" {
+                format!(
+                    "{}/{}",
+                    now.map_or("<unknown>".into(), |c| q(&c["averageValue"])),
+                    q(&target["averageValue"])
+                )
+            } else if !target["averageValue"].is_null() {
+                let avg = if prefix.is_some() { "" } else { " (avg)" };
+                format!(
+                    "{}/{}{avg}",
+                    now.filter(|c| prefix.is_some() || !c["averageValue"].is_null())
+                        .map_or("<unknown>".into(), |c| q(&c["averageValue"])),
+                    q(&target["averageValue"])
+                )
+            } else if prefix.is_some() {
+                format!(
+                    "{}/{}",
+                    now.and_then(|c| c["averageUtilization"].as_i64())
+                        .map_or("<unknown>".into(), |c| format!("{c}%")),
+                    target["averageUtilization"]
+                        .as_i64()
+                        .map_or("<auto>".into(), |t| format!("{t}%"))
+                )
+            } else {
+                format!(
+                    "{}/{}",
+                    now.map_or("<unknown>".into(), |c| q(&c["value"])),
+                    q(&target["value"])
+                )
+            };
+            match prefix {
+                Some(name) => format!("{}: {pair}", name.as_str().unwrap_or("")),
+                None => pair,
+            }
+        })
+        .collect();
+    if list.len() > 2 {
+        format!("{} + {} more...", list[..2].join(", "), list.len() - 2).into()
+    } else {
+        list.join(", ").into()
+    }
+}

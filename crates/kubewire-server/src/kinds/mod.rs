@@ -45,6 +45,8 @@ pub struct Builtin {
     pub names: NameRule,
     /// Kind-specific validation; pushes one cause per problem.
     pub validate: fn(&Value, &mut Vec<Cause>),
+    /// Kind-specific validation of a create only.
+    pub validate_create: fn(&Value, &mut Vec<Cause>),
     /// Kind-specific rules for an update of `old` (first) into `new`.
     pub validate_update: fn(&Value, &Value, &mut Vec<Cause>),
     /// DELETE answers with the object (Pods, Namespaces) instead of a
@@ -53,6 +55,27 @@ pub struct Builtin {
     /// The `scale` subresource reads `spec.replicas`, `status.replicas`
     /// and the selector of `spec.selector`.
     pub scale: bool,
+    /// Objects live in another kind's storage, converted on the way in
+    /// and out (events.k8s.io Events are core Events). Tables and field
+    /// selectors then read the stored form, as kube-apiserver's printers
+    /// and field selectors read its internal objects.
+    pub stored_as: Option<&'static StoredAs>,
+}
+
+/// Where a kind's objects are stored when they are another kind's.
+#[derive(Debug)]
+pub struct StoredAs {
+    /// The stored resource's group.
+    pub group: &'static str,
+    /// The stored resource's version.
+    pub version: &'static str,
+    /// The stored resource's plural.
+    pub plural: &'static str,
+    /// The served form of a stored object (`kind`/`apiVersion` included
+    /// when the stored object has them).
+    pub served: fn(&Value) -> Value,
+    /// The stored form of a served object.
+    pub stored: fn(&Value) -> Value,
 }
 
 /// One `Table` column.
@@ -111,9 +134,11 @@ pub const BASE: Builtin = Builtin {
     defaults: no_defaults,
     names: NameRule::Subdomain,
     validate: no_validation,
+    validate_create: no_validation,
     validate_update: no_update_rules,
     delete_returns_object: false,
     scale: false,
+    stored_as: None,
 };
 
 /// The NAME column every kind starts with.
@@ -238,4 +263,233 @@ pub fn find(group: &str, plural: &str) -> Option<&'static Builtin> {
     ALL.iter()
         .copied()
         .find(|b| b.group == group && b.plural == plural)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's columns: `(name, priority)` each.
+    type Columns = &'static [(&'static str, u8)];
+
+    /// A column as kube-apiserver 1.36 defines it: its name and whether it
+    /// is a priority-1 (`-o wide`) column.
+    const fn c(name: &'static str) -> (&'static str, u8) {
+        (name, 0)
+    }
+    const fn w(name: &'static str) -> (&'static str, u8) {
+        (name, 1)
+    }
+
+    /// Every served kind's Table columns, in order, as the real server
+    /// prints them: from the table captures of kube-apiserver 1.36.2 where
+    /// there is one (`tests/data/real-apiserver/table-*.json`), else from
+    /// kube-apiserver's printers (`pkg/printers/internalversion`); kinds
+    /// without a printer get the default `Name`, `Created At`.
+    #[rustfmt::skip]
+    const REAL: &[(&str, &str, Columns)] = &[
+        ("", "configmaps", &[c("Name"), c("Data"), c("Age")]),
+        ("", "endpoints", &[c("Name"), c("Endpoints"), c("Age")]),
+        ("", "events", EVENT),
+        ("", "limitranges", &[c("Name"), c("Created At")]),
+        ("", "namespaces", &[c("Name"), c("Status"), c("Age")]),
+        ("", "nodes", &[c("Name"), c("Status"), c("Roles"), c("Age"), c("Version"), w("Internal-IP"), w("External-IP"), w("OS-Image"), w("Kernel-Version"), w("Container-Runtime")]),
+        ("", "persistentvolumeclaims", &[c("Name"), c("Status"), c("Volume"), c("Capacity"), c("Access Modes"), c("StorageClass"), c("VolumeAttributesClass"), c("Age"), w("VolumeMode")]),
+        ("", "persistentvolumes", &[c("Name"), c("Capacity"), c("Access Modes"), c("Reclaim Policy"), c("Status"), c("Claim"), c("StorageClass"), c("VolumeAttributesClass"), c("Reason"), c("Age"), w("VolumeMode")]),
+        ("", "pods", &[c("Name"), c("Ready"), c("Status"), c("Restarts"), c("Age"), w("IP"), w("Node"), w("Nominated Node"), w("Readiness Gates")]),
+        ("", "podtemplates", &[c("Name"), c("Containers"), c("Images"), c("Pod Labels")]),
+        ("", "replicationcontrollers", &[c("Name"), c("Desired"), c("Current"), c("Ready"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("", "resourcequotas", &[c("Name"), c("Request"), c("Limit"), c("Age")]),
+        ("", "secrets", &[c("Name"), c("Type"), c("Data"), c("Age")]),
+        ("", "serviceaccounts", &[c("Name"), c("Age")]),
+        ("", "services", &[c("Name"), c("Type"), c("Cluster-IP"), c("External-IP"), c("Port(s)"), c("Age"), w("Selector")]),
+        ("apps", "controllerrevisions", &[c("Name"), c("Controller"), c("Revision"), c("Age")]),
+        ("apps", "daemonsets", &[c("Name"), c("Desired"), c("Current"), c("Ready"), c("Up-to-date"), c("Available"), c("Node Selector"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("apps", "deployments", &[c("Name"), c("Ready"), c("Up-to-date"), c("Available"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("apps", "replicasets", &[c("Name"), c("Desired"), c("Current"), c("Ready"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("apps", "statefulsets", &[c("Name"), c("Ready"), c("Age"), w("Containers"), w("Images")]),
+        ("events.k8s.io", "events", EVENT),
+        ("autoscaling", "horizontalpodautoscalers", &[c("Name"), c("Reference"), c("Targets"), c("MinPods"), c("MaxPods"), c("Replicas"), c("Age")]),
+        ("batch", "cronjobs", &[c("Name"), c("Schedule"), c("Timezone"), c("Suspend"), c("Active"), c("Last Schedule"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("batch", "jobs", &[c("Name"), c("Status"), c("Completions"), c("Duration"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("networking.k8s.io", "ingressclasses", &[c("Name"), c("Controller"), c("Parameters"), c("Age")]),
+        ("networking.k8s.io", "ingresses", &[c("Name"), c("Class"), c("Hosts"), c("Address"), c("Ports"), c("Age")]),
+        ("networking.k8s.io", "networkpolicies", &[c("Name"), c("Pod-Selector"), c("Age")]),
+        ("policy", "poddisruptionbudgets", &[c("Name"), c("Min Available"), c("Max Unavailable"), c("Allowed Disruptions"), c("Age")]),
+        ("rbac.authorization.k8s.io", "clusterrolebindings", BINDING),
+        ("rbac.authorization.k8s.io", "clusterroles", &[c("Name"), c("Created At")]),
+        ("rbac.authorization.k8s.io", "rolebindings", BINDING),
+        ("rbac.authorization.k8s.io", "roles", &[c("Name"), c("Created At")]),
+        ("storage.k8s.io", "csidrivers", &[c("Name"), c("AttachRequired"), c("PodInfoOnMount"), c("StorageCapacity"), c("TokenRequests"), c("RequiresRepublish"), c("Modes"), c("Age")]),
+        ("storage.k8s.io", "csinodes", &[c("Name"), c("Drivers"), c("Age")]),
+        ("storage.k8s.io", "storageclasses", &[c("Name"), c("Provisioner"), c("ReclaimPolicy"), c("VolumeBindingMode"), c("AllowVolumeExpansion"), c("Age")]),
+        ("storage.k8s.io", "volumeattachments", &[c("Name"), c("Attacher"), c("PV"), c("Node"), c("Attached"), c("Age")]),
+        ("apiextensions.k8s.io", "customresourcedefinitions", &[c("Name"), c("Created At")]),
+        ("scheduling.k8s.io", "priorityclasses", &[c("Name"), c("Value"), c("Global-Default"), c("Age"), c("PreemptionPolicy")]),
+        ("coordination.k8s.io", "leases", &[c("Name"), c("Holder"), c("Age")]),
+        ("node.k8s.io", "runtimeclasses", &[c("Name"), c("Handler"), c("Age")]),
+        ("discovery.k8s.io", "endpointslices", &[c("Name"), c("AddressType"), c("Ports"), c("Endpoints"), c("Age")]),
+    ];
+    #[rustfmt::skip]
+    const EVENT: Columns = &[c("Last Seen"), c("Type"), c("Reason"), c("Object"), w("Subobject"), w("Source"), c("Message"), w("First Seen"), w("Count"), w("Name")];
+    #[rustfmt::skip]
+    const BINDING: Columns = &[c("Name"), c("Role"), c("Age"), w("Users"), w("Groups"), w("ServiceAccounts")];
+
+    /// The review kinds are created and answered, never listed: no Table.
+    const REVIEWS: &[&str] = &[
+        "selfsubjectreviews",
+        "tokenreviews",
+        "localsubjectaccessreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
+        "subjectaccessreviews",
+    ];
+
+    #[test]
+    fn every_kind_prints_the_real_servers_columns() {
+        let mut wrong = Vec::new();
+        for b in ALL.iter().filter(|b| !REVIEWS.contains(&b.plural)) {
+            let Some((_, _, want)) = REAL
+                .iter()
+                .find(|(g, p, _)| *g == b.group && *p == b.plural)
+            else {
+                panic!("{}/{}: no row in REAL", b.group, b.plural);
+            };
+            let have: Vec<(&str, u8)> = b.columns.iter().map(|c| (c.name, c.priority)).collect();
+            if have != *want {
+                wrong.push(format!(
+                    "{}/{}: have {have:?}, want {want:?}",
+                    b.group, b.plural
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    }
+
+    /// The cells of the columns added from kube-apiserver's printers (no
+    /// capture shows them), for objects that exercise each rule; `Age`
+    /// cells are left out (they move with the clock).
+    #[test]
+    fn printer_cells_follow_kube_apiserver() {
+        use serde_json::json;
+        let cases: &[(&str, &str, Value, Value)] = &[
+            (
+                "",
+                "persistentvolumes",
+                json!({"metadata": {"name": "pv1", "annotations": {"volume.beta.kubernetes.io/storage-class": "old"}},
+                       "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany", "ReadWriteOnce"], "persistentVolumeReclaimPolicy": "Retain",
+                                "claimRef": {"namespace": "ns", "name": "data"}, "storageClassName": "fast", "volumeMode": "Block"},
+                       "status": {"phase": "Bound"}}),
+                json!([
+                    "pv1", "5Gi", "RWO,RWX", "Retain", "Bound", "ns/data", "old", "<unset>", "",
+                    "Block"
+                ]),
+            ),
+            (
+                "",
+                "persistentvolumes",
+                json!({"metadata": {"name": "pv2", "deletionTimestamp": "2026-12-01T00:00:00Z"}, "spec": {}, "status": {"phase": "Released", "reason": "gone"}}),
+                json!([
+                    "pv2",
+                    "0",
+                    "",
+                    "",
+                    "Terminating",
+                    "",
+                    "",
+                    "<unset>",
+                    "gone",
+                    "<unset>"
+                ]),
+            ),
+            (
+                "",
+                "resourcequotas",
+                json!({"metadata": {"name": "q"}, "spec": {"hard": {"pods": "10", "requests.cpu": "2", "limits.memory": "1Gi", "limits.cpu": "4"}},
+                       "status": {"used": {"pods": "3", "limits.cpu": "1"}, "hard": {"pods": "10", "requests.cpu": "2", "limits.memory": "1Gi", "limits.cpu": "4"}}}),
+                json!([
+                    "q",
+                    "pods: 3/10, requests.cpu: 0/2",
+                    "limits.cpu: 1/4, limits.memory: 0/1Gi"
+                ]),
+            ),
+            (
+                "autoscaling",
+                "horizontalpodautoscalers",
+                json!({"metadata": {"name": "h"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 2, "maxReplicas": 5,
+                       "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}},
+                                   {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+                                   {"type": "Pods", "pods": {"metric": {"name": "qps"}, "target": {"type": "AverageValue", "averageValue": "1k"}}}]},
+                       "status": {"currentReplicas": 3, "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 40}}}]}}),
+                json!([
+                    "h",
+                    "Deployment/web",
+                    "cpu: 40%/80%, memory: <unknown>/100Mi + 1 more...",
+                    2,
+                    5,
+                    3
+                ]),
+            ),
+            (
+                "autoscaling",
+                "horizontalpodautoscalers",
+                json!({"metadata": {"name": "v1"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3, "targetCPUUtilizationPercentage": 50}}),
+                json!(["v1", "Deployment/web", "cpu: <unknown>/50%", 1, 3, 0]),
+            ),
+            (
+                "storage.k8s.io",
+                "csidrivers",
+                json!({"metadata": {"name": "d"}, "spec": {"attachRequired": false, "tokenRequests": [{"audience": "a"}, {"audience": "b"}], "volumeLifecycleModes": ["Persistent", "Ephemeral"]}}),
+                json!([
+                    "d",
+                    false,
+                    false,
+                    false,
+                    "a,b",
+                    false,
+                    "Persistent,Ephemeral"
+                ]),
+            ),
+            (
+                "storage.k8s.io",
+                "csidrivers",
+                json!({"metadata": {"name": "e"}, "spec": {}}),
+                json!(["e", true, false, false, "<unset>", false, "<none>"]),
+            ),
+            (
+                "storage.k8s.io",
+                "csinodes",
+                json!({"metadata": {"name": "n"}, "spec": {"drivers": [{"name": "x"}, {"name": "y"}]}}),
+                json!(["n", 2]),
+            ),
+            (
+                "storage.k8s.io",
+                "volumeattachments",
+                json!({"metadata": {"name": "va"}, "spec": {"attacher": "csi.example.com", "source": {"persistentVolumeName": "pv1"}, "nodeName": "node-1"}, "status": {"attached": true}}),
+                json!(["va", "csi.example.com", "pv1", "node-1", true]),
+            ),
+            (
+                "scheduling.k8s.io",
+                "priorityclasses",
+                json!({"metadata": {"name": "high"}, "value": 1000, "globalDefault": true, "preemptionPolicy": "Never"}),
+                json!(["high", 1000, true, "Never"]),
+            ),
+            (
+                "coordination.k8s.io",
+                "leases",
+                json!({"metadata": {"name": "l"}, "spec": {"holderIdentity": "node-1"}}),
+                json!(["l", "node-1"]),
+            ),
+        ];
+        for (group, plural, obj, want) in cases {
+            let b = find(group, plural).unwrap();
+            let cells: Vec<Value> = b
+                .columns
+                .iter()
+                .filter(|c| c.name != "Age")
+                .map(|c| (c.cell)(obj))
+                .collect();
+            assert_eq!(Value::from(cells), *want, "{group}/{plural}");
+        }
+    }
 }

@@ -9,6 +9,13 @@ use crate::status::{cause, Cause};
 pub static LEASES: Builtin = Builtin {
     group: "coordination.k8s.io",
     plural: "leases",
+    columns: &[
+        super::NAME,
+        super::col("Holder", "string", 0, |o| {
+            o["spec"]["holderIdentity"].as_str().unwrap_or("").into()
+        }),
+        super::AGE,
+    ],
     ..BASE
 };
 

@@ -116,6 +116,9 @@ pub struct Event {
     /// it unchanged and shared by all the others: a thousand watchers cost
     /// one serialisation, not a thousand.
     pub encoded: std::sync::OnceLock<(String, bytes::Bytes)>,
+    /// The same for protobuf watchers: the event's length-prefixed
+    /// `WatchEvent` frame, `None` when the object has no protobuf form.
+    pub encoded_protobuf: std::sync::OnceLock<(String, Option<bytes::Bytes>)>,
 }
 
 /// What a mutation closure decided.
@@ -356,6 +359,7 @@ impl Store {
             prev: current,
             size,
             encoded: Default::default(),
+            encoded_protobuf: Default::default(),
         });
         st.history_bytes += size;
         st.history.push_back(event);

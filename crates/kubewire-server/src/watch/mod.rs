@@ -56,6 +56,9 @@ pub struct WatchSpec {
     pub timeout: Duration,
     /// Send each object as a one-row Table.
     pub table: Option<IncludeObject>,
+    /// Send length-prefixed protobuf `WatchEvent`s instead of JSON lines
+    /// (`application/vnd.kubernetes.protobuf;stream=watch`).
+    pub protobuf: bool,
     /// Whether this stream has sent its Table column definitions: like
     /// kube-apiserver, only its first Table carries them (kubectl prints a
     /// header whenever an event has some).
@@ -81,9 +84,12 @@ fn kind_and_version(def: &ResourceDef, obj: &Value) -> Value {
 }
 
 impl WatchSpec {
+    /// Whether the event is of this watch's objects (for a kind stored as
+    /// another, that kind's: see [`ResourceDef::storage`]).
     fn in_scope(&self, e: &Event) -> bool {
-        e.key.group == self.def.group
-            && e.key.resource == self.def.plural
+        let (group, plural) = self.def.storage();
+        e.key.group == group
+            && e.key.resource == plural
             && self
                 .namespace
                 .as_deref()
@@ -107,20 +113,23 @@ impl WatchSpec {
             (EventType::Modified, true, true) => "MODIFIED",
             (EventType::Modified, false, true) => "ADDED",
             (EventType::Modified, true, false) => {
-                let mut p = e.prev.as_deref().cloned().unwrap_or(Value::Null);
+                let mut p = e
+                    .prev
+                    .as_deref()
+                    .map_or(Value::Null, |p| self.def.served(p).into_owned());
                 p["metadata"]["resourceVersion"] = e.rv.to_string().into();
                 return Some(("DELETED", p));
             }
             (EventType::Deleted, _, true) => "DELETED",
             _ => return None,
         };
-        Some((kind, (*e.object).clone()))
+        Some((kind, self.def.served(&e.object).into_owned()))
     }
 
     /// The event's line when this watcher sends it exactly as recorded
     /// (no Table, no selector turning it into ADDED/DELETED): encoded once
     /// per event and shared by every such watcher.
-    fn shared_line(&self, e: &Event) -> Option<Bytes> {
+    fn shared_line(&self, e: &Event) -> Option<Result<Bytes, Unencodable>> {
         if self.table.is_some() || !self.in_scope(e) || !self.matches(&e.object) {
             return None;
         }
@@ -128,16 +137,34 @@ impl WatchSpec {
             return None;
         }
         let api_version = self.def.api_version();
+        if self.protobuf {
+            let (for_version, frame) = e.encoded_protobuf.get_or_init(|| {
+                let mut buf = Vec::new();
+                let ok = self
+                    .encode(e.kind.as_str(), &self.def.served(&e.object), &mut buf)
+                    .is_ok();
+                (api_version.clone(), ok.then(|| Bytes::from(buf)))
+            });
+            return (*for_version == api_version).then(|| frame.clone().ok_or(Unencodable));
+        }
         let (for_version, line) = e.encoded.get_or_init(|| {
             let mut buf = Vec::new();
-            self.encode(e.kind.as_str(), &e.object, &mut buf);
+            // JSON always has a form: `encode` cannot fail here.
+            let _ = self.encode(e.kind.as_str(), &self.def.served(&e.object), &mut buf);
             (api_version.clone(), Bytes::from(buf))
         });
-        (*for_version == api_version).then(|| line.clone())
+        (*for_version == api_version).then(|| Ok(line.clone()))
     }
 
-    fn encode(&self, kind: &str, obj: &Value, out: &mut Vec<u8>) {
+    /// Appends one event in the stream's encoding. An object with no form
+    /// in it (in a protobuf stream, one that does not fit its message) is
+    /// `Unencodable`: the stream then ends, as kube-apiserver ends a watch
+    /// whose event it cannot encode.
+    fn encode(&self, kind: &str, obj: &Value, out: &mut Vec<u8>) -> Result<(), Unencodable> {
         let obj = kind_and_version(&self.def, obj);
+        if self.protobuf {
+            return crate::pb::watch_event(kind, &obj, out).map_err(|_| Unencodable);
+        }
         let object = match self.table {
             Some(include) if kind != "ERROR" => self.as_table(kind, obj, include),
             _ => obj,
@@ -146,6 +173,7 @@ impl WatchSpec {
         if serde_json::to_writer(&mut *out, &line).is_ok() {
             out.push(b'\n');
         }
+        Ok(())
     }
 
     /// An event's object as kube-apiserver sends it to a Table watch: a
@@ -189,6 +217,10 @@ impl WatchSpec {
     }
 }
 
+/// An event this stream's encoding has no form for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Unencodable;
+
 /// Starts a watch task and returns the receiving end of its frames.
 pub fn start(
     store: Arc<Store>,
@@ -206,28 +238,42 @@ async fn run(
     tx: mpsc::Sender<Bytes>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Sends what was encoded; `false` once the stream must end (the
+    // client went away, or an event had no form in the stream's encoding).
+    async fn send(
+        tx: &mpsc::Sender<Bytes>,
+        buf: Vec<u8>,
+        encoded: Result<(), Unencodable>,
+    ) -> bool {
+        if !buf.is_empty() && tx.send(buf.into()).await.is_err() {
+            return false;
+        }
+        encoded.is_ok()
+    }
     let deadline = Instant::now() + spec.timeout.min(LONGEST);
     let mut changed = store.subscribe();
     let mut cursor = match spec.start {
         Start::After(rv) => rv,
         Start::CurrentState | Start::InitialEvents => {
             let ns = spec.namespace.as_deref();
-            let Ok((rv, items)) = store.list(&spec.def.group, &spec.def.plural, ns, None) else {
+            let (group, plural) = spec.def.storage();
+            let Ok((rv, items)) = store.list(group, plural, ns, None) else {
                 return;
             };
             for chunk in items.chunks(BATCH) {
                 let mut buf = Vec::new();
-                for o in chunk.iter().filter(|o| spec.matches(o)) {
-                    spec.encode("ADDED", o, &mut buf);
-                }
-                if !buf.is_empty() && tx.send(buf.into()).await.is_err() {
+                let encoded = chunk
+                    .iter()
+                    .filter(|o| spec.matches(o))
+                    .try_for_each(|o| spec.encode("ADDED", &spec.def.served(o), &mut buf));
+                if !send(&tx, buf, encoded).await {
                     return;
                 }
             }
             if spec.start == Start::InitialEvents && spec.bookmarks {
                 let mut buf = Vec::new();
-                spec.encode("BOOKMARK", &spec.bookmark(rv, true), &mut buf);
-                if tx.send(buf.into()).await.is_err() {
+                let encoded = spec.encode("BOOKMARK", &spec.bookmark(rv, true), &mut buf);
+                if !send(&tx, buf, encoded).await {
                     return;
                 }
             }
@@ -251,8 +297,8 @@ async fn run(
                     )
                     .to_status();
                     let mut buf = Vec::new();
-                    spec.encode("ERROR", &status, &mut buf);
-                    let _ = tx.send(buf.into()).await;
+                    let encoded = spec.encode("ERROR", &status, &mut buf);
+                    send(&tx, buf, encoded).await;
                 }
                 // Fell behind while streaming: close; the client re-watches.
                 return;
@@ -262,15 +308,21 @@ async fn run(
         let drained = events.len() < BATCH;
         if let Some(last) = events.last() {
             let mut buf = Vec::new();
+            let mut encoded = Ok(());
             for e in &events {
-                if let Some(line) = spec.shared_line(e) {
-                    buf.extend_from_slice(&line);
-                } else if let Some((kind, obj)) = spec.translate(e) {
-                    spec.encode(kind, &obj, &mut buf);
+                encoded = match spec.shared_line(e) {
+                    Some(line) => line.map(|l| buf.extend_from_slice(&l)),
+                    None => match spec.translate(e) {
+                        Some((kind, obj)) => spec.encode(kind, &obj, &mut buf),
+                        None => Ok(()),
+                    },
+                };
+                if encoded.is_err() {
+                    break;
                 }
             }
             cursor = last.rv;
-            if !buf.is_empty() && tx.send(buf.into()).await.is_err() {
+            if !send(&tx, buf, encoded).await {
                 return;
             }
         }
@@ -290,8 +342,8 @@ async fn run(
                 // watch from a future resourceVersion gets no bookmarks).
                 if store.current_rv() >= cursor {
                     let mut buf = Vec::new();
-                    spec.encode("BOOKMARK", &spec.bookmark(cursor, false), &mut buf);
-                    if tx.send(buf.into()).await.is_err() {
+                    let encoded = spec.encode("BOOKMARK", &spec.bookmark(cursor, false), &mut buf);
+                    if !send(&tx, buf, encoded).await {
                         return;
                     }
                 }

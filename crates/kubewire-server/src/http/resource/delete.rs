@@ -37,7 +37,7 @@ pub fn one(r: &Request<'_>) -> Res {
         delete_namespace_contents(r, &name);
     }
     let mut finalizing = false;
-    let (obj, _) = r.ctx.store.mutate(&key, |_, cur| {
+    let (obj, _) = r.mutate(&key, |_, cur| {
         let Some(cur) = cur else {
             return Err(ApiError::not_found(&d.group, &d.plural, &name));
         };
@@ -95,7 +95,14 @@ pub fn one(r: &Request<'_>) -> Res {
 /// Deleting a namespace deletes everything in it (no controller here to
 /// do it later).
 fn delete_namespace_contents(r: &Request<'_>, ns: &str) {
-    for def in r.ctx.store.registry().iter().filter(|d| d.namespaced) {
+    // A kind stored as another's is deleted with that kind's objects.
+    for def in r
+        .ctx
+        .store
+        .registry()
+        .iter()
+        .filter(|d| d.namespaced && d.stored_as().is_none())
+    {
         let (_, items) = r
             .ctx
             .store
@@ -121,10 +128,11 @@ pub fn collection(r: &Request<'_>) -> Res {
         r.query.get("labelSelector"),
         r.query.get("fieldSelector"),
     )?;
+    let (group, plural) = d.storage();
     let (_, items) = r
         .ctx
         .store
-        .list(&d.group, &d.plural, r.rp.namespace.as_deref(), None)
+        .list(group, plural, r.rp.namespace.as_deref(), None)
         .map_err(|_| ApiError::list_expired())?;
     let dry = r.dry_run();
     let mut deleted = Vec::new();
@@ -134,12 +142,12 @@ pub fn collection(r: &Request<'_>) -> Res {
     {
         let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
         let key = Key::new(
-            &d.group,
-            &d.plural,
+            group,
+            plural,
             o["metadata"]["namespace"].as_str().unwrap_or(""),
             &name,
         );
-        let gone = r.ctx.store.mutate(&key, |_, cur| match cur {
+        let gone = r.mutate(&key, |_, cur| match cur {
             Some(c) if dry => Ok(Mutation::DryRun((**c).clone())),
             Some(c) => Ok(Mutation::Delete((**c).clone())),
             // Deleted meanwhile by someone else: not ours to report.

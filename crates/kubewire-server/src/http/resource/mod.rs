@@ -29,7 +29,7 @@ use super::{Ctx, Head, Query};
 use crate::auth::User;
 use crate::resources::ResourceDef;
 use crate::status::{cause, ApiError};
-use crate::storage::Key;
+use crate::storage::{Key, Mutation};
 use crate::table::{partial_metadata, table, IncludeObject};
 
 /// One resource request, fully read.
@@ -179,14 +179,51 @@ impl Request<'_> {
         &self.rp.def
     }
 
+    /// Where the object `name` is stored (for a kind stored as another,
+    /// under that kind: [`ResourceDef::storage`]).
     fn key(&self, name: &str) -> Key {
-        let d = self.def();
+        let (group, plural) = self.def().storage();
         Key::new(
-            &d.group,
-            &d.plural,
+            group,
+            plural,
             self.rp.namespace.as_deref().unwrap_or(""),
             name,
         )
+    }
+
+    /// The object at `key`, as this resource serves it.
+    fn get(&self, key: &Key) -> Option<Arc<Value>> {
+        let o = self.ctx.store.get(key)?;
+        Some(match self.def().stored_as() {
+            Some(s) => Arc::new((s.served)(&o)),
+            None => o,
+        })
+    }
+
+    /// [`crate::storage::Store::mutate`] in this resource's form: `f`
+    /// sees the current object as served and decides in the served form;
+    /// for a kind stored as another, both ways are converted here.
+    fn mutate<F>(&self, key: &Key, f: F) -> Result<(Arc<Value>, bool), ApiError>
+    where
+        F: FnOnce(&crate::storage::State, Option<&Arc<Value>>) -> Result<Mutation, ApiError>,
+    {
+        let Some(conv) = self.def().stored_as() else {
+            return self.ctx.store.mutate(key, f);
+        };
+        let stored = |v: &Value| (conv.stored)(v);
+        let (o, changed) = self
+            .ctx
+            .store
+            .mutate(key, |st, cur| -> Result<Mutation, ApiError> {
+                let served = cur.map(|c| Arc::new((conv.served)(c)));
+                Ok(match f(st, served.as_ref())? {
+                    Mutation::Put(v) => Mutation::Put(stored(&v)),
+                    Mutation::Delete(v) => Mutation::Delete(stored(&v)),
+                    Mutation::DryRun(v) => Mutation::DryRun(stored(&v)),
+                    Mutation::Unchanged(v) => Mutation::Unchanged(Arc::new(stored(&v))),
+                })
+            })?;
+        Ok((Arc::new((conv.served)(&o)), changed))
     }
 
     /// The object name from the path ("" for a collection).

@@ -17,7 +17,7 @@ use crate::table::{partial_metadata, table};
 pub fn get(r: &Request<'_>) -> Res {
     let name = r.name();
     let d = r.def();
-    match r.ctx.store.get(&r.key(&name)) {
+    match r.get(&r.key(&name)) {
         Some(o) => Ok(r.reply(200, &o)),
         None => Err(ApiError::not_found(&d.group, &d.plural, &name)),
     }
@@ -118,6 +118,9 @@ pub fn list(r: &Request<'_>) -> Res {
     let p = ListParams::from_query(r.query.raw()).map_err(query_error)?;
     let (labels, fields) = selectors(r, p.label_selector.as_deref(), p.field_selector.as_deref())?;
     let ns = r.rp.namespace.as_deref();
+    // Selectors read the stored form (see `kinds::StoredAs`); items are
+    // converted to the served form as they are written.
+    let (group, plural) = d.storage();
     let store = &r.ctx.store;
     let current = store.current_rv();
     let Snapshot { at, limit, start } = snapshot(&p, current)?;
@@ -135,7 +138,7 @@ pub fn list(r: &Request<'_>) -> Res {
         // A page of the current state: walk the store from the token on,
         // instead of copying the whole collection for every page.
         Some(l) if at.is_none_or(|a| a >= current) => {
-            let p = store.page_now(&d.group, &d.plural, ns, after, l, keep);
+            let p = store.page_now(group, plural, ns, after, l, keep);
             let last = p
                 .more
                 .then(|| p.items.last().map(|o| sort_key(o)))
@@ -144,7 +147,7 @@ pub fn list(r: &Request<'_>) -> Res {
         }
         // An older snapshot (or everything): rebuild it from the history.
         _ => {
-            let (rv, items) = store.list(&d.group, &d.plural, ns, at).map_err(|_| {
+            let (rv, items) = store.list(group, plural, ns, at).map_err(|_| {
                 if from_continue {
                     ApiError::continue_expired(continue_token(0, &start))
                 } else {
@@ -178,6 +181,21 @@ pub fn list(r: &Request<'_>) -> Res {
     if r.format == Format::Json && !r.pretty {
         return Ok(stream_list(r, meta, page));
     }
+    let page = if r.format == Format::Protobuf && !d.custom {
+        match stream_protobuf_list(r, &meta, page) {
+            Ok(streamed) => return Ok(streamed),
+            Err(page) => page,
+        }
+    } else {
+        page
+    };
+    let page: Vec<Arc<Value>> = match d.stored_as() {
+        Some(_) => page
+            .iter()
+            .map(|o| Arc::new(d.served(o).into_owned()))
+            .collect(),
+        None => page,
+    };
     // Items of built-in lists carry no kind/apiVersion; custom ones do.
     let strip = |o: &Value| {
         let mut o = o.clone();
@@ -214,10 +232,6 @@ pub fn list(r: &Request<'_>) -> Res {
     Ok(object(200, &doc, f, r.pretty))
 }
 
-/// Bytes of list body gathered per frame: big enough that framing costs
-/// nothing, small enough that the first frame leaves at once.
-const FRAME: usize = 64 * 1024;
-
 /// A JSON LIST sent as it is encoded, item by item (kube-apiserver's
 /// streaming list encoding, KEP-5116): the head, then each item, then the
 /// tail. Items are the store's own objects (shared, not copied) and each
@@ -229,7 +243,6 @@ fn stream_list(
     meta: Value,
     page: Vec<Arc<Value>>,
 ) -> hyper::Response<crate::http::body::Body> {
-    use http_body_util::{BodyExt, StreamBody};
     let d = r.def();
     let head =
         json!({"kind": format!("{}List", d.kind), "apiVersion": d.api_version(), "metadata": meta});
@@ -238,10 +251,68 @@ fn stream_list(
     first.pop();
     first.extend_from_slice(b",\"items\":[");
     let custom = d.custom;
-    let state = (Some(first), page.into_iter(), false, true);
+    let def = d.clone();
+    let mut first_item = true;
+    let write = move |buf: &mut Vec<u8>, o: &Value| {
+        if !first_item {
+            buf.push(b',');
+        }
+        first_item = false;
+        write_item(buf, &def.served(o), custom);
+        true
+    };
+    stream_body("application/json", first, page, b"]}\n", write)
+}
+
+/// A protobuf LIST sent item by item ([`crate::pb::ListBody`]): every item
+/// is sized first (protobuf writes the list's length before it), then
+/// encoded only when the connection takes the frame before it. The page
+/// comes back when the kind has no protobuf message or an item does not
+/// fit it: the caller then answers as before (whole, falling back to JSON).
+fn stream_protobuf_list(
+    r: &Request<'_>,
+    meta: &Value,
+    page: Vec<Arc<Value>>,
+) -> Result<hyper::Response<crate::http::body::Body>, Vec<Arc<Value>>> {
+    let d = r.def();
+    let served = page.iter().map(|o| d.served(o));
+    let Some(Ok((list, head))) =
+        crate::pb::ListBody::start(&d.api_version(), &d.kind, meta, served)
+    else {
+        return Err(page);
+    };
+    // An item that was sized encodes the same way; should one not, the
+    // body ends short of its declared length and the client sees the error.
+    let def = d.clone();
+    let write = move |buf: &mut Vec<u8>, o: &Value| list.item(&def.served(o), buf).is_ok();
+    Ok(stream_body(
+        crate::pb::MEDIA_TYPE,
+        head,
+        page,
+        crate::pb::ListBody::TAIL,
+        write,
+    ))
+}
+
+/// Bytes of list body gathered per frame: big enough that framing costs
+/// nothing, small enough that the first frame leaves at once.
+const FRAME: usize = 64 * 1024;
+
+/// A body of `head`, each item as `write` appends it (`false`: stop, the
+/// body ends there), then `tail`, in frames of about [`FRAME`] bytes made
+/// as the connection takes them.
+fn stream_body(
+    content_type: &'static str,
+    head: Vec<u8>,
+    items: Vec<Arc<Value>>,
+    tail: &'static [u8],
+    write: impl FnMut(&mut Vec<u8>, &Value) -> bool + Send + 'static,
+) -> hyper::Response<crate::http::body::Body> {
+    use http_body_util::{BodyExt, StreamBody};
+    let state = (Some(head), items.into_iter(), false, write);
     let stream = futures_util::stream::unfold(
         state,
-        move |(head, mut items, done, mut first_item)| async move {
+        move |(head, mut items, done, mut write)| async move {
             if done {
                 return None;
             }
@@ -249,25 +320,24 @@ fn stream_list(
             let mut finished = false;
             while buf.len() < FRAME {
                 let Some(o) = items.next() else {
-                    buf.extend_from_slice(b"]}\n");
+                    buf.extend_from_slice(tail);
                     finished = true;
                     break;
                 };
-                if !first_item {
-                    buf.push(b',');
+                if !write(&mut buf, &o) {
+                    finished = true;
+                    break;
                 }
-                first_item = false;
-                write_item(&mut buf, &o, custom);
             }
             let frame = hyper::body::Frame::data(bytes::Bytes::from(buf));
             Some((
                 Ok::<_, std::convert::Infallible>(frame),
-                (None, items, finished, first_item),
+                (None, items, finished, write),
             ))
         },
     );
     hyper::Response::builder()
-        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::CONTENT_TYPE, content_type)
         .header(hyper::header::CACHE_CONTROL, "no-cache, private")
         .body(StreamBody::new(stream).boxed_unsync())
         .unwrap_or_else(|_| hyper::Response::new(crate::http::body::full("")))

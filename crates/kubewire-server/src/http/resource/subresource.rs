@@ -129,7 +129,7 @@ pub fn write_scale(r: &Request<'_>) -> Res {
     } else {
         None
     };
-    let (stored, _) = r.ctx.store.mutate(&key, |_, cur| {
+    let (stored, _) = r.mutate(&key, |_, cur| {
         let Some(cur) = cur else {
             return Err(ApiError::not_found(&d.group, &d.plural, &name));
         };

@@ -49,6 +49,7 @@ pub fn start(r: &Request<'_>) -> Res {
             Format::Table(i) => Some(i),
             _ => None,
         },
+        protobuf: r.format == Format::Protobuf,
         columns_sent: Default::default(),
     };
     let rx = watch::start(r.ctx.store.clone(), spec, r.ctx.shutdown.clone());
@@ -57,8 +58,14 @@ pub fn start(r: &Request<'_>) -> Res {
             .await
             .map(|b| (Ok::<_, std::convert::Infallible>(Frame::data(b)), rx))
     });
+    // kube-apiserver's watch media types: JSON as is, protobuf marked as
+    // a stream of length-prefixed frames.
+    let media_type = match r.format {
+        Format::Protobuf => crate::pb::WATCH_MEDIA_TYPE,
+        _ => "application/json",
+    };
     Ok(Response::builder()
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, media_type)
         .header(header::CACHE_CONTROL, "no-cache, private")
         .body(StreamBody::new(stream).boxed_unsync())
         .unwrap_or_else(|_| Response::new(body::full(""))))

@@ -46,7 +46,7 @@ pub fn create(r: &Request<'_>) -> Res {
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
     let dry = r.dry_run();
-    let (stored, _) = r.ctx.store.mutate(&key, |st, cur| {
+    let (stored, _) = r.mutate(&key, |st, cur| {
         check_namespace(st, r, &name)?;
         if cur.is_some() {
             return Err(ApiError::already_exists(&d.group, &d.plural, &name));
@@ -96,7 +96,7 @@ pub fn update(r: &Request<'_>) -> Res {
     let sub = r.rp.sub.as_deref();
     let manager = r.manager();
     let dry = r.dry_run();
-    let (stored, _) = r.ctx.store.mutate(&key, |_, cur| {
+    let (stored, _) = r.mutate(&key, |_, cur| {
         let Some(cur) = cur else {
             return Err(ApiError::not_found(&d.group, &d.plural, &name));
         };
@@ -149,7 +149,7 @@ pub fn patch(r: &Request<'_>) -> Res {
     let sub = r.rp.sub.as_deref();
     let dry = r.dry_run();
     let mut created = false;
-    let (stored, _) = r.ctx.store.mutate(&key, |st, cur| {
+    let (stored, _) = r.mutate(&key, |st, cur| {
         let Some(cur) = cur else {
             if pt == PatchType::Apply && sub.is_none() {
                 // Apply creates what does not exist yet.
