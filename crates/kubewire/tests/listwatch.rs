@@ -315,6 +315,8 @@ fn legacy_stream_without_end_bookmark_falls_back_to_list() {
         lines(&[
             "InitApply ns/a@3",
             "cancel 1",
+            // The LIST starts the listing again: a fresh Init.
+            "Init",
             "send 2 /api/v1/namespaces/ns/configmaps",
             "idle 60000"
         ])
@@ -358,6 +360,49 @@ fn paginated_list_follows_continue_and_completes_once() {
             &format!("send 3 {}", watch_from(5))
         ])
     );
+}
+
+/// A listing cut after its first page and started again begins with a
+/// fresh `Init`: a consumer that buffers from `Init` (kube-runtime's way)
+/// and ignores `InitDelete` would otherwise keep `b`, deleted between the
+/// attempts. Found through kubewire-blocking's cut-connection test.
+#[test]
+fn a_listing_started_again_after_a_cut_begins_with_a_fresh_init() {
+    let mut h = Harness::new(config().watch_list(false).page_size(2));
+    h.drain();
+    h.respond(200, &list(&[("a", 1), ("b", 2)], 5, Some("tok1")));
+    h.end();
+    let out = h.drain();
+    assert_eq!(out[..2], lines(&["InitApply ns/a@1", "InitApply ns/b@2"]));
+    h.cut();
+    let out = h.drain();
+    h.wait_for(&out);
+    let out = h.drain();
+    assert_eq!(
+        out[..2],
+        lines(&["Init", "send 3 /api/v1/namespaces/ns/configmaps?limit=2"]),
+        "{out:?}"
+    );
+    h.respond(200, &list(&[("a", 1)], 7, None));
+    h.end();
+    let out = h.drain();
+    assert_eq!(
+        out[..3],
+        lines(&["InitApply ns/a@1", "InitDelete ns/b@2", "InitDone 7"]),
+        "{out:?}"
+    );
+    // What a buffering consumer ends with: only what followed the last Init.
+    let mut buffer = Vec::new();
+    let mut h2 = Harness::new(config().watch_list(false).page_size(2));
+    for line in h2.drain().into_iter().chain(out) {
+        if line == "Init" {
+            buffer.clear();
+        } else if let Some(k) = line.strip_prefix("InitApply ") {
+            buffer.push(k.to_string());
+        }
+    }
+    assert_eq!(buffer, ["ns/a@1"]);
+    assert_eq!(h.state(), lines(&["ns/a@1"]));
 }
 
 #[test]
@@ -428,12 +473,14 @@ fn gone_as_http_status_and_during_paginated_list() {
     h.respond(200, &list(&[("a", 1)], 5, Some("t1")));
     h.end();
     h.drain();
-    // The continue token expired: start the list over, same sync (no new Init).
+    // The continue token expired: start the list over, with a fresh Init
+    // (page 1's `a` was reported already).
     h.respond(410, r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"continue expired","reason":"Expired","code":410}"#);
     h.end();
     assert_eq!(
         h.drain(),
         lines(&[
+            "Init",
             "send 3 /api/v1/namespaces/ns/configmaps?limit=1",
             "idle 60000"
         ])
@@ -823,8 +870,12 @@ fn a_stalled_watch_list_falls_back_but_a_quiet_watch_is_left_alone() {
         ])
     );
     h.wait_for(&out);
-    // A stalled watch-list is a failed one: this sync lists instead.
-    assert_eq!(h.drain()[0], "send 2 /api/v1/namespaces/ns/configmaps");
+    // A stalled watch-list is a failed one: this sync lists instead, from
+    // a fresh Init (the watch-list had reported objects).
+    assert_eq!(
+        h.drain()[..2],
+        lines(&["Init", "send 2 /api/v1/namespaces/ns/configmaps"])
+    );
     h.respond(200, &list(&[("a", 2)], 5, None));
     h.end();
     let out = h.drain();
@@ -1226,8 +1277,12 @@ mod never_panics {
                                 prop_assert!(deadline.is_none_or(|d| d > now));
                                 break;
                             }
-                            Output::Event(Event::Init) => init_open += 1,
-                            Output::Event(Event::InitDone { .. }) => init_open -= 1,
+                            // A listing started again opens with a fresh Init.
+                            Output::Event(Event::Init) => init_open = 1,
+                            Output::Event(Event::InitDone { .. }) => {
+                                prop_assert_eq!(init_open, 1, "InitDone closes an open listing");
+                                init_open = 0;
+                            }
                             Output::Event(Event::InitApply(_) | Event::InitDelete(_)) => {
                                 prop_assert_eq!(init_open, 1, "listing events only inside a listing");
                             }

@@ -87,8 +87,11 @@ pub struct Tombstone {
 /// for the contract and the two additions (`InitDelete`, `Bookmark`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event<T> {
-    /// A listing starts: the first sync, and every relist after a
-    /// `410 Gone`. Only `InitApply` and `InitDelete` come until `InitDone`.
+    /// A listing starts: the first sync, every relist after a `410 Gone`,
+    /// and a listing started again after a cut attempt had reported
+    /// objects (drop what was buffered since the last `Init`). Only
+    /// `InitApply`, `InitDelete` and such a fresh `Init` come until
+    /// `InitDone`.
     Init,
     /// An object of the listing. Every object of it comes, changed or not,
     /// so the `InitApply`s between `Init` and `InitDone` are the whole

@@ -339,9 +339,7 @@ impl<T: DeserializeOwned> ListWatch<T> {
     fn start(&mut self, now: Instant, step: Step) {
         match step {
             Step::Sync if self.uses_watch_list() => {
-                if let Some(sync) = self.sync.as_mut() {
-                    sync.seen.clear();
-                }
+                self.restart_listing();
                 match self.watch_request(WatchParams::watch_list()) {
                     Ok((req, timeout)) => {
                         self.send(now, Kind::WatchList, req, Some(timeout), false)
@@ -360,9 +358,8 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 };
                 match Pager::new(self.config.collection.clone(), params) {
                     Ok(pager) => {
-                        let sync = self.sync.get_or_insert_with(Sync::default);
-                        sync.seen.clear();
-                        sync.pager = Some(pager);
+                        self.restart_listing();
+                        self.sync.get_or_insert_with(Sync::default).pager = Some(pager);
                         self.send_page(now);
                     }
                     Err(e) => self.stop(Error::Request(e)),
@@ -379,6 +376,20 @@ impl<T: DeserializeOwned> ListWatch<T> {
                 },
                 None => self.begin_sync(now),
             },
+        }
+    }
+
+    /// A listing starts again (its first attempt was cut or refused). If
+    /// the earlier attempt already reported objects, a fresh `Init` says
+    /// so, as kube-runtime's watcher does: a consumer that buffers from
+    /// `Init` must drop what it buffered, or an object deleted between the
+    /// attempts would survive in its buffer (the `InitDelete` that removes
+    /// it from an in-place store means nothing to a buffer).
+    fn restart_listing(&mut self) {
+        let sync = self.sync.get_or_insert_with(Sync::default);
+        if !sync.seen.is_empty() {
+            sync.seen.clear();
+            self.queue.push_back(Output::Event(Event::Init));
         }
     }
 

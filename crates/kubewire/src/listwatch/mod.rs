@@ -46,8 +46,9 @@
 //! [`Event`] keeps kube-runtime's `watcher::Event` names with their
 //! meaning, so a consumer written for kube-runtime works unchanged:
 //!
-//! - `Init` starts a listing (the first sync, and every relist after
-//!   `410 Gone`); `InitApply` is each object of it, **changed or not**;
+//! - `Init` starts a listing (the first sync, every relist after
+//!   `410 Gone`, and a listing started again after its first attempt was
+//!   cut part way); `InitApply` is each object of it, **changed or not**;
 //!   `InitDone` ends it, and the `InitApply`s in between are the whole
 //!   collection. Buffering on `Init` and swapping the buffer in on
 //!   `InitDone`, as kube-runtime's reflector does, is correct.
@@ -60,8 +61,11 @@
 //!   the listing no longer holds (deleted while the watch was away). A
 //!   consumer that keeps one map and updates it in place (as
 //!   [`crate::store::Store`] does, to never hold the collection twice)
-//!   removes the key; one that rebuilds from the listing may ignore it.
-//!   Every `InitDelete` comes before the `InitDone` of its listing.
+//!   removes the key; one that rebuilds from the listing may ignore it
+//!   (it never takes back an `InitApply` since the last `Init`, with the
+//!   one exception of a watch-list whose initial events report a
+//!   deletion, below). Every `InitDelete` comes before the `InitDone` of
+//!   its listing.
 //! - **`Bookmark`**: the server's progress marker, with the resourceVersion
 //!   to resume from. kube-runtime keeps bookmarks to itself.
 //! - `InitDone` carries the listing's resourceVersion; objects come as
