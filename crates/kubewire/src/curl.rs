@@ -10,6 +10,7 @@
 use alloc::format;
 use alloc::string::String;
 
+use crate::kubeconfig::{AuthPlan, ClusterConfig, FileOrData};
 use crate::request::{is_sensitive_header, redact_header_value, Request};
 
 /// Where a TLS file comes from, for the curl rendering.
@@ -35,6 +36,29 @@ pub struct CurlOptions {
     pub client_key: bool,
     /// `--insecure` (`insecure-skip-tls-verify`).
     pub insecure: bool,
+}
+
+impl CurlOptions {
+    /// The connection facts of a resolved context, as `kubectl -v=8`
+    /// shows them: its server, CA, client certificate (files by path,
+    /// inline data as such), the key only as `<redacted>`.
+    pub fn for_cluster(cluster: &ClusterConfig) -> Self {
+        let source = |f: &FileOrData| match f {
+            FileOrData::File(p) => TlsSource::Path(p.clone()),
+            FileOrData::Data(_) => TlsSource::Inline,
+        };
+        let (client_cert, client_key) = match &cluster.auth {
+            AuthPlan::ClientCertificate { cert, .. } => (Some(source(cert)), true),
+            _ => (None, false),
+        };
+        CurlOptions {
+            base_url: cluster.server.clone(),
+            ca: cluster.tls.ca.as_ref().map(source),
+            client_cert,
+            client_key,
+            insecure: cluster.tls.insecure,
+        }
+    }
 }
 
 /// Render `request` as a curl command line.
