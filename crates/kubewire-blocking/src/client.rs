@@ -25,6 +25,9 @@ pub use kubewire::MAX_WHOLE_BODY;
 /// close idle connections (kubewire-server after 120 s, Go's default 90 s).
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
+/// Response headers, names and values in the order they came.
+pub type Headers = Vec<(String, String)>;
+
 /// What an observer sees of one request: credentials already redacted.
 #[derive(Debug)]
 pub struct Exchange<'a> {
@@ -369,7 +372,7 @@ impl Client {
     /// Send a request and read the whole body (at most [`MAX_WHOLE_BODY`]),
     /// whatever the status: for `get --raw` and for callers that want
     /// headers.
-    pub fn call_raw(&self, req: &Request) -> Result<(u16, Vec<(String, String)>, Vec<u8>), Error> {
+    pub fn call_raw(&self, req: &Request) -> Result<(u16, Headers, Vec<u8>), Error> {
         let mut resp = self.send(req)?;
         let whole = resp.read_whole()?;
         Ok((resp.status, std::mem::take(&mut resp.headers), whole.raw()?))

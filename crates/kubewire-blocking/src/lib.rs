@@ -70,7 +70,7 @@ mod log;
 mod stream;
 pub mod watcher;
 
-pub use client::{Client, Exchange, Observer, Options, Response, MAX_WHOLE_BODY};
+pub use client::{Client, Exchange, Headers, Observer, Options, Response, MAX_WHOLE_BODY};
 pub use error::{DnsError, Error};
 pub use http1::{HttpError, MAX_HEAD, MAX_HEADERS};
 pub use kubewire;
