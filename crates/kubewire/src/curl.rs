@@ -147,6 +147,30 @@ mod tests {
     use crate::request::Method;
 
     #[test]
+    fn a_clusters_tls_files_show_by_path_inline_data_as_such_the_key_never() {
+        let mut cluster = ClusterConfig::in_cluster("10.0.0.1", "443", None).unwrap();
+        cluster.tls.ca = Some(FileOrData::Data(b"pem".to_vec()));
+        cluster.auth = AuthPlan::ClientCertificate {
+            cert: FileOrData::File("/home/u/.kube/cert.pem".into()),
+            key: crate::kubeconfig::FileOrSecret::Data(crate::Secret::new("KEY")),
+            bearer: None,
+        };
+        let o = CurlOptions::for_cluster(&cluster);
+        assert_eq!(o.base_url, "https://10.0.0.1:443");
+        assert_eq!(o.ca, Some(TlsSource::Inline));
+        assert_eq!(
+            o.client_cert,
+            Some(TlsSource::Path("/home/u/.kube/cert.pem".into()))
+        );
+        assert!(o.client_key && !o.insecure);
+        let line = curl(&Request::new(Method::Get, "/api".into()), &o);
+        assert!(
+            line.contains("--key '<redacted>'") && !line.contains("KEY"),
+            "{line}"
+        );
+    }
+
+    #[test]
     fn password_in_url_is_redacted() {
         assert_eq!(
             redact_url_password("https://bob:hunter2@h:6443/x"),
