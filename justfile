@@ -122,7 +122,11 @@ lint-root:
 doc:
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Footprint of a list+watch program: kubewire-hyper vs kube 5 + k8s-openapi, and the TLS-stack floor (clean release builds; ~15 min).
+# Peak memory of one unpaged LIST of N ConfigMaps through kubewire-blocking, in a fresh process (release; flat in N).
+bench-blocking-list count="100000":
+    cargo run --release --locked -q -p kubewire-blocking --example list-bench -- --objects {{count}}
+
+# Footprint of a list+watch program: kubewire-hyper and kubewire-blocking vs kube 5 + k8s-openapi, and the TLS-stack floor (clean release builds; ~17 min).
 footprint:
     bash scripts/footprint.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Footprint of the same list+watch program built with kubewire-hyper and
-# with kube 5 + k8s-openapi: crates in the dependency graph, clean release
+# Footprint of the same list+watch program built with kubewire-hyper, with
+# kubewire-blocking (no async runtime) and with kube 5 + k8s-openapi: crates in the dependency graph, clean release
 # build time (2 cores), stripped binary size. Each build starts from an
 # empty target directory; writes target/bench/footprint.json.
 #
@@ -8,7 +8,9 @@
 # its default features http2, proxy and native-roots, as a small program
 # builds it), the same with kubewire-hyper's defaults, and kube 5 with its
 # defaults (client, rustls-tls, ring; no HTTP/2 or proxies either). A
-# fourth, examples/footprint-floor, is the stack both stand on (tokio,
+# fourth, examples/list-watch-blocking, is the same program on the blocking
+# adapter (std TcpStream + rustls + httparse, no tokio or hyper). A
+# fifth, examples/footprint-floor, is the stack both stand on (tokio,
 # hyper, rustls + ring) doing one HTTPS GET: what either adds is measured
 # above it.
 set -euo pipefail
@@ -43,15 +45,16 @@ PY
 
 measure kubewire Cargo.toml list-watch list-watch
 measure kubewire-defaults Cargo.toml list-watch list-watch --features kubewire-hyper/default
+measure kubewire-blocking Cargo.toml list-watch-blocking list-watch-blocking
 measure kube-rs examples/footprint-kube-rs/Cargo.toml footprint-kube-rs footprint-kube-rs
 measure floor examples/footprint-floor/Cargo.toml footprint-floor footprint-floor
 
 printf '%-18s %8s %14s %16s %14s\n' "" crates "build wall (s)" "build CPU (s)" "binary (KiB)"
-for n in kubewire kubewire-defaults kube-rs floor; do
+for n in kubewire kubewire-defaults kubewire-blocking kube-rs floor; do
     printf '%-18s %8d %14d %16d %14d\n' "$n" "${crates[$n]}" "${secs[$n]}" "${cpu[$n]}" "$(( ${bytes[$n]} / 1024 ))"
 done
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
-for n in kubewire kubewire-defaults; do
+for n in kubewire kubewire-defaults kubewire-blocking; do
     echo "$n/kube-rs: crates $(ratio "${crates[$n]}" "${crates[kube-rs]}"), build wall $(ratio "${secs[$n]}" "${secs[kube-rs]}"), build CPU $(ratio "${cpu[$n]}" "${cpu[kube-rs]}"), binary $(ratio "${bytes[$n]}" "${bytes[kube-rs]}")"
 done
 above() { ratio "$(( ${1}[kubewire] - ${1}[floor] ))" "$(( ${1}[kube-rs] - ${1}[floor] ))"; }
@@ -59,6 +62,7 @@ echo "above the floor, kubewire/kube-rs: crates $(above crates), build CPU $(abo
 cat > target/bench/footprint.json <<JSON
 {"kubewire": {"crates": ${crates[kubewire]}, "build_seconds": ${secs[kubewire]}, "build_cpu_seconds": ${cpu[kubewire]}, "binary_bytes": ${bytes[kubewire]}},
  "kubewire_defaults": {"crates": ${crates[kubewire-defaults]}, "build_seconds": ${secs[kubewire-defaults]}, "build_cpu_seconds": ${cpu[kubewire-defaults]}, "binary_bytes": ${bytes[kubewire-defaults]}},
+ "kubewire_blocking": {"crates": ${crates[kubewire-blocking]}, "build_seconds": ${secs[kubewire-blocking]}, "build_cpu_seconds": ${cpu[kubewire-blocking]}, "binary_bytes": ${bytes[kubewire-blocking]}},
  "floor": {"crates": ${crates[floor]}, "build_seconds": ${secs[floor]}, "build_cpu_seconds": ${cpu[floor]}, "binary_bytes": ${bytes[floor]}},
  "kube_rs": {"crates": ${crates[kube-rs]}, "build_seconds": ${secs[kube-rs]}, "build_cpu_seconds": ${cpu[kube-rs]}, "binary_bytes": ${bytes[kube-rs]}},
  "machine": "$(nproc) cores", "date": "$(date -u +%FT%TZ)"}

@@ -10,6 +10,7 @@
 use alloc::format;
 use alloc::string::String;
 
+use crate::kubeconfig::{AuthPlan, ClusterConfig, FileOrData};
 use crate::request::{is_sensitive_header, redact_header_value, Request};
 
 /// Where a TLS file comes from, for the curl rendering.
@@ -35,6 +36,29 @@ pub struct CurlOptions {
     pub client_key: bool,
     /// `--insecure` (`insecure-skip-tls-verify`).
     pub insecure: bool,
+}
+
+impl CurlOptions {
+    /// The connection facts of a resolved context, as `kubectl -v=8`
+    /// shows them: its server, CA, client certificate (files by path,
+    /// inline data as such), the key only as `<redacted>`.
+    pub fn for_cluster(cluster: &ClusterConfig) -> Self {
+        let source = |f: &FileOrData| match f {
+            FileOrData::File(p) => TlsSource::Path(p.clone()),
+            FileOrData::Data(_) => TlsSource::Inline,
+        };
+        let (client_cert, client_key) = match &cluster.auth {
+            AuthPlan::ClientCertificate { cert, .. } => (Some(source(cert)), true),
+            _ => (None, false),
+        };
+        CurlOptions {
+            base_url: cluster.server.clone(),
+            ca: cluster.tls.ca.as_ref().map(source),
+            client_cert,
+            client_key,
+            insecure: cluster.tls.insecure,
+        }
+    }
 }
 
 /// Render `request` as a curl command line.
@@ -121,6 +145,30 @@ fn quote(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::request::Method;
+
+    #[test]
+    fn a_clusters_tls_files_show_by_path_inline_data_as_such_the_key_never() {
+        let mut cluster = ClusterConfig::in_cluster("10.0.0.1", "443", None).unwrap();
+        cluster.tls.ca = Some(FileOrData::Data(b"pem".to_vec()));
+        cluster.auth = AuthPlan::ClientCertificate {
+            cert: FileOrData::File("/home/u/.kube/cert.pem".into()),
+            key: crate::kubeconfig::FileOrSecret::Data(crate::Secret::new("KEY")),
+            bearer: None,
+        };
+        let o = CurlOptions::for_cluster(&cluster);
+        assert_eq!(o.base_url, "https://10.0.0.1:443");
+        assert_eq!(o.ca, Some(TlsSource::Inline));
+        assert_eq!(
+            o.client_cert,
+            Some(TlsSource::Path("/home/u/.kube/cert.pem".into()))
+        );
+        assert!(o.client_key && !o.insecure);
+        let line = curl(&Request::new(Method::Get, "/api".into()), &o);
+        assert!(
+            line.contains("--key '<redacted>'") && !line.contains("KEY"),
+            "{line}"
+        );
+    }
 
     #[test]
     fn password_in_url_is_redacted() {
