@@ -763,9 +763,11 @@ fn cutting_proxy(upstream: String, seed: u64) -> (String, Arc<std::sync::atomic:
     (front, cuts)
 }
 
-/// The machine's view as a consumer keeps it: the `InitApply`s between
-/// `Init` and `InitDone`, less the `InitDelete`s, are the collection; then
-/// applies and deletes.
+/// The machine's view as kube-runtime's reflector keeps it: the
+/// `InitApply`s since the last `Init` are the collection at `InitDone`;
+/// then applies and deletes. `InitDelete` is ignored, as the core's docs
+/// allow such a consumer (a listing cut part way and retried starts with a
+/// fresh `Init`, so nothing of an earlier attempt survives in the buffer).
 #[derive(Default)]
 struct View {
     state: std::collections::BTreeMap<String, String>,
@@ -788,15 +790,7 @@ impl View {
             Event::Delete(o) => {
                 self.state.remove(&o.meta.key.name);
             }
-            // Also inside one listing: a listing retried after a cut can
-            // retract an object an earlier attempt of it already reported
-            // (see the report on issue 17: the core's docs say a
-            // rebuilding consumer may ignore InitDelete; here it may not).
-            Event::InitDelete(t) => {
-                if let Some(l) = self.listing.as_mut() {
-                    l.remove(&t.key.name);
-                }
-            }
+            Event::InitDelete(_) => {}
             Event::Bookmark { .. } => {}
         }
     }
