@@ -95,16 +95,41 @@ fn call(a: SocketAddr, method: &str, path: &str, ct: &str, body: &[u8]) -> Optio
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
-    let len: usize = head
-        .lines()
-        .find_map(|l| {
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_ascii_lowercase())
         })
-        .unwrap_or(raw.len() - split - 4);
-    let body = raw.get(split + 4..split + 4 + len)?;
-    Some((status, serde_json::from_slice(body).unwrap_or(Value::Null)))
+    };
+    let rest = &raw[split + 4..];
+    // LISTs stream (chunked); other answers carry a length.
+    let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        dechunk(rest)?
+    } else {
+        let len = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(rest.len());
+        rest.get(..len)?.to_vec()
+    };
+    Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+}
+
+/// An HTTP/1.1 chunked body, whole; `None` if it ends before its last chunk.
+fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = raw.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&raw[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(raw.get(..size)?);
+        raw = raw.get(size + 2..)?;
+    }
 }
 
 fn rv_of(v: &Value) -> u64 {
