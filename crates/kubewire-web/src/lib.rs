@@ -41,12 +41,14 @@ extern crate alloc;
 
 mod client;
 pub mod error;
+mod listwatch;
 mod options;
 pub mod transport;
 mod watch;
 
 pub use client::Client;
 pub use error::Error;
+pub use listwatch::LiveCollection;
 pub use watch::WatchHandle;
 
 /// A seed for the core's list+watch jitter from the browser's
