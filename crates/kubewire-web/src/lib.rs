@@ -170,6 +170,64 @@ export interface KubeStatus {
 export interface Client {
   get(resource: Resource, name: string): Promise<KubeObject>;
   list(resource: Resource): Promise<ObjectList>;
+  create(resource: Resource, object: object): Promise<KubeObject>;
+  replace(resource: Resource, name: string, object: object): Promise<KubeObject>;
+  delete(resource: Resource, name: string): Promise<KubeObject | KubeStatus>;
+}
+
+/** What listWatch keeps in view, and how. */
+export interface ListWatchOptions {
+  /** The namespace; absent or "" means every namespace. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page the fallback LIST by this many items. */
+  pageSize?: number;
+  /** Try a streaming watch-list first (default true); the machine falls back to LIST + WATCH by itself. */
+  watchList?: boolean;
+  /** Stops the collection, as stop() does. */
+  signal?: AbortSignal;
+}
+
+/** A query of the objects a LiveCollection holds. */
+export interface StoreQuery {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+/**
+ * The list+watch machine's events, in kube-runtime's watcher vocabulary:
+ * Init starts a listing, InitApply is each of its objects (changed or not), InitDelete an
+ * object deleted while the watch was away (only in a relist), InitDone ends it; then Apply
+ * (created or changed), Delete (its last state), Bookmark. Error: a problem the machine
+ * recovers from by itself (the collection goes on).
+ */
+export type ListWatchEvent =
+  | { type: "Init" }
+  | { type: "InitApply" | "Apply" | "Delete"; object: KubeObject }
+  | { type: "InitDelete"; object: KubeObject; resourceVersion: string }
+  | { type: "InitDone" | "Bookmark"; resourceVersion: string }
+  | { type: "Error"; error: KubeError };
+
+/** Options of create and replace. */
+export interface WriteOptions extends CallOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** "merge" (RFC 7386, the default), "json" (RFC 6902 operations), "strategic", or "apply" (server-side apply: needs fieldManager). */
+  type?: "merge" | "json" | "strategic" | "apply";
+  /** Server-side apply: take over fields other managers own. */
+  force?: boolean;
+}
+
+export interface DeleteOptions extends CallOptions {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  preconditions?: { uid?: string; resourceVersion?: string };
 }
 
 export type WatchEvent =
