@@ -46,6 +46,8 @@ extern "C" {
 /// A collection kept in view: the objects of `resource` (in a namespace or
 /// all, filtered by selectors), current as the server changes them.
 /// `onEvent` sees every change; `get` and `list` read the objects held.
+/// The objects are the held ones themselves, not copies: treat them as
+/// read-only (copy before changing one to write it back).
 #[wasm_bindgen]
 pub struct LiveCollection {
     shared: Rc<Shared>,
@@ -247,6 +249,9 @@ struct Timer {
 
 impl Timer {
     fn new(ms: f64) -> Timer {
+        // Browsers fire at once for delays past 2^31 - 1 ms (24.8 days);
+        // the machine's deadlines are minutes away, but never trust that.
+        let ms = ms.min(2_147_483_647.0);
         let mut id = JsValue::UNDEFINED;
         let promise = Promise::new(&mut |resolve, _| id = set_timeout(&resolve, ms));
         Timer {
@@ -439,17 +444,26 @@ impl Driver {
         let (name, stored) = match event {
             Event::Init => ("Init", Event::Init),
             Event::InitApply(o) => {
-                let o = parse(o)?;
+                let o = match parse(o) {
+                    Ok(o) => o,
+                    Err(e) => return self.report(e),
+                };
                 set(&js, "object", &o.value);
                 ("InitApply", Event::InitApply(o))
             }
             Event::Apply(o) => {
-                let o = parse(o)?;
+                let o = match parse(o) {
+                    Ok(o) => o,
+                    Err(e) => return self.report(e),
+                };
                 set(&js, "object", &o.value);
                 ("Apply", Event::Apply(o))
             }
             Event::Delete(o) => {
-                let o = parse(o)?;
+                let o = match parse(o) {
+                    Ok(o) => o,
+                    Err(e) => return self.report(e),
+                };
                 set(&js, "object", &o.value);
                 ("Delete", Event::Delete(o))
             }
@@ -498,7 +512,9 @@ impl Driver {
 }
 
 /// An object's JSON text as a JavaScript value. The core checked it is
-/// JSON, so `JSON.parse` failing here is not the server's doing.
+/// JSON; should `JSON.parse` still refuse it (nesting deeper than the
+/// engine allows), the object is reported as an `Error` event and skipped,
+/// and the collection goes on.
 fn parse(o: listwatch::Object<RawJson>) -> Result<listwatch::Object<JsValue>, Error> {
     let value = parse_at(o.value.as_str().as_bytes(), 0)?;
     Ok(listwatch::Object {
