@@ -170,9 +170,17 @@ export interface KubeStatus {
 export interface Client {
   get(resource: Resource, name: string): Promise<KubeObject>;
   list(resource: Resource): Promise<ObjectList>;
+  listWatch(resource: Resource): LiveCollection;
+  listWatch(resource: Resource, options: ListWatchOptions): LiveCollection;
   create(resource: Resource, object: object): Promise<KubeObject>;
   replace(resource: Resource, name: string, object: object): Promise<KubeObject>;
+  patch(resource: Resource, name: string, patch: object | string): Promise<KubeObject>;
   delete(resource: Resource, name: string): Promise<KubeObject | KubeStatus>;
+}
+
+/** The query without options: every object held. */
+export interface LiveCollection {
+  list(): KubeObject[];
 }
 
 /** What listWatch keeps in view, and how. */
