@@ -289,9 +289,10 @@ async fn the_table_survives_a_restart_and_a_410() {
     let admin = client(&first);
     call(
         &admin,
-        known::namespaces()
-            .all()
-            .create(&PostParams::default(), &json!({"metadata": {"name": "team-a"}})),
+        known::namespaces().all().create(
+            &PostParams::default(),
+            &json!({"metadata": {"name": "team-a"}}),
+        ),
     )
     .await;
     let cms = known::config_maps().within("team-a");
@@ -364,11 +365,9 @@ async fn the_table_survives_a_restart_and_a_410() {
         )
     });
     assert!(
-        events
-            .as_array()
-            .is_some_and(|a| a.iter().any(|e| e
-                .as_str()
-                .is_some_and(|t| t.ends_with("gone while away: configmaps team-a/feature-flags")))),
+        events.as_array().is_some_and(|a| a.iter().any(|e| e
+            .as_str()
+            .is_some_and(|t| t.ends_with("gone while away: configmaps team-a/feature-flags")))),
         "the deletion is reported: {events}"
     );
     page(|| {

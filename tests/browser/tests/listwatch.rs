@@ -120,9 +120,8 @@ async fn list_watch_syncs_and_sees_every_write_verb() {
     let page = BrowserAdapter::start(&files);
     let browser = page.browser();
     let script = format!("{PRELUDE}{SYNC_AND_WRITE}");
-    let v = tokio::task::block_in_place(|| {
-        browser.run_async(&script, json!([server.url(), TOKEN]))
-    });
+    let v =
+        tokio::task::block_in_place(|| browser.run_async(&script, json!([server.url(), TOKEN])));
     assert_eq!(v.get("error"), None, "{v}");
     assert_eq!(
         v["initial"],
@@ -179,9 +178,7 @@ async fn list_watch_syncs_and_sees_every_write_verb() {
         .collect();
     assert_eq!(
         changes,
-        [
-            "Apply w", "Apply w", "Apply w", "Apply w", "Apply w", "Apply w", "Delete w"
-        ],
+        ["Apply w", "Apply w", "Apply w", "Apply w", "Apply w", "Apply w", "Delete w"],
         "{v}"
     );
     server.shutdown().await;
@@ -272,17 +269,15 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
         .collect();
     // The first sync, failures while the server was away, then the relist:
     // every object of it, and "b" reported as deleted while away.
-    let relist = events
-        .iter()
-        .rposition(|e| *e == "Init")
-        .expect("a relist");
+    let relist = events.iter().rposition(|e| *e == "Init").expect("a relist");
     assert!(relist > 5, "{events:?}");
     assert!(
         events[5..relist].iter().all(|e| e.starts_with("Error")),
         "{events:?}"
     );
     let mut tail: Vec<&str> = events[relist..].to_vec();
-    tail[1..tail.len() - 1].sort();
+    let last = tail.len().saturating_sub(1);
+    tail[1.min(last)..last].sort();
     assert_eq!(
         tail,
         [
