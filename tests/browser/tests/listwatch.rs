@@ -2,7 +2,8 @@
 //! the initial sync in the machine's event contract, every write verb
 //! (resolving to the object or rejecting with the server's Status) seen
 //! through the store, and a relist after 410 Gone across a server restart
-//! that reports the object deleted meanwhile.
+//! that reports the object deleted meanwhile; an event whose metadata does
+//! not decode is an `Error` event and the stream goes on.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -293,4 +294,80 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
     assert_eq!(v["names"], json!(["a", "c", "d"]), "{v}");
     assert_eq!(v["data"], json!({"n": "a5"}), "{v}");
     back.shutdown().await;
+}
+
+/// A tiny API server of its own: a LIST of one object, then a watch whose
+/// first event's metadata is not an object, followed by a good event.
+fn skipping_server() -> SocketAddr {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n";
+                if first.contains("watch=") {
+                    let events = concat!(
+                        r#"{"type":"ADDED","object":{"metadata":"not an object"}}"#,
+                        "\n",
+                        r#"{"type":"ADDED","object":{"metadata":{"name":"b","namespace":"fake","resourceVersion":"2"}}}"#,
+                        "\n"
+                    );
+                    let _ = write!(stream, "{head}\r\n{events}");
+                    let _ = stream.flush();
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                } else {
+                    let list = r#"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"a","namespace":"fake","resourceVersion":"1"}}]}"#;
+                    let _ = write!(stream, "{head}Content-Length: {}\r\n\r\n{list}", list.len());
+                }
+            });
+        }
+    });
+    addr
+}
+
+const SKIPS: &str = r#"
+const [server, done] = arguments;
+window.harnessReady.then(async () => {
+  const { Client } = await import("/pkg/kubewire_web.js");
+  window.lwEvents = [];
+  const lw = new Client({ server }).listWatch("configmaps", { namespace: "fake", watchList: false },
+    (e) => window.lwEvents.push(line(e)));
+  await until("the good event after the bad one", () => window.lwEvents.includes("Apply b"));
+  const names = lw.list().map((o) => o.metadata.name);
+  lw.stop();
+  await lw.closed;
+  done({ events: window.lwEvents, names });
+}).catch((e) => done({ error: String(e) }));
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_does_not_decode_is_reported_and_the_stream_goes_on() {
+    let addr = skipping_server();
+    let files = Files::start(site(), 0).expect("file server");
+    let page = BrowserAdapter::start(&files);
+    let browser = page.browser();
+    let v = tokio::task::block_in_place(|| {
+        browser.run_async(
+            &format!("{PRELUDE}{SKIPS}"),
+            json!([format!("http://{addr}")]),
+        )
+    });
+    assert_eq!(v.get("error"), None, "{v}");
+    assert_eq!(
+        v["events"],
+        json!(["Init", "InitApply a", "InitDone", "Error decode", "Apply b"]),
+        "{v}"
+    );
+    assert_eq!(v["names"], json!(["a", "b"]), "{v}");
 }
