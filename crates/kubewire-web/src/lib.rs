@@ -11,9 +11,12 @@
 //!   a base URL that may carry a proxy prefix (`kubectl proxy`, or
 //!   Headlamp-style `/clusters/NAME`), an `AbortSignal`, and streamed bodies.
 //! - A JavaScript/TypeScript API made with wasm-bindgen ([`Client`],
-//!   [`WatchHandle`]): `get`, `list` and `watch`, with objects as plain
-//!   JavaScript values and errors as rejected promises carrying the
-//!   Kubernetes Status.
+//!   [`WatchHandle`], [`LiveCollection`]): `get`, `list` and `watch`;
+//!   `listWatch`, the core's list+watch machine driven over `fetch` and
+//!   `setTimeout` with the core's `Store` for the page to query; `create`,
+//!   `replace`, `patch` (merge, JSON, strategic, server-side apply) and
+//!   `delete`. Objects are plain JavaScript values and errors rejected
+//!   promises carrying the Kubernetes Status.
 //!
 //! ## Out of scope
 //!
@@ -31,6 +34,12 @@
 //! const watch = await kube.watch("pods", { resourceVersion: pods.metadata.resourceVersion },
 //!                                e => console.log(e.type, e.object.metadata.name));
 //! watch.stop();
+//!
+//! // Or keep the collection in view: sync, resume, 410 relist and backoff
+//! // are the core's; the objects are held for get/list.
+//! const live = kube.listWatch("pods", { namespace: "default" }, e => console.log(e.type));
+//! live.list({ labelSelector: "app=web" });
+//! await kube.patch("configmaps", "app", { data: { mode: "safe" } }, { namespace: "default" });
 //! ```
 
 #![no_std]
