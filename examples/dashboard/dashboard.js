@@ -3,16 +3,17 @@
 // No build step: a plain ES module, typed with JSDoc against the package's
 // kubewire_web.d.ts.
 //
-// Each collection is LISTed, then WATCHed from the list's resourceVersion.
-// When a watch ends (the server's timeout, a restart) it resumes from the
-// last resourceVersion seen; a 410 Expired means relisting; a network error
-// means retrying with a growing delay. The header shows the connection.
+// Each collection is kept in view by kubewire's list+watch machine
+// (`Client.listWatch`): syncing, resuming after a watch ends, relisting
+// after 410 Gone and backing off after failures all happen in the core;
+// this page only draws what the collection holds and says whether the
+// last event came through a working connection.
 
 import init, { Client } from "../pkg/kubewire_web.js";
 
 /** @typedef {import("../pkg/kubewire_web.js").KubeObject} KubeObject */
-/** @typedef {import("../pkg/kubewire_web.js").WatchEvent} WatchEvent */
-/** @typedef {import("../pkg/kubewire_web.js").KubeError} KubeError */
+/** @typedef {import("../pkg/kubewire_web.js").ListWatchEvent} ListWatchEvent */
+/** @typedef {import("../pkg/kubewire_web.js").LiveCollection} LiveCollection */
 /** @typedef {"connecting" | "live" | "offline"} State */
 
 /** The server comes from `?server=&token=` or from ./config.json. */
@@ -23,8 +24,6 @@ async function loadConfig() {
   if (!r.ok) throw new Error("no ./config.json and no ?server= in the URL");
   return r.json();
 }
-
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /** @param {KubeObject} o */
 const keyOf = (o) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
@@ -46,7 +45,7 @@ function cell(text, cls) {
   return td;
 }
 
-/** One live collection: its objects, its table and its connection state. */
+/** One live collection: its table and its connection state. */
 class Collection {
   /**
    * @param {Client} kube
@@ -55,18 +54,17 @@ class Collection {
    * @param {() => void} changed
    */
   constructor(kube, resource, columns, changed) {
-    this.kube = kube;
     this.resource = resource;
     this.columns = columns;
     this.changed = changed;
-    /** @type {Map<string, KubeObject>} */
-    this.objects = new Map();
     /** @type {Set<string>} */
     this.flash = new Set();
     /** @type {State} */
     this.state = "connecting";
     this.detail = "";
-    this.expired = false;
+    /** The objects, kept current by the machine. @type {LiveCollection} */
+    this.live = kube.listWatch(resource, {}, (e) => this.apply(e));
+    this.live.closed.catch((/** @type {Error} */ e) => this.setState("offline", `stopped: ${e.message}`));
   }
 
   /** @param {State} state @param {string} [detail] */
@@ -76,66 +74,40 @@ class Collection {
     this.changed();
   }
 
-  /** @param {WatchEvent} e */
+  /** @param {ListWatchEvent} e */
   apply(e) {
-    if (e.type === "ADDED" || e.type === "MODIFIED") {
-      this.objects.set(keyOf(e.object), e.object);
-      this.flash.add(keyOf(e.object));
-    } else if (e.type === "DELETED") {
-      this.objects.delete(keyOf(e.object));
-    } else if (e.type === "ERROR") {
-      // 410 Expired: the server ends this watch; relist when it has.
-      this.expired = e.status.code === 410;
-      return;
-    } else {
-      return;
-    }
-    logEvent(`${e.type} ${this.resource} ${keyOf(e.object)}`);
-    this.changed();
-  }
-
-  /** List, then watch and resume for as long as the page is open. */
-  async run() {
-    /** @type {string | null} */
-    let rv = null;
-    let delay = 500;
-    for (;;) {
-      try {
-        if (rv === null) {
-          const list = await this.kube.list(this.resource);
-          this.objects = new Map(list.items.map((o) => [keyOf(o), o]));
-          rv = list.metadata.resourceVersion ?? "";
-          this.changed();
-        }
-        this.expired = false;
-        const watch = await this.kube.watch(
-          this.resource,
-          { resourceVersion: rv, bookmarks: true, timeoutSeconds: 240 },
-          (e) => this.apply(e),
-        );
+    switch (e.type) {
+      case "Error":
+        // The machine retries by itself; until data flows again the view may be stale.
+        this.setState("offline", e.error.message);
+        return;
+      case "Init":
+        return;
+      case "InitDone":
+      case "Bookmark":
         this.setState("live");
-        delay = 500;
-        await watch.closed;
-        rv = this.expired ? null : (watch.resourceVersion ?? rv);
-      } catch (err) {
-        const e = /** @type {KubeError} */ (err);
-        if (e.kind === "api" && e.code === 410) {
-          rv = null;
-          continue;
-        }
-        // Stays "offline" through the retries, until a watch is live again.
-        this.setState("offline", e.message);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 8000);
-      }
+        return;
+      case "InitApply":
+        return;
+      case "InitDelete":
+        logEvent(`gone while away: ${this.resource} ${keyOf(e.object)}`);
+        break;
+      case "Apply":
+        this.flash.add(keyOf(e.object));
+        logEvent(`changed ${this.resource} ${keyOf(e.object)}`);
+        break;
+      case "Delete":
+        logEvent(`deleted ${this.resource} ${keyOf(e.object)}`);
+        break;
     }
+    // A change through a working watch: the connection is back.
+    if (this.live?.synced) this.setState("live");
+    else this.changed();
   }
 
   /** @param {HTMLTableSectionElement} body @param {string} namespace */
   render(body, namespace) {
-    const rows = [...this.objects.values()]
-      .filter((o) => !namespace || o.metadata.namespace === namespace)
-      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    const rows = this.live.list({ namespace });
     body.replaceChildren(
       ...rows.map((o) => {
         const tr = document.createElement("tr");
@@ -211,7 +183,7 @@ async function main() {
       const body = /** @type {HTMLTableSectionElement} */ (document.querySelector(`#${id} tbody`));
       /** @type {HTMLElement} */ (document.getElementById(`${id}-count`)).textContent = String(c.render(body, ns));
     }
-    const namespaces = new Set(all.flatMap((c) => [...c.objects.values()].map((o) => o.metadata.namespace ?? "")));
+    const namespaces = new Set(all.flatMap((c) => c.live.list().map((o) => o.metadata.namespace ?? "")));
     const known = new Set([...select.options].map((o) => o.value));
     for (const n of [...namespaces].sort()) if (n && !known.has(n)) select.add(new Option(n, n));
     // The worst state wins: one collection offline means the view is stale.
@@ -223,7 +195,7 @@ async function main() {
 
   select.addEventListener("change", draw);
   setInterval(draw, 5000); // ages
-  for (const c of all) c.run();
+  draw();
 }
 
 main().catch((e) => {

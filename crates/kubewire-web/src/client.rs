@@ -14,6 +14,7 @@ use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortController;
 
 use crate::error::{set, Error};
+use crate::listwatch::LiveCollection;
 use crate::options;
 use crate::transport::{read_whole, status_of, Body, Credentials, Endpoint};
 use crate::watch::WatchHandle;
@@ -165,6 +166,130 @@ impl Client {
             Ok(WatchHandle::start(controller, Body::new(&resp), on_event).into())
         })
     }
+
+    /// Keep a collection in view with the core's list+watch machine:
+    /// a watch-list (or LIST, then WATCH) to sync, resumed from the newest
+    /// resourceVersion when a watch ends, a relist on 410 Gone that reports
+    /// the objects deleted meanwhile (`InitDelete`), retries with
+    /// client-go's backoff. `onEvent` gets every event in the machine's
+    /// order (`Init`, `InitApply` for each object of a listing, `InitDone`,
+    /// then `Apply`, `Delete`, `Bookmark`); problems the machine recovers
+    /// from come as `{type: "Error", error}` and the collection goes on.
+    /// The returned [`LiveCollection`] holds the objects (`get`, `list`)
+    /// until `stop()` or `options.signal` ends it.
+    #[wasm_bindgen(js_name = listWatch)]
+    pub fn list_watch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ListWatchOptions")] opts: Option<Object>,
+        #[wasm_bindgen(
+            js_name = "onEvent",
+            unchecked_param_type = "(event: ListWatchEvent) => void"
+        )]
+        on_event: Option<Function>,
+    ) -> Result<LiveCollection, JsValue> {
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        crate::listwatch::start(self.endpoint.clone(), &resource, &opts, on_event)
+            .map_err(Error::into_js)
+    }
+
+    /// CREATE `object` (POST); its namespace is `opts.namespace` or its own
+    /// `metadata.namespace`. Resolves to the object the server stored.
+    #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "object")] object: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WriteOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let c = options::write_collection(&r, &opts, &object)?;
+            let req = c.create(&options::post_params(&opts)?, &options::body(&object)?)?;
+            call(&endpoint, &req, &opts).await
+        })
+    }
+
+    /// REPLACE object `name` (PUT) with `object`; a `metadata.resourceVersion`
+    /// in it makes the write conditional (409 Conflict if it changed).
+    #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject>")]
+    pub fn replace(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        name: String,
+        #[wasm_bindgen(unchecked_param_type = "object")] object: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WriteOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let c = options::write_collection(&r, &opts, &object)?;
+            let req = c.replace(
+                &name,
+                &options::post_params(&opts)?,
+                &options::body(&object)?,
+            )?;
+            call(&endpoint, &req, &opts).await
+        })
+    }
+
+    /// PATCH object `name`: `opts.type` is `"merge"` (the default),
+    /// `"json"` (a list of operations), `"strategic"` or `"apply"`
+    /// (server-side apply: `opts.fieldManager` is required, `opts.force`
+    /// takes over fields others own). Resolves to the patched object.
+    #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject>")]
+    pub fn patch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        name: String,
+        #[wasm_bindgen(unchecked_param_type = "object | string")] patch: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PatchOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let c = options::write_collection(&r, &opts, &patch)?;
+            let (params, body) = options::patch(&opts, options::body(&patch)?)?;
+            let req = c.patch(&name, &params, &body)?;
+            call(&endpoint, &req, &opts).await
+        })
+    }
+
+    /// DELETE object `name`. Resolves to what the server answers: the
+    /// object while finalizers hold it, else a `Success` Status (or the
+    /// deleted object, for some resources).
+    #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject | KubeStatus>")]
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Resource")] resource: JsValue,
+        name: String,
+        #[wasm_bindgen(unchecked_param_type = "DeleteOptions")] opts: Option<Object>,
+    ) -> Promise {
+        let endpoint = self.endpoint.clone();
+        let opts: JsValue = opts.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let r = options::resource(&resource)?;
+            let req =
+                options::collection(&r, &opts)?.delete(&name, &options::delete_params(&opts)?)?;
+            call(&endpoint, &req, &opts).await
+        })
+    }
+}
+
+/// Send a request whose answer is read whole: the object, or a rejection
+/// with the server's Status.
+async fn call(
+    endpoint: &Endpoint,
+    req: &kubewire::Request,
+    opts: &JsValue,
+) -> Result<JsValue, Error> {
+    let signal = options::signal(opts)?;
+    let resp = endpoint.send(req, signal.as_ref()).await?;
+    parse_whole(read_whole(&resp).await?)
 }
 
 /// The drive loop of a LIST: every chunk goes into the decoder as it

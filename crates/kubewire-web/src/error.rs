@@ -7,6 +7,7 @@ use alloc::string::{String, ToString};
 use core::fmt;
 
 use js_sys::{Array, Object, Reflect};
+use kubewire::listwatch;
 use kubewire::{DecodeError, RequestError, ResponseError, Status};
 use wasm_bindgen::JsValue;
 
@@ -32,6 +33,11 @@ pub enum Error {
     Response(Box<ResponseError>),
     /// The call was stopped (`AbortSignal`, `WatchHandle.stop()`).
     Aborted,
+    /// What the list+watch machine met besides an error Status and a
+    /// broken stream: an object it skipped (its metadata did not decode,
+    /// it has no name), a LIST without a resourceVersion, a stalled
+    /// request it cut.
+    ListWatch(listwatch::Error),
     /// Anything else JavaScript threw (e.g. from an `onEvent` callback).
     Js(JsValue),
 }
@@ -45,6 +51,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "undecodable response: {e}"),
             Error::Response(e) => write!(f, "{e}"),
             Error::Aborted => f.write_str("aborted"),
+            Error::ListWatch(e) => write!(f, "{e}"),
             Error::Js(e) => f.write_str(&describe(e)),
         }
     }
@@ -72,7 +79,20 @@ impl core::error::Error for Error {
             Error::Api(s) => Some(&**s),
             Error::Decode(e) => Some(e),
             Error::Response(e) => Some(&**e),
+            Error::ListWatch(e) => Some(e),
             Error::Invalid(_) | Error::Network(_) | Error::Aborted | Error::Js(_) => None,
+        }
+    }
+}
+
+impl From<listwatch::Error> for Error {
+    /// An error Status stays an API error, a broken stream a decode error.
+    fn from(e: listwatch::Error) -> Self {
+        match e {
+            listwatch::Error::Api(s) => Error::Api(s),
+            listwatch::Error::Stream(d) => Error::Decode(d),
+            listwatch::Error::Request(r) => Error::Invalid(r.to_string()),
+            other => Error::ListWatch(other),
         }
     }
 }
@@ -109,6 +129,8 @@ impl Error {
             Error::Api(_) => "api",
             Error::Decode(_) | Error::Response(_) => "decode",
             Error::Aborted => "aborted",
+            Error::ListWatch(listwatch::Error::Stalled { .. }) => "network",
+            Error::ListWatch(_) => "decode",
             Error::Js(_) => "js",
         }
     }

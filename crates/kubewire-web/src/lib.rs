@@ -11,9 +11,12 @@
 //!   a base URL that may carry a proxy prefix (`kubectl proxy`, or
 //!   Headlamp-style `/clusters/NAME`), an `AbortSignal`, and streamed bodies.
 //! - A JavaScript/TypeScript API made with wasm-bindgen ([`Client`],
-//!   [`WatchHandle`]): `get`, `list` and `watch`, with objects as plain
-//!   JavaScript values and errors as rejected promises carrying the
-//!   Kubernetes Status.
+//!   [`WatchHandle`], [`LiveCollection`]): `get`, `list` and `watch`;
+//!   `listWatch`, the core's list+watch machine driven over `fetch` and
+//!   `setTimeout` with the core's `Store` for the page to query; `create`,
+//!   `replace`, `patch` (merge, JSON, strategic, server-side apply) and
+//!   `delete`. Objects are plain JavaScript values and errors rejected
+//!   promises carrying the Kubernetes Status.
 //!
 //! ## Out of scope
 //!
@@ -31,6 +34,12 @@
 //! const watch = await kube.watch("pods", { resourceVersion: pods.metadata.resourceVersion },
 //!                                e => console.log(e.type, e.object.metadata.name));
 //! watch.stop();
+//!
+//! // Or keep the collection in view: sync, resume, 410 relist and backoff
+//! // are the core's; the objects are held for get/list.
+//! const live = kube.listWatch("pods", { namespace: "default" }, e => console.log(e.type));
+//! live.list({ labelSelector: "app=web" });
+//! await kube.patch("configmaps", "app", { data: { mode: "safe" } }, { namespace: "default" });
 //! ```
 
 #![no_std]
@@ -41,12 +50,14 @@ extern crate alloc;
 
 mod client;
 pub mod error;
+mod listwatch;
 mod options;
 pub mod transport;
 mod watch;
 
 pub use client::Client;
 pub use error::Error;
+pub use listwatch::LiveCollection;
 pub use watch::WatchHandle;
 
 /// A seed for the core's list+watch jitter from the browser's
@@ -168,6 +179,72 @@ export interface KubeStatus {
 export interface Client {
   get(resource: Resource, name: string): Promise<KubeObject>;
   list(resource: Resource): Promise<ObjectList>;
+  listWatch(resource: Resource): LiveCollection;
+  listWatch(resource: Resource, options: ListWatchOptions): LiveCollection;
+  create(resource: Resource, object: object): Promise<KubeObject>;
+  replace(resource: Resource, name: string, object: object): Promise<KubeObject>;
+  patch(resource: Resource, name: string, patch: object | string): Promise<KubeObject>;
+  delete(resource: Resource, name: string): Promise<KubeObject | KubeStatus>;
+}
+
+/** The query without options: every object held. */
+export interface LiveCollection {
+  list(): KubeObject[];
+}
+
+/** What listWatch keeps in view, and how. */
+export interface ListWatchOptions {
+  /** The namespace; absent or "" means every namespace. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page the fallback LIST by this many items. */
+  pageSize?: number;
+  /** Try a streaming watch-list first (default true); the machine falls back to LIST + WATCH by itself. */
+  watchList?: boolean;
+  /** Stops the collection, as stop() does. */
+  signal?: AbortSignal;
+}
+
+/** A query of the objects a LiveCollection holds. */
+export interface StoreQuery {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+/**
+ * The list+watch machine's events, in kube-runtime's watcher vocabulary:
+ * Init starts a listing, InitApply is each of its objects (changed or not), InitDelete an
+ * object deleted while the watch was away (only in a relist), InitDone ends it; then Apply
+ * (created or changed), Delete (its last state), Bookmark. Error: a problem the machine
+ * recovers from by itself (the collection goes on).
+ */
+export type ListWatchEvent =
+  | { type: "Init" }
+  | { type: "InitApply" | "Apply" | "Delete"; object: KubeObject }
+  | { type: "InitDelete"; object: KubeObject; resourceVersion: string }
+  | { type: "InitDone" | "Bookmark"; resourceVersion: string }
+  | { type: "Error"; error: KubeError };
+
+/** Options of create and replace. */
+export interface WriteOptions extends CallOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** "merge" (RFC 7386, the default), "json" (RFC 6902 operations), "strategic", or "apply" (server-side apply: needs fieldManager). */
+  type?: "merge" | "json" | "strategic" | "apply";
+  /** Server-side apply: take over fields other managers own. */
+  force?: boolean;
+}
+
+export interface DeleteOptions extends CallOptions {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  preconditions?: { uid?: string; resourceVersion?: string };
 }
 
 export type WatchEvent =

@@ -6,7 +6,11 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use js_sys::{Function, Reflect};
-use kubewire::{ApiResource, Collection, ListParams, Scope, VersionMatch, WatchParams};
+use kubewire::decode::RawJson;
+use kubewire::{
+    ApiResource, Collection, DeleteParams, ListParams, Patch, PatchParams, PostParams,
+    Preconditions, PropagationPolicy, Scope, ValidationDirective, VersionMatch, WatchParams,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -56,6 +60,16 @@ fn flag(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
 /// Read an optional string field of an options object.
 pub(crate) fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
     text(obj, key)
+}
+
+/// Read an optional whole-number field of an options object.
+pub(crate) fn number_option(obj: &JsValue, key: &str) -> Result<Option<u32>, Error> {
+    number(obj, key)
+}
+
+/// Read an optional boolean field of an options object.
+pub(crate) fn flag_option(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    flag(obj, key)
 }
 
 /// A resource: a built-in name (`"pods"`, `"cm"`, `"deployments"`), or
@@ -163,4 +177,107 @@ pub fn callback(opts: &JsValue, key: &str) -> Result<Option<Function>, Error> {
             .map(Some)
             .map_err(|_| Error::Invalid(format!("option {key} must be a function"))),
     }
+}
+
+/// A request body: a JavaScript value as JSON text (`JSON.stringify`), or
+/// a string taken as JSON text as it is.
+pub fn body(value: &JsValue) -> Result<RawJson, Error> {
+    let text = match value.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| Error::Invalid("the body cannot be written as JSON".into()))?,
+    };
+    RawJson::from_text(text).map_err(|e| Error::Invalid(format!("the body is not JSON: {e}")))
+}
+
+/// The namespace of a write: `opts.namespace`, else the object's
+/// `metadata.namespace`.
+pub fn write_collection(
+    r: &ApiResource,
+    opts: &JsValue,
+    object: &JsValue,
+) -> Result<Collection, Error> {
+    if text(opts, "namespace")?.is_some_and(|ns| !ns.is_empty()) {
+        return collection(r, opts);
+    }
+    let meta = field(object, "metadata").unwrap_or(JsValue::UNDEFINED);
+    match text(&meta, "namespace")?.filter(|ns| !ns.is_empty()) {
+        Some(ns) if r.is_namespaced() => Ok(r.within(&ns)),
+        _ => collection(r, opts),
+    }
+}
+
+fn validation(opts: &JsValue) -> Result<Option<ValidationDirective>, Error> {
+    Ok(match text(opts, "fieldValidation")?.as_deref() {
+        None => None,
+        Some("Strict") => Some(ValidationDirective::Strict),
+        Some("Warn") => Some(ValidationDirective::Warn),
+        Some("Ignore") => Some(ValidationDirective::Ignore),
+        Some(other) => return Err(Error::Invalid(format!("unknown fieldValidation {other:?}"))),
+    })
+}
+
+/// `WriteOptions` of create and replace: `dryRun`, `fieldManager`,
+/// `fieldValidation`.
+pub fn post_params(opts: &JsValue) -> Result<PostParams, Error> {
+    Ok(PostParams {
+        dry_run: flag(opts, "dryRun")?.unwrap_or(false),
+        field_manager: text(opts, "fieldManager")?,
+        field_validation: validation(opts)?,
+    })
+}
+
+/// `PatchOptions`: `type` (`"merge"` by default, `"json"`, `"strategic"`,
+/// `"apply"` for server-side apply), `fieldManager`, `force`, `dryRun`,
+/// `fieldValidation`; and the patch body in its kind.
+pub fn patch(opts: &JsValue, body: RawJson) -> Result<(PatchParams, Patch<RawJson>), Error> {
+    let patch = match text(opts, "type")?.as_deref() {
+        None | Some("merge") => Patch::Merge(body),
+        Some("json") => Patch::Json(body),
+        Some("strategic") => Patch::Strategic(body),
+        Some("apply") => Patch::Apply(body),
+        Some(other) => {
+            return Err(Error::Invalid(format!(
+                "unknown patch type {other:?}: \"merge\", \"json\", \"strategic\" or \"apply\""
+            )))
+        }
+    };
+    let params = PatchParams {
+        dry_run: flag(opts, "dryRun")?.unwrap_or(false),
+        force: flag(opts, "force")?.unwrap_or(false),
+        field_manager: text(opts, "fieldManager")?,
+        field_validation: validation(opts)?,
+    };
+    Ok((params, patch))
+}
+
+/// `DeleteOptions`: `gracePeriodSeconds`, `propagationPolicy`,
+/// `preconditions: {uid, resourceVersion}`, `dryRun`.
+pub fn delete_params(opts: &JsValue) -> Result<DeleteParams, Error> {
+    let propagation_policy = match text(opts, "propagationPolicy")?.as_deref() {
+        None => None,
+        Some("Orphan") => Some(PropagationPolicy::Orphan),
+        Some("Background") => Some(PropagationPolicy::Background),
+        Some("Foreground") => Some(PropagationPolicy::Foreground),
+        Some(other) => {
+            return Err(Error::Invalid(format!(
+                "unknown propagationPolicy {other:?}"
+            )))
+        }
+    };
+    let preconditions = match field(opts, "preconditions") {
+        None => None,
+        Some(p) => Some(Preconditions {
+            uid: text(&p, "uid")?,
+            resource_version: text(&p, "resourceVersion")?,
+        }),
+    };
+    Ok(DeleteParams {
+        dry_run: flag(opts, "dryRun")?.unwrap_or(false),
+        grace_period_seconds: number(opts, "gracePeriodSeconds")?,
+        propagation_policy,
+        preconditions,
+    })
 }

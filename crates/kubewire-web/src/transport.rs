@@ -131,18 +131,30 @@ impl Body {
 
     /// The next chunk, `None` at the end of the body.
     pub async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        let Some(reader) = &self.reader else {
+        let Some(read) = self.read() else {
             return Ok(None);
         };
-        let result = JsFuture::from(reader.read())
-            .await
-            .map_err(Error::from_fetch)?;
-        let done = Reflect::get(&result, &JsValue::from_str("done")).map_err(Error::from_js)?;
+        let result = JsFuture::from(read).await.map_err(Error::from_fetch)?;
+        self.chunk(&result)
+    }
+
+    /// Start reading the next chunk: the reader's promise of `{done,
+    /// value}` (for a caller that waits on it and a timer together), or
+    /// `None` when the body has ended. Hand what it resolves to to
+    /// [`Body::chunk`].
+    pub fn read(&self) -> Option<Promise> {
+        self.reader.as_ref().map(|r| r.read())
+    }
+
+    /// The chunk in a resolved [`Body::read`], `None` at the end of the
+    /// body.
+    pub fn chunk(&mut self, result: &JsValue) -> Result<Option<Vec<u8>>, Error> {
+        let done = Reflect::get(result, &JsValue::from_str("done")).map_err(Error::from_js)?;
         if done.as_bool().unwrap_or(false) {
             self.reader = None;
             return Ok(None);
         }
-        let value = Reflect::get(&result, &JsValue::from_str("value")).map_err(Error::from_js)?;
+        let value = Reflect::get(result, &JsValue::from_str("value")).map_err(Error::from_js)?;
         Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
     }
 

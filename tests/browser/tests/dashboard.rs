@@ -253,3 +253,132 @@ async fn the_tables_follow_changes_made_elsewhere() {
         "Chromium processes left behind"
     );
 }
+
+/// The server restarts, and while the page cannot reach it an object is
+/// deleted, one created and one changed often enough that the page's
+/// resourceVersion leaves the server's history (a 410 on resume): the
+/// table comes back to exactly the server's state, with the deletion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_survives_a_restart_and_a_410() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = Files::start(site(), 0).expect("file server");
+    let start = |addr: std::net::SocketAddr| {
+        Server::builder()
+            .token(TOKEN, "admin")
+            .cors_origin(&files.origin())
+            .data_dir(dir.path())
+            .history_capacity(5)
+            .listen(addr)
+            .start()
+    };
+    let first = start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = first.addr();
+    files.set(
+        "/dashboard/config.json",
+        "application/json",
+        json!({"server": first.url(), "token": TOKEN}).to_string(),
+    );
+    let client = |s: &kubewire_server::RunningServer| {
+        kubewire_conformance::native::client(&Target {
+            server: s.url().into(),
+            token: Some(TOKEN.into()),
+            ca_pem: None,
+        })
+        .expect("admin client")
+    };
+    let admin = client(&first);
+    call(
+        &admin,
+        known::namespaces().all().create(
+            &PostParams::default(),
+            &json!({"metadata": {"name": "team-a"}}),
+        ),
+    )
+    .await;
+    let cms = known::config_maps().within("team-a");
+    for name in ["app-config", "feature-flags", "limits"] {
+        call(
+            &admin,
+            cms.create(
+                &PostParams::default(),
+                &json!({"metadata": {"name": name}, "data": {"v": "0"}}),
+            ),
+        )
+        .await;
+    }
+    let browser = page(|| Browser::start(Web::Secure));
+    let marker = browser.profile_marker();
+    page(|| {
+        browser.open(&format!("{}/dashboard/", files.origin()));
+        wait_state(&browser, "live");
+        wait_row(&browser, "configmaps", "team-a/feature-flags", "v=0", true);
+    });
+
+    first.shutdown().await;
+    page(|| wait_state(&browser, "offline"));
+    let away = start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let admin = client(&away);
+    call(
+        &admin,
+        cms.delete("feature-flags", &DeleteParams::default()),
+    )
+    .await;
+    call(
+        &admin,
+        cms.create(
+            &PostParams::default(),
+            &json!({"metadata": {"name": "quotas"}, "data": {"v": "new"}}),
+        ),
+    )
+    .await;
+    for i in 1..=6 {
+        let patch = Patch::Merge(json!({"data": {"v": i.to_string()}}));
+        call(
+            &admin,
+            cms.patch("app-config", &PatchParams::default(), &patch),
+        )
+        .await;
+    }
+    away.shutdown().await;
+
+    let back = start(addr).await.unwrap();
+    page(|| {
+        wait_row(&browser, "configmaps", "team-a/feature-flags", "", false);
+        wait_row(&browser, "configmaps", "team-a/quotas", "v=new", true);
+        wait_row(&browser, "configmaps", "team-a/app-config", "v=6", true);
+        wait_state(&browser, "live");
+    });
+    let configmaps = page(|| rows(&browser, "configmaps"));
+    let keys: Vec<&str> = configmaps
+        .iter()
+        .map(|r| r.split(" | ").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        ["team-a/app-config", "team-a/limits", "team-a/quotas"],
+        "{configmaps:?}"
+    );
+    let events = page(|| {
+        browser.run(
+            "return [...document.querySelectorAll('#events li')].map(li => li.textContent)",
+            json!([]),
+        )
+    });
+    assert!(
+        events.as_array().is_some_and(|a| a.iter().any(|e| e
+            .as_str()
+            .is_some_and(|t| t.ends_with("gone while away: configmaps team-a/feature-flags")))),
+        "the deletion is reported: {events}"
+    );
+    page(|| {
+        std::thread::sleep(Duration::from_millis(1600));
+        save_screenshot(&browser, "dashboard-after-restart.png");
+    });
+    back.shutdown().await;
+    drop(browser);
+    assert_eq!(
+        leftover_processes(&marker),
+        Vec::<u32>::new(),
+        "Chromium processes left behind"
+    );
+}

@@ -2,7 +2,16 @@
 // web-typecheck` (tsc --strict): what a front-end developer writes must
 // compile, and each `@ts-expect-error` line must be rejected.
 import init, { Client } from "./pkg/kubewire_web.js";
-import type { KubeError, ObjectList, WatchEvent, WatchHandle } from "./pkg/kubewire_web.js";
+import type {
+  KubeError,
+  KubeObject,
+  KubeStatus,
+  ListWatchEvent,
+  LiveCollection,
+  ObjectList,
+  WatchEvent,
+  WatchHandle,
+} from "./pkg/kubewire_web.js";
 
 export async function usage(): Promise<void> {
   await init();
@@ -55,4 +64,65 @@ export async function usage(): Promise<void> {
     // @ts-expect-error: only ERROR events carry a status
     if (e.type === "ADDED") names.push(e.status.message);
   });
+
+  // list+watch with a store the page reads.
+  const controller = new AbortController();
+  const pods: LiveCollection = kube.listWatch(
+    "pods",
+    { namespace: "demo", labelSelector: "app=web", pageSize: 500, signal: controller.signal },
+    (e: ListWatchEvent) => {
+      switch (e.type) {
+        case "InitApply":
+        case "Apply":
+        case "Delete":
+          names.push(e.object.metadata.name);
+          break;
+        case "InitDelete":
+          names.push(`${e.object.metadata.name}@${e.resourceVersion}`);
+          break;
+        case "InitDone":
+        case "Bookmark":
+          names.push(e.resourceVersion);
+          break;
+        case "Error":
+          names.push(e.error.kind);
+          break;
+        case "Init":
+          break;
+      }
+    },
+  );
+  const one: KubeObject | undefined = pods.get("web-1", "demo");
+  const some: KubeObject[] = pods.list({ namespace: "demo", labelSelector: "tier in (front)" });
+  names.push(one?.metadata.name, String(some.length), String(pods.size), pods.resourceVersion);
+  if (pods.synced) pods.stop();
+  await pods.closed;
+  kube.listWatch("configmaps").stop();
+
+  // Writes.
+  const cm: KubeObject = await kube.create("configmaps", { metadata: { name: "a", namespace: "demo" } });
+  await kube.create("configmaps", { metadata: { name: "b" } }, { namespace: "demo", dryRun: true, fieldManager: "ui" });
+  await kube.replace("configmaps", "a", { ...cm, data: { k: "v" } }, { fieldValidation: "Strict" });
+  await kube.patch("configmaps", "a", { data: { k: "w" } }, { namespace: "demo" });
+  await kube.patch("configmaps", "a", [{ op: "remove", path: "/data/k" }], { namespace: "demo", type: "json" });
+  await kube.patch("deployments", "web", { spec: { replicas: 2 } }, { namespace: "demo", type: "strategic" });
+  await kube.patch("configmaps", "a", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } }, {
+    namespace: "demo",
+    type: "apply",
+    fieldManager: "dashboard",
+    force: true,
+  });
+  const gone: KubeObject | KubeStatus = await kube.delete("configmaps", "a", {
+    namespace: "demo",
+    preconditions: { resourceVersion: cm.metadata.resourceVersion },
+    propagationPolicy: "Background",
+  });
+  names.push(gone.kind);
+
+  // @ts-expect-error: an InitDone carries no object
+  kube.listWatch("pods", {}, (e) => e.type === "InitDone" && names.push(e.object.metadata.name));
+  // @ts-expect-error: the patch types are the server's four
+  await kube.patch("configmaps", "a", {}, { type: "yaml" });
+  // @ts-expect-error: pageSize is a number
+  kube.listWatch("pods", { pageSize: "10" });
 }

@@ -86,6 +86,7 @@ mod drain;
 mod error;
 mod list;
 mod pull;
+mod raw;
 mod scan;
 mod watch;
 
@@ -94,6 +95,7 @@ pub use drain::{Drain, Step};
 pub use error::DecodeError;
 pub use list::{ListDecoder, ListItem, ListLimits, ListMeta};
 pub use pull::Pull;
+pub use raw::RawJson;
 pub use watch::{EventType, RawEvent, WatchConfig, WatchDecoder};
 
 /// Default [`WatchConfig::max_line`]: 16 MiB. The API server caps a stored
