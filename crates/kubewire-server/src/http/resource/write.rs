@@ -86,11 +86,7 @@ pub fn update(r: &Request<'_>) -> Res {
     let body = r.check_kind(r.parse_body()?)?;
     r.check_body_namespace(&body)?;
     if let Some(b) = body["metadata"]["name"].as_str() {
-        if b != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({b}) does not match the name on the URL ({name})"
-            )));
-        }
+        check_name(b, &name)?;
     }
     let key = r.key(&name);
     let sub = r.rp.sub.as_deref();
@@ -108,6 +104,18 @@ pub fn update(r: &Request<'_>) -> Res {
         Ok(finish_update(cur, new, dry))
     })?;
     Ok(r.reply(200, &stored))
+}
+
+/// An object whose name is not the URL's: 400, as kube-apiserver's
+/// `checkName` answers (deployment-patch-name-400.json,
+/// configmap-put-name-mismatch-400.json).
+fn check_name(got: &str, url: &str) -> Result<(), ApiError> {
+    if got == url {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "the name of the object ({got}) does not match the name on the URL ({url})"
+    )))
 }
 
 /// 422 for an apply without a field manager, as kube-apiserver words it.
@@ -143,6 +151,12 @@ pub fn patch(r: &Request<'_>) -> Res {
             return Err(apply_needs_manager());
         }
         r.check_kind(patch.clone())?;
+        // An apply names the object it means: another one than the URL's
+        // is refused, not applied to the URL's.
+        if let Some(n) = patch["metadata"]["name"].as_str().filter(|n| !n.is_empty()) {
+            check_name(n, &name)?;
+        }
+        r.check_body_namespace(&patch)?;
     }
     let force = r.query.flag("force");
     let key = r.key(&name);
@@ -190,6 +204,9 @@ pub fn patch(r: &Request<'_>) -> Res {
             }
         };
         crate::shape::object(d, &patched)?;
+        // A patch may not rename or move the object.
+        check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
+        r.check_body_namespace(&patched)?;
         let want = patched["metadata"]["resourceVersion"]
             .as_str()
             .unwrap_or("");
