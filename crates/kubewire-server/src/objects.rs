@@ -66,6 +66,18 @@ pub fn problems(def: &ResourceDef, obj: &Value) -> Vec<crate::status::Cause> {
     causes
 }
 
+/// The 422 for an object of `def`: the message names the kind with its
+/// group (`Deployment.apps "web" is invalid`), as kube-apiserver does.
+/// events.k8s.io Events are validated as core Events there, and named so
+/// (events-k8s-io-create-missing-event-time-422.json).
+pub fn invalid(def: &ResourceDef, name: &str, causes: Vec<crate::status::Cause>) -> ApiError {
+    if def.group.is_empty() || def.group == "events.k8s.io" {
+        return ApiError::invalid("", &def.kind, name, causes);
+    }
+    let qualified = format!("{}.{}", def.kind, def.group);
+    ApiError::invalid(&def.group, &qualified, name, causes)
+}
+
 /// Validation of a new object: 422 with every [`problems`] cause.
 pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     let causes = problems(def, obj);
@@ -73,7 +85,7 @@ pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
         Ok(())
     } else {
         let name = obj["metadata"]["name"].as_str().unwrap_or("");
-        Err(ApiError::invalid(&def.group, &def.kind, name, causes))
+        Err(invalid(def, name, causes))
     }
 }
 
@@ -306,7 +318,7 @@ pub fn prepare_update(
     }
     if !causes.is_empty() {
         let name = old["metadata"]["name"].as_str().unwrap_or("");
-        return Err(ApiError::invalid(&def.group, &def.kind, name, causes));
+        return Err(invalid(def, name, causes));
     }
     if !same_content(old, &new) {
         let fields = fields_v1(&new);

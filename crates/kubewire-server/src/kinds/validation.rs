@@ -67,7 +67,7 @@ fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
             )),
             Some(n) => names.push(n),
         }
-        if c["image"].as_str().is_none_or(|s| s.trim().is_empty()) {
+        if c["image"].as_str().is_none_or(str::is_empty) {
             causes.push(required(format!("{here}.image")));
         }
         if let Some(p) = c["imagePullPolicy"].as_str() {
@@ -85,6 +85,22 @@ fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
 /// A Pod (pod-no-image-422.json, pod-no-containers-422.json).
 pub fn pod(o: &Value, causes: &mut Vec<Cause>) {
     containers(&o["spec"], "spec", causes);
+    // validateContainersOnlyForPod: templates may carry " " as a token.
+    for (i, c) in o["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let image = c["image"].as_str().unwrap_or("");
+        if image.len() != image.trim().len() {
+            causes.push(crate::validate::invalid(
+                &format!("spec.containers[{i}].image"),
+                image,
+                "must not have leading or trailing whitespace",
+            ));
+        }
+    }
 }
 
 /// Whether a LabelSelector selects a set of labels.
@@ -121,6 +137,7 @@ fn selects(sel: &Value, labels: &Value) -> bool {
 /// `ValidateLabelSelector`; false when it cannot be used to select.
 fn label_selector(sel: &Value, at: &str, causes: &mut Vec<Cause>) -> bool {
     let before = causes.len();
+    labels(&sel["matchLabels"], &format!("{at}.matchLabels"), causes);
     for (i, e) in sel["matchExpressions"]
         .as_array()
         .into_iter()
@@ -156,7 +173,6 @@ fn label_selector(sel: &Value, at: &str, causes: &mut Vec<Cause>) -> bool {
             causes.push(crate::validate::invalid(&format!("{here}.key"), key, &msg));
         }
     }
-    labels(&sel["matchLabels"], &format!("{at}.matchLabels"), causes);
     causes.len() == before
 }
 
@@ -167,7 +183,10 @@ fn workload(o: &Value, empty_selector: Option<&str>, causes: &mut Vec<Cause>) {
     let spec = &o["spec"];
     nonnegative(&spec["replicas"], "spec.replicas", causes);
     let sel = &spec["selector"];
-    let mut usable = sel.is_object();
+    // What `LabelSelectorAsSelector` makes of it: none for a bad one,
+    // "nothing" (matches no labels) for a missing one, "everything" for
+    // an empty one.
+    let mut usable = true;
     if !sel.is_object() {
         causes.push(required("spec.selector"));
     } else {
@@ -180,26 +199,31 @@ fn workload(o: &Value, empty_selector: Option<&str>, causes: &mut Vec<Cause>) {
     }
     let template = &spec["template"];
     let template_labels = &template["metadata"]["labels"];
-    let empty = sel["matchLabels"].as_object().is_none_or(|m| m.is_empty())
+    let everything = sel.is_object()
+        && sel["matchLabels"].as_object().is_none_or(|m| m.is_empty())
         && sel["matchExpressions"]
             .as_array()
             .is_none_or(|a| a.is_empty());
-    if usable && !empty && !selects(sel, template_labels) {
+    if !usable {
+        causes.push(invalid_json("spec.selector", sel, "invalid label selector"));
+    } else if !(everything || (sel.is_object() && selects(sel, template_labels))) {
         causes.push(invalid_json(
             "spec.template.metadata.labels",
             template_labels,
             "`selector` does not match template `labels`",
         ));
     }
-    labels(template_labels, "spec.template.metadata.labels", causes);
-    containers(&template["spec"], "spec.template.spec", causes);
-    if let Some(p) = template["spec"]["restartPolicy"].as_str() {
-        if p != "Always" {
-            causes.push(not_supported(
-                "spec.template.spec.restartPolicy",
-                p,
-                &["Always"],
-            ));
+    if usable {
+        labels(template_labels, "spec.template.metadata.labels", causes);
+        containers(&template["spec"], "spec.template.spec", causes);
+        if let Some(p) = template["spec"]["restartPolicy"].as_str() {
+            if p != "Always" {
+                causes.push(not_supported(
+                    "spec.template.spec.restartPolicy",
+                    p,
+                    &["Always"],
+                ));
+            }
         }
     }
 }
