@@ -365,3 +365,48 @@ async fn deletecollection_honours_finalizers() {
     assert!(kept.json()["metadata"]["deletionTimestamp"].is_string());
     s.shutdown().await;
 }
+
+/// A namespace's own finalizer and the content's both hold it: dropping
+/// its own while content remains does not remove it (nor orphan the
+/// content); it goes once both are gone.
+#[tokio::test]
+async fn a_namespace_waits_for_its_own_finalizers_and_its_content() {
+    let s = Server::builder().start().await.unwrap();
+    let a = s.addr();
+    let r = post_json(
+        a,
+        "/api/v1/namespaces",
+        &json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": "both", "finalizers": ["example.com/ns-hold"]}}),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    make_cm(a, "both", "held", &["example.com/hold"]).await;
+    let r = req(a, "DELETE", "/api/v1/namespaces/both", &[], b"").await;
+    assert_eq!(r.status, 200);
+    let merge = [("content-type", "application/merge-patch+json")];
+    let unhold = br#"{"metadata":{"finalizers":null}}"#;
+    let r = req(a, "PATCH", "/api/v1/namespaces/both", &merge, unhold).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = get(a, "/api/v1/namespaces/both").await;
+    assert_eq!(r.status, 200, "removed while content remains");
+    assert_eq!(r.json()["status"]["phase"], "Terminating");
+    assert_eq!(
+        get(a, "/api/v1/namespaces/both/configmaps/held")
+            .await
+            .status,
+        200
+    );
+    let r = req(
+        a,
+        "PATCH",
+        "/api/v1/namespaces/both/configmaps/held",
+        &merge,
+        unhold,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    poll(a, "/api/v1/namespaces/both", |r| r.status == 404).await;
+    s.shutdown().await;
+}

@@ -9,6 +9,7 @@ use super::input::yaml_to_json;
 use super::{Request, Res};
 use crate::objects::{fields_v1, prepare_create, prepare_update, same_content, set_managed};
 use crate::patch::{self, PatchType};
+use crate::resources::ResourceDef;
 use crate::status::{cause, details, ApiError};
 use crate::storage::{Key, Mutation, State};
 
@@ -63,7 +64,7 @@ pub fn create(r: &Request<'_>) -> Res {
 /// Decides what an update of `old` to `new` does: a write, a no-op, or
 /// (finalizers gone from an object being deleted) the final removal; for
 /// a dry run, only what it would have written.
-fn finish_update(old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
+fn finish_update(d: &ResourceDef, old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
     if same_content(old, &new) {
         return Mutation::Unchanged(old.clone());
     }
@@ -74,7 +75,14 @@ fn finish_update(old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
     let no_finalizers = new["metadata"]["finalizers"]
         .as_array()
         .is_none_or(|a| a.is_empty());
-    if deleting && no_finalizers {
+    // A namespace also waits for its own `spec.finalizers`: the namespace
+    // controller removes it once its content is gone (crate::namespaces).
+    let namespace_held = d.group.is_empty()
+        && d.plural == "namespaces"
+        && new["spec"]["finalizers"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+    if deleting && no_finalizers && !namespace_held {
         return Mutation::Delete(new);
     }
     Mutation::Put(new)
@@ -101,7 +109,7 @@ pub fn update(r: &Request<'_>) -> Res {
             return Err(ApiError::conflict(&d.group, &d.plural, &name));
         }
         let new = prepare_update(d, cur, body.clone(), sub, &manager, "Update")?;
-        Ok(finish_update(cur, new, dry))
+        Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(200, &stored))
 }
@@ -224,7 +232,7 @@ pub fn patch(r: &Request<'_>) -> Res {
         } else {
             prepare_update(d, cur, patched, sub, &manager, "Update")?
         };
-        Ok(finish_update(cur, new, dry))
+        Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(if created { 201 } else { 200 }, &stored))
 }
