@@ -20,6 +20,13 @@
 //!   sendInitialEvents, timeoutSeconds, 410 Expired), create, update (409 on a
 //!   stale resourceVersion), patch (JSON, merge, strategic, server-side
 //!   apply), delete (finalizers, preconditions), deletecollection, status.
+//! - The namespace lifecycle ([`namespaces`]): a deleted namespace stays
+//!   `Terminating` with the real controller's conditions while finalizers
+//!   hold objects inside, refuses new content, and goes once empty.
+//! - The validation a real server does beyond types, with its messages:
+//!   names, labels, annotations, finalizers, metadata an update may not
+//!   change ([`validate`]), and per-kind rules (ConfigMap/Secret keys and
+//!   `immutable`, containers and images, workload selectors).
 //! - Discovery (plain and aggregated v2), Tables with the real columns,
 //!   PartialObjectMetadata, OpenAPI v2/v3 with the real schemas
 //!   ([`openapi`]), `/scale`, `pods/log`, `/version`, health endpoints.
@@ -31,8 +38,10 @@
 //!
 //! ## Out of scope
 //!
-//! Controllers (no pods run, no garbage collection), admission webhooks,
-//! CRD schema validation and defaulting.
+//! Controllers other than the namespace controller (no pods run, no
+//! garbage collection), admission webhooks, validation from the OpenAPI
+//! schemas of built-in kinds (`fieldValidation` for them), CRD schema
+//! validation and defaulting.
 //!
 //! ## Use in tests
 //!
@@ -56,6 +65,7 @@ pub mod decode;
 pub mod discovery;
 pub mod http;
 pub mod kinds;
+pub mod namespaces;
 pub mod objects;
 pub mod openapi;
 pub mod patch;
@@ -69,6 +79,7 @@ pub mod storage;
 pub mod table;
 pub mod tls;
 pub mod tokens;
+pub mod validate;
 pub mod watch;
 
 pub use server::{RunningServer, Server, ServerBuilder, StartError};

@@ -3,7 +3,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::NameRule;
 use crate::resources::ResourceDef;
 use crate::status::{cause, ApiError};
 
@@ -30,40 +29,12 @@ pub fn name_suffix() -> String {
         .collect()
 }
 
-fn is_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-}
-
-/// Checks a name against DNS-1123 (a label for namespaces, a subdomain for
-/// everything else); returns the real server's message on failure.
-pub fn name_problem(name: &str, label_only: bool) -> Option<String> {
-    if label_only {
-        if name.len() > 63 {
-            return Some("must be no more than 63 characters".into());
-        }
-        if !is_label(name) {
-            return Some("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".into());
-        }
-        return None;
-    }
-    if name.len() > 253 {
-        return Some("must be no more than 253 characters".into());
-    }
-    if !name.split('.').all(is_label) {
-        return Some("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into());
-    }
-    None
-}
-
 /// Whether objects of this resource carry `metadata.generation`.
 pub fn tracks_generation(def: &ResourceDef, obj: &Value) -> bool {
-    def.custom || obj.get("spec").is_some()
+    // A Namespace's spec is its finalizers: no generation on a real
+    // server (namespace-create.json).
+    let untracked = def.group.is_empty() && def.plural == "namespaces";
+    def.custom || (obj.get("spec").is_some() && !untracked)
 }
 
 /// The part of an object whose change bumps `generation`: everything but
@@ -79,28 +50,46 @@ fn spec_part(obj: &Value) -> Value {
     o
 }
 
-/// Validation of creates and updates: the name, and the kind's own rules
-/// (with those for creates only when `creating`).
-pub fn validate(def: &ResourceDef, obj: &Value, creating: bool) -> Result<(), ApiError> {
+/// What is wrong with an object, one cause per problem: its name (by the
+/// kind's rule), the metadata rules every kind shares
+/// ([`crate::validate`]), and the kind's own rules (with those for
+/// creates only when `creating`).
+pub fn problems(def: &ResourceDef, obj: &Value, creating: bool) -> Vec<crate::status::Cause> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
     let mut causes = Vec::new();
-    if let Some(p) = name_problem(name, def.name_rule() == NameRule::Label) {
-        causes.push(cause(
-            "FieldValueInvalid",
-            format!("Invalid value: \"{name}\": {p}"),
-            "metadata.name",
-        ));
+    for msg in crate::validate::name(def.name_rule(), name) {
+        causes.push(crate::validate::invalid("metadata.name", name, &msg));
     }
+    crate::validate::metadata(&obj["metadata"], &mut causes);
     if let Some(b) = def.builtin {
         (b.validate)(obj, &mut causes);
         if creating {
             (b.validate_create)(obj, &mut causes);
         }
     }
+    causes
+}
+
+/// The 422 for an object of `def`: the message names the kind with its
+/// group (`Deployment.apps "web" is invalid`), as kube-apiserver does.
+/// events.k8s.io Events are validated as core Events there, and named so
+/// (events-k8s-io-create-missing-event-time-422.json).
+pub fn invalid(def: &ResourceDef, name: &str, causes: Vec<crate::status::Cause>) -> ApiError {
+    if def.group.is_empty() || def.group == "events.k8s.io" {
+        return ApiError::invalid("", &def.kind, name, causes);
+    }
+    let qualified = format!("{}.{}", def.kind, def.group);
+    ApiError::invalid(&def.group, &qualified, name, causes)
+}
+
+/// Validation of an object: 422 with every [`problems`] cause.
+pub fn validate(def: &ResourceDef, obj: &Value, creating: bool) -> Result<(), ApiError> {
+    let causes = problems(def, obj, creating);
     if causes.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::invalid(&def.group, &def.kind, name, causes))
+        let name = obj["metadata"]["name"].as_str().unwrap_or("");
+        Err(invalid(def, name, causes))
     }
 }
 
@@ -273,6 +262,10 @@ pub fn prepare_update(
     if !new["metadata"].is_object() {
         new["metadata"] = json!({});
     }
+    let mut causes = Vec::new();
+    if subresource != Some("status") {
+        crate::validate::metadata_update(old, &new, &mut causes);
+    }
     if subresource == Some("status") {
         let status = new.get("status").cloned();
         new = old.clone();
@@ -321,15 +314,16 @@ pub fn prepare_update(
         let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
     }
+    // The real server's update order: metadata, the object as a whole,
+    // then what may not change (ValidateDeploymentUpdate and the like).
+    causes.extend(problems(def, &new, false));
     if let Some(b) = def.builtin {
-        let mut causes = Vec::new();
         (b.validate_update)(old, &new, &mut causes);
-        if !causes.is_empty() {
-            let name = old["metadata"]["name"].as_str().unwrap_or("");
-            return Err(ApiError::invalid(&def.group, &def.kind, name, causes));
-        }
     }
-    validate(def, &new, false)?;
+    if !causes.is_empty() {
+        let name = old["metadata"]["name"].as_str().unwrap_or("");
+        return Err(invalid(def, name, causes));
+    }
     if !same_content(old, &new) {
         let fields = fields_v1(&new);
         set_managed(
@@ -402,15 +396,6 @@ pub fn reorder_metadata(obj: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names() {
-        assert!(name_problem("app-config", false).is_none());
-        assert!(name_problem("a.b-c", false).is_none());
-        assert!(name_problem("Invalid_Name!", false).is_some());
-        assert!(name_problem("a.b", true).is_some());
-        assert!(name_problem("-a", false).is_some());
-    }
 
     #[test]
     fn suffix_uses_kube_alphabet() {

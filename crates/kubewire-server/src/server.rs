@@ -274,6 +274,7 @@ impl ServerBuilder {
             table: conns::Table::new(conns::cap(self.max_connections)),
             timeouts: self.timeouts,
         };
+        let controller = tokio::spawn(crate::namespaces::run(store.clone(), stop_rx.clone()));
         let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, conns, stop_rx));
         Ok(RunningServer {
             addr,
@@ -282,6 +283,7 @@ impl ServerBuilder {
             pki,
             stop: stop_tx,
             task,
+            controller,
             store,
         })
     }
@@ -459,6 +461,8 @@ pub struct RunningServer {
     pki: Option<Pki>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The namespace controller ([`crate::namespaces::run`]).
+    controller: tokio::task::JoinHandle<()>,
     store: Arc<Store>,
 }
 
@@ -563,5 +567,6 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        let _ = self.controller.await;
     }
 }

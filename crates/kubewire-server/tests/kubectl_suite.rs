@@ -681,3 +681,111 @@ async fn everyday_kubectl_commands_print_what_a_real_cluster_prints() {
         }
     }
 }
+
+/// `kubectl delete ns --wait=false` with a finalized object inside: the
+/// namespace shows `Terminating` (with the real controller's conditions)
+/// and refuses new content until the finalizer is removed, then goes.
+fn namespace_lifecycle(k: &Kubectl) {
+    k.expect(
+        &["create", "namespace", "term"],
+        &["namespace/term created"],
+    );
+    k.expect(
+        &[
+            "-n",
+            "term",
+            "create",
+            "configmap",
+            "held",
+            "--from-literal=a=b",
+        ],
+        &["configmap/held created"],
+    );
+    k.expect(
+        &[
+            "-n",
+            "term",
+            "patch",
+            "configmap",
+            "held",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":["example.com/hold"]}}"#,
+        ],
+        &["configmap/held patched"],
+    );
+    k.expect(
+        &["delete", "namespace", "term", "--wait=false"],
+        &["namespace \"term\" deleted"],
+    );
+    k.expect(&["get", "namespace", "term"], &["term Terminating"]);
+    let cond =
+        r#"jsonpath={.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].message}"#;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, out, _) = k.run(&["get", "namespace", "term", "-o", cond]);
+        if out.contains("example.com/hold in 1 resource instances") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no condition yet: {out}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    k.refused(
+        &["-n", "term", "create", "configmap", "late"],
+        "unable to create new content in namespace term because it is being terminated",
+    );
+    k.expect(&["get", "namespace", "term"], &["term Terminating"]);
+    k.expect(
+        &[
+            "-n",
+            "term",
+            "patch",
+            "configmap",
+            "held",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+        ],
+        &["configmap/held patched"],
+    );
+    // Gone soon after (kubectl 1.20's `wait --for=delete` fails on an
+    // object already gone, so poll).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (ok, _, err) = k.run(&["get", "namespace", "term"]);
+        if !ok && err.contains("namespaces \"term\" not found") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "namespace term still there: {err}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_sees_a_namespace_terminating_until_its_finalizers_go() {
+    for (label, bin) in common::kubectls() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::builder().tls(true).start().await.unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        server.write_kubeconfig(&kubeconfig).unwrap();
+        let k = Kubectl {
+            bin,
+            kubeconfig,
+            home: dir.path().to_path_buf(),
+            label,
+            token: None,
+            ran: std::cell::Cell::new(0),
+        };
+        let res = tokio::task::spawn_blocking(move || namespace_lifecycle(&k)).await;
+        server.shutdown().await;
+        if let Err(e) = res {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}

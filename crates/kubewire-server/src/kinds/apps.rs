@@ -75,6 +75,8 @@ pub static DAEMON_SETS: Builtin = Builtin {
             ],
         );
     },
+    validate: super::validation::selecting_workload,
+    validate_update: super::validation::selector_immutable,
     ..BASE
 };
 
@@ -102,6 +104,8 @@ pub static DEPLOYMENTS: Builtin = Builtin {
     ],
     defaults: deployment_defaults,
     scale: true,
+    validate: super::validation::deployment,
+    validate_update: super::validation::selector_immutable,
     ..BASE
 };
 
@@ -136,6 +140,8 @@ pub static REPLICA_SETS: Builtin = Builtin {
         status_zeroes(o, &["replicas"]);
     },
     scale: true,
+    validate: super::validation::selecting_workload,
+    validate_update: super::validation::selector_immutable,
     ..BASE
 };
 
@@ -177,6 +183,7 @@ pub static STATEFUL_SETS: Builtin = Builtin {
         status_zeroes(o, &["replicas", "availableReplicas"]);
     },
     scale: true,
+    validate: super::validation::selecting_workload,
     ..BASE
 };
 

@@ -431,7 +431,7 @@ pub static SECRETS: Builtin = Builtin {
     }],
     defaults: secret_defaults,
     validate: config_keys,
-    validate_update: immutable_data,
+    validate_update: secret_update,
     ..BASE
 };
 
@@ -445,6 +445,7 @@ pub static SERVICE_ACCOUNTS: Builtin = Builtin {
 pub static SERVICES: Builtin = Builtin {
     plural: "services",
     subresources: &["status"],
+    names: NameRule::Dns1035,
     columns: &[
         NAME,
         col("Type", "string", 0, |o| o["spec"]["type"].clone()),
@@ -573,13 +574,35 @@ fn config_keys(o: &Value, causes: &mut Vec<Cause>) {
     }
 }
 
-/// `immutable: true` freezes the data.
+/// `immutable: true` freezes the data, and itself
+/// (configmap-update-immutable-422.json; `ValidateConfigMapUpdate`,
+/// `ValidateSecretUpdate`).
 fn immutable_data(old: &Value, new: &Value, causes: &mut Vec<Cause>) {
-    if old["immutable"].as_bool() == Some(true) && old["data"] != new["data"] {
-        causes.push(cause(
+    if old["immutable"].as_bool() != Some(true) {
+        return;
+    }
+    let forbidden = |field: &str| {
+        cause(
             "FieldValueForbidden",
             "Forbidden: field is immutable when `immutable` is set",
-            "data",
-        ));
+            field,
+        )
+    };
+    if new["immutable"].as_bool() != Some(true) {
+        causes.push(forbidden("immutable"));
     }
+    for field in ["data", "binaryData"] {
+        if old[field] != new[field] {
+            causes.push(forbidden(field));
+        }
+    }
+}
+
+/// A Secret's `type` never changes, and `immutable` freezes its data.
+fn secret_update(old: &Value, new: &Value, causes: &mut Vec<Cause>) {
+    if old["type"] != new["type"] {
+        let t = new["type"].as_str().unwrap_or("");
+        causes.push(crate::validate::invalid("type", t, "field is immutable"));
+    }
+    immutable_data(old, new, causes);
 }

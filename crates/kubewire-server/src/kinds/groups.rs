@@ -551,6 +551,7 @@ fn n_a(v: &Value) -> Value {
 
 const RBAC: Builtin = Builtin {
     group: "rbac.authorization.k8s.io",
+    names: super::NameRule::PathSegment,
     ..BASE
 };
 

@@ -18,6 +18,7 @@ pub mod descriptions;
 mod groups;
 mod other;
 mod pods;
+mod validation;
 
 use serde_json::Value;
 
@@ -111,6 +112,10 @@ pub enum NameRule {
     Subdomain,
     /// A DNS-1123 label (Namespaces).
     Label,
+    /// A DNS-1035 label: a label starting with a letter (Services).
+    Dns1035,
+    /// Anything that fits in one URL path segment (RBAC kinds).
+    PathSegment,
 }
 
 /// Defaults of a kind with none.

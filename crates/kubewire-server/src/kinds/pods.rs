@@ -193,6 +193,7 @@ pub static PODS: Builtin = Builtin {
         },
     ],
     defaults: pod_defaults,
+    validate: super::validation::pod,
     delete_returns_object: true,
     ..BASE
 };

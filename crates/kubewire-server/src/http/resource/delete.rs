@@ -1,12 +1,15 @@
-//! DELETE of one object (preconditions, finalizers, namespaces emptied)
+//! DELETE of one object (preconditions, finalizers, namespaces marked for
+//! the namespace controller)
 //! and of a collection.
+
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::read::selectors;
 use super::{Request, Res};
 use crate::http::body::{object, Format};
-use crate::objects::{now_rfc3339, reorder_metadata};
+use crate::namespaces;
 use crate::resources::ResourceDef;
 use crate::status::{success_status, ApiError};
 use crate::storage::{Key, Mutation};
@@ -20,8 +23,52 @@ fn delete_options(r: &Request<'_>) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))
 }
 
+/// DeleteOptions' `preconditions` against the stored object, refused with
+/// the real server's 409 (configmap-delete-precondition-*-409.json).
+fn check_preconditions(
+    d: &ResourceDef,
+    name: &str,
+    opts: &Value,
+    cur: &Value,
+) -> Result<(), ApiError> {
+    let pre = &opts["preconditions"];
+    let meta = &cur["metadata"];
+    let refuse = |why: String| Err(ApiError::precondition(&d.group, &d.kind, name, &why));
+    if let Some(uid) = pre["uid"].as_str() {
+        let have = meta["uid"].as_str().unwrap_or("");
+        if uid != have {
+            return refuse(format!("the UID in the precondition ({uid}) does not match the UID in record ({have}). The object might have been deleted and then recreated"));
+        }
+    }
+    if let Some(rv) = pre["resourceVersion"].as_str() {
+        let have = meta["resourceVersion"].as_str().unwrap_or("");
+        if rv != have {
+            return refuse(format!("the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({have}). The object might have been modified"));
+        }
+    }
+    Ok(())
+}
+
 fn is_namespace(d: &ResourceDef) -> bool {
     d.group.is_empty() && d.plural == "namespaces"
+}
+
+/// What a DELETE does to `cur`: a namespace is only marked (the
+/// namespace controller empties it and then removes it, see
+/// [`crate::namespaces`]); an object with finalizers gets
+/// `deletionTimestamp` and stays until they are removed; anything else
+/// goes.
+fn deletion(d: &ResourceDef, cur: &Arc<Value>) -> Mutation {
+    if namespaces::is_terminating(cur) {
+        return Mutation::Unchanged(cur.clone());
+    }
+    if is_namespace(d) {
+        return Mutation::Put(namespaces::begin_deletion(cur));
+    }
+    match namespaces::marked_for_deletion(cur) {
+        Some(marked) => Mutation::Put(marked),
+        None => Mutation::Delete((**cur).clone()),
+    }
 }
 
 pub fn one(r: &Request<'_>) -> Res {
@@ -33,92 +80,31 @@ pub fn one(r: &Request<'_>) -> Res {
         || opts["dryRun"]
             .as_array()
             .is_some_and(|a| a.iter().any(|x| x == "All"));
-    if is_namespace(d) && !dry {
-        delete_namespace_contents(r, &name);
-    }
     let mut finalizing = false;
     let (obj, _) = r.mutate(&key, |_, cur| {
         let Some(cur) = cur else {
             return Err(ApiError::not_found(&d.group, &d.plural, &name));
         };
-        let pre = &opts["preconditions"];
-        if let Some(uid) = pre["uid"].as_str() {
-            if cur["metadata"]["uid"].as_str() != Some(uid) {
-                return Err(ApiError::precondition(&d.group, &d.plural, &name, &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    cur["metadata"]["uid"].as_str().unwrap_or("")
-                )));
-            }
-        }
-        if let Some(rv) = pre["resourceVersion"].as_str() {
-            if cur["metadata"]["resourceVersion"].as_str() != Some(rv) {
-                return Err(ApiError::precondition(&d.group, &d.plural, &name, &format!(
-                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                    cur["metadata"]["resourceVersion"].as_str().unwrap_or("")
-                )));
-            }
-        }
+        check_preconditions(d, &name, &opts, cur)?;
+        let m = deletion(d, cur);
+        finalizing = !matches!(m, Mutation::Delete(_));
         if dry {
-            return Ok(Mutation::Unchanged(cur.clone()));
+            return Ok(match m {
+                Mutation::Put(o) => Mutation::DryRun(o),
+                _ => Mutation::Unchanged(cur.clone()),
+            });
         }
-        let mut gone = (**cur).clone();
-        let has_finalizers = cur["metadata"]["finalizers"].as_array().is_some_and(|a| !a.is_empty());
-        if has_finalizers {
-            if cur["metadata"].get("deletionTimestamp").is_some() {
-                return Ok(Mutation::Unchanged(cur.clone()));
-            }
-            gone["metadata"]["deletionTimestamp"] = now_rfc3339().into();
-            gone["metadata"]["deletionGracePeriodSeconds"] = 0.into();
-            finalizing = true;
-            return Ok(Mutation::Put(reorder_metadata(gone)));
-        }
-        Ok(Mutation::Delete(gone))
+        Ok(m)
     })?;
     // Objects kept by finalizers, and the kinds whose DELETE answers with
     // the object (Pods, Namespaces), come back whole; everything else
     // gets a success Status, as from kube-apiserver.
     if finalizing || d.delete_returns_object() {
-        let mut o = (*obj).clone();
-        if is_namespace(d) {
-            o["status"]["phase"] = "Terminating".into();
-            if o["metadata"].get("deletionTimestamp").is_none() {
-                o["metadata"]["deletionTimestamp"] = now_rfc3339().into();
-            }
-        }
-        return Ok(r.reply(200, &o));
+        return Ok(r.reply(200, &obj));
     }
     let mut det = crate::status::details(&name, &d.group, &d.plural);
     det.uid = obj["metadata"]["uid"].as_str().unwrap_or("").into();
     Ok(r.reply(200, &success_status(det)))
-}
-
-/// Deleting a namespace deletes everything in it (no controller here to
-/// do it later).
-fn delete_namespace_contents(r: &Request<'_>, ns: &str) {
-    // A kind stored as another's is deleted with that kind's objects.
-    for def in r
-        .ctx
-        .store
-        .registry()
-        .iter()
-        .filter(|d| d.namespaced && d.stored_as().is_none())
-    {
-        let (_, items) = r
-            .ctx
-            .store
-            .list(&def.group, &def.plural, Some(ns), None)
-            .unwrap_or_default();
-        for o in items {
-            let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
-            let key = Key::new(&def.group, &def.plural, ns, &name);
-            // Gone already, or a failing disk: the namespace's own
-            // deletion reports the latter.
-            let _ = r.ctx.store.mutate(&key, |_, cur| match cur {
-                Some(c) => Ok(Mutation::Delete((**c).clone())),
-                None => Err(ApiError::not_found(&def.group, &def.plural, &name)),
-            });
-        }
-    }
 }
 
 pub fn collection(r: &Request<'_>) -> Res {
@@ -149,7 +135,7 @@ pub fn collection(r: &Request<'_>) -> Res {
         );
         let gone = r.mutate(&key, |_, cur| match cur {
             Some(c) if dry => Ok(Mutation::DryRun((**c).clone())),
-            Some(c) => Ok(Mutation::Delete((**c).clone())),
+            Some(c) => Ok(deletion(d, c)),
             // Deleted meanwhile by someone else: not ours to report.
             None => Err(ApiError::not_found(&d.group, &d.plural, &name)),
         });

@@ -54,12 +54,16 @@ impl Request<'_> {
             } else {
                 kind
             };
+            // Go names the types by package: the body's version, and the
+            // server's internal package of the group (`core`, `apps`).
+            let version = av.rsplit('/').next().unwrap_or(&av);
+            let internal = match def.group.split('.').next() {
+                Some(g) if !g.is_empty() => g,
+                _ => "core",
+            };
             return Err(ApiError::bad_request(format!(
-                "{shown_kind} in version \"{}\" cannot be handled as a {}: converting ({}) to ({}): unknown conversion",
-                av.rsplit('/').next().unwrap_or(&av),
-                def.kind,
-                shown_kind,
-                def.kind
+                "{shown_kind} in version \"{version}\" cannot be handled as a {kind}: converting ({version}.{shown_kind}) to ({internal}.{kind}): unknown conversion",
+                kind = def.kind,
             )));
         }
         v["kind"] = def.kind.clone().into();

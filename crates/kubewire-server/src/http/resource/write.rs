@@ -9,6 +9,7 @@ use super::input::yaml_to_json;
 use super::{Request, Res};
 use crate::objects::{fields_v1, prepare_create, prepare_update, same_content, set_managed};
 use crate::patch::{self, PatchType};
+use crate::resources::ResourceDef;
 use crate::status::{cause, details, ApiError};
 use crate::storage::{Key, Mutation, State};
 
@@ -63,7 +64,7 @@ pub fn create(r: &Request<'_>) -> Res {
 /// Decides what an update of `old` to `new` does: a write, a no-op, or
 /// (finalizers gone from an object being deleted) the final removal; for
 /// a dry run, only what it would have written.
-fn finish_update(old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
+fn finish_update(d: &ResourceDef, old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
     if same_content(old, &new) {
         return Mutation::Unchanged(old.clone());
     }
@@ -74,7 +75,14 @@ fn finish_update(old: &Arc<Value>, new: Value, dry: bool) -> Mutation {
     let no_finalizers = new["metadata"]["finalizers"]
         .as_array()
         .is_none_or(|a| a.is_empty());
-    if deleting && no_finalizers {
+    // A namespace also waits for its own `spec.finalizers`: the namespace
+    // controller removes it once its content is gone (crate::namespaces).
+    let namespace_held = d.group.is_empty()
+        && d.plural == "namespaces"
+        && new["spec"]["finalizers"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+    if deleting && no_finalizers && !namespace_held {
         return Mutation::Delete(new);
     }
     Mutation::Put(new)
@@ -86,11 +94,7 @@ pub fn update(r: &Request<'_>) -> Res {
     let body = r.check_kind(r.parse_body()?)?;
     r.check_body_namespace(&body)?;
     if let Some(b) = body["metadata"]["name"].as_str() {
-        if b != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({b}) does not match the name on the URL ({name})"
-            )));
-        }
+        check_name(b, &name)?;
     }
     let key = r.key(&name);
     let sub = r.rp.sub.as_deref();
@@ -105,9 +109,21 @@ pub fn update(r: &Request<'_>) -> Res {
             return Err(ApiError::conflict(&d.group, &d.plural, &name));
         }
         let new = prepare_update(d, cur, body.clone(), sub, &manager, "Update")?;
-        Ok(finish_update(cur, new, dry))
+        Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(200, &stored))
+}
+
+/// An object whose name is not the URL's: 400, as kube-apiserver's
+/// `checkName` answers (deployment-patch-name-400.json,
+/// configmap-put-name-mismatch-400.json).
+fn check_name(got: &str, url: &str) -> Result<(), ApiError> {
+    if got == url {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "the name of the object ({got}) does not match the name on the URL ({url})"
+    )))
 }
 
 /// 422 for an apply without a field manager, as kube-apiserver words it.
@@ -143,6 +159,12 @@ pub fn patch(r: &Request<'_>) -> Res {
             return Err(apply_needs_manager());
         }
         r.check_kind(patch.clone())?;
+        // An apply names the object it means: another one than the URL's
+        // is refused, not applied to the URL's.
+        if let Some(n) = patch["metadata"]["name"].as_str().filter(|n| !n.is_empty()) {
+            check_name(n, &name)?;
+        }
+        r.check_body_namespace(&patch)?;
     }
     let force = r.query.flag("force");
     let key = r.key(&name);
@@ -190,6 +212,9 @@ pub fn patch(r: &Request<'_>) -> Res {
             }
         };
         crate::shape::object(d, &patched)?;
+        // A patch may not rename or move the object.
+        check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
+        r.check_body_namespace(&patched)?;
         let want = patched["metadata"]["resourceVersion"]
             .as_str()
             .unwrap_or("");
@@ -207,7 +232,7 @@ pub fn patch(r: &Request<'_>) -> Res {
         } else {
             prepare_update(d, cur, patched, sub, &manager, "Update")?
         };
-        Ok(finish_update(cur, new, dry))
+        Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(if created { 201 } else { 200 }, &stored))
 }
