@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubewire::kubeconfig::{AuthPlan, ClusterConfig, FileOrData};
-use kubewire::{CurlOptions, TlsSource};
+use kubewire::kubeconfig::ClusterConfig;
+use kubewire::CurlOptions;
 use kubewire_hyper::discovery::{Discovery, DEFAULT_TTL};
 use kubewire_hyper::load::{load, Loaded, Source};
 use kubewire_hyper::{Client, Error, Exchange, Options};
@@ -106,7 +106,7 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
     }
     let level = global.verbosity;
     if level >= 6 {
-        let curl = curl_options(cluster);
+        let curl = CurlOptions::for_cluster(cluster);
         options.observer = Some(Arc::new(move |x: &Exchange<'_>| {
             log_exchange(level, &curl, x)
         }));
@@ -149,23 +149,4 @@ fn log_exchange(level: u8, curl: &CurlOptions, x: &Exchange<'_>) {
         }
     }
     eprint!("{out}");
-}
-
-/// The curl options that describe a cluster's TLS setup (for `-v=8`).
-fn curl_options(c: &ClusterConfig) -> CurlOptions {
-    let source = |f: &FileOrData| match f {
-        FileOrData::File(p) => TlsSource::Path(p.clone()),
-        FileOrData::Data(_) => TlsSource::Inline,
-    };
-    let (cert, key) = match &c.auth {
-        AuthPlan::ClientCertificate { cert, .. } => (Some(source(cert)), true),
-        _ => (None, false),
-    };
-    CurlOptions {
-        base_url: c.server.clone(),
-        ca: c.tls.ca.as_ref().map(source),
-        client_cert: cert,
-        client_key: key,
-        insecure: c.tls.insecure,
-    }
 }
