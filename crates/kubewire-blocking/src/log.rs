@@ -1,7 +1,6 @@
-//! `kubectl -v`-style request logging: what `-v=6`, `-v=7` and `-v=8`
-//! print, with every credential redacted by the core's rules (the request
-//! an [`Exchange`] carries is already redacted; the curl rendering redacts
-//! again what it shows).
+//! `kubectl -v`-style request logging: the adapter's [`Exchange`] handed
+//! to the core's [`kubewire::verbose_log`], which owns the format and the
+//! redaction.
 
 use kubewire::CurlOptions;
 
@@ -9,38 +8,20 @@ use crate::client::Exchange;
 
 /// The lines logged for one exchange at `level` (6, 7, 8 and up).
 pub(crate) fn render(level: u8, curl: &CurlOptions, x: &Exchange<'_>) -> String {
-    let status = match (x.status, x.reason) {
-        (Some(code), Some(reason)) => format!("{code} {reason}"),
-        (Some(code), None) => code.to_string(),
-        (None, _) => "(no response)".into(),
-    };
-    let mut out = String::new();
-    if level >= 8 {
-        out.push_str(&kubewire::curl(x.request, curl));
-        out.push('\n');
-    }
-    out.push_str(&format!(
-        "{} {} {} in {} milliseconds\n",
-        x.request.method,
-        x.url,
-        status,
-        x.elapsed.as_millis()
-    ));
-    if level >= 7 {
-        out.push_str("Request Headers:\n");
-        for (name, value) in &x.request.headers {
-            out.push_str(&format!("    {name}: {value}\n"));
-        }
-    }
-    if level >= 8 {
-        if let Some(headers) = x.response_headers {
-            out.push_str("Response Headers:\n");
-            for (name, value) in headers {
-                out.push_str(&format!("    {name}: {value}\n"));
-            }
-        }
-    }
-    out
+    let headers: Option<Vec<(&str, &str)>> = x
+        .response_headers
+        .map(|h| h.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect());
+    kubewire::verbose_log(
+        level,
+        curl,
+        &kubewire::curl::Exchange {
+            request: x.request,
+            url: x.url,
+            status: x.status.map(|code| (code, x.reason)),
+            response_headers: headers.as_deref(),
+            elapsed: x.elapsed,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -61,6 +61,68 @@ impl CurlOptions {
     }
 }
 
+/// One request and what came back, as `kubectl -v` logs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    /// The request as sent.
+    pub request: &'a Request,
+    /// The full URL.
+    pub url: &'a str,
+    /// The response's status code and reason phrase; `None` when no
+    /// response came.
+    pub status: Option<(u16, Option<&'a str>)>,
+    /// The response headers, when a response came.
+    pub response_headers: Option<&'a [(&'a str, &'a str)]>,
+    /// Time until the response headers (or the failure).
+    pub elapsed: core::time::Duration,
+}
+
+/// The lines `kubectl -v=LEVEL` prints for one exchange: the request line
+/// with status and time at 6, the request headers at 7, the curl command
+/// and the response headers at 8 and above. Credentials are redacted in
+/// every part, whatever the caller passes.
+pub fn verbose_log(level: u8, options: &CurlOptions, x: &Exchange<'_>) -> String {
+    let shown = |name: &str, value: &str| {
+        if is_sensitive_header(name) || name.eq_ignore_ascii_case("set-cookie") {
+            redact_header_value(value)
+        } else {
+            String::from(value)
+        }
+    };
+    let status = match x.status {
+        Some((code, Some(reason))) if !reason.is_empty() => format!("{code} {reason}"),
+        Some((code, _)) => format!("{code}"),
+        None => String::from("(no response)"),
+    };
+    let mut out = String::new();
+    if level >= 8 {
+        out.push_str(&curl(x.request, options));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} {} {} in {} milliseconds\n",
+        x.request.method,
+        redact_url_password(x.url),
+        status,
+        x.elapsed.as_millis()
+    ));
+    if level >= 7 {
+        out.push_str("Request Headers:\n");
+        for (name, value) in &x.request.headers {
+            out.push_str(&format!("    {name}: {}\n", shown(name, value)));
+        }
+    }
+    if level >= 8 {
+        if let Some(headers) = x.response_headers {
+            out.push_str("Response Headers:\n");
+            for (name, value) in headers {
+                out.push_str(&format!("    {name}: {}\n", shown(name, value)));
+            }
+        }
+    }
+    out
+}
+
 /// Render `request` as a curl command line.
 pub fn curl(request: &Request, options: &CurlOptions) -> String {
     let mut out = format!("curl -v -X{}", request.method);
@@ -144,6 +206,53 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbose_log_adds_headers_by_level_and_never_a_credential() {
+        let mut req = crate::known::config_maps()
+            .within("demo")
+            .get("app", &crate::GetParams::default())
+            .unwrap();
+        req.set_header("Authorization", "Bearer s3cr3t");
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Set-Cookie", "sid=s3cr3t"),
+        ];
+        let x = Exchange {
+            request: &req,
+            url: "https://u:s3cr3t@h:6443/api/v1/namespaces/demo/configmaps/app",
+            status: Some((200, Some("OK"))),
+            response_headers: Some(&headers),
+            elapsed: core::time::Duration::from_millis(3),
+        };
+        let options = CurlOptions {
+            base_url: "https://h:6443".into(),
+            ..CurlOptions::default()
+        };
+        let six = verbose_log(6, &options, &x);
+        assert!(six.starts_with("GET https://u:"), "{six}");
+        assert!(
+            six.ends_with("/api/v1/namespaces/demo/configmaps/app 200 OK in 3 milliseconds\n"),
+            "{six}"
+        );
+        let seven = verbose_log(7, &options, &x);
+        assert!(
+            seven.contains("    Authorization: Bearer <redacted>\n"),
+            "{seven}"
+        );
+        let eight = verbose_log(8, &options, &x);
+        assert!(eight.starts_with("curl -v -XGET"), "{eight}");
+        assert!(eight.contains("Response Headers:\n    Content-Type: application/json\n    Set-Cookie: <redacted>\n"), "{eight}");
+        for text in [six, seven, eight] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
+        let none = Exchange {
+            status: None,
+            response_headers: None,
+            ..x
+        };
+        assert!(verbose_log(6, &options, &none).contains(" (no response) in "));
+    }
     use crate::request::Method;
 
     #[test]

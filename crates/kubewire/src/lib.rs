@@ -164,7 +164,7 @@ pub mod secret;
 pub mod status;
 pub mod store;
 
-pub use curl::{curl, CurlOptions, TlsSource};
+pub use curl::{curl, verbose_log, CurlOptions, TlsSource};
 pub use decode::{
     DecodeError, EventType, ListDecoder, ListItem, ListLimits, ListMeta, WatchConfig, WatchDecoder,
 };

@@ -115,38 +115,23 @@ pub fn options(global: &Global, cluster: &ClusterConfig) -> Options {
 }
 
 fn log_exchange(level: u8, curl: &CurlOptions, x: &Exchange<'_>) {
-    let status = x
-        .status
-        .map(|s| format!("{} {}", s.as_u16(), s.canonical_reason().unwrap_or("")))
-        .unwrap_or_else(|| "(no response)".into());
-    let mut out = String::new();
-    if level >= 8 {
-        out.push_str(&kubewire::curl(x.request, curl));
-        out.push('\n');
-    }
-    out.push_str(&format!(
-        "{} {} {} in {} milliseconds\n",
-        x.request.method,
-        x.url,
-        status,
-        x.elapsed.as_millis()
-    ));
-    if level >= 7 {
-        out.push_str("Request Headers:\n");
-        for (name, value) in &x.request.headers {
-            out.push_str(&format!("    {name}: {value}\n"));
-        }
-    }
-    if level >= 8 {
-        if let Some(headers) = x.response_headers {
-            out.push_str("Response Headers:\n");
-            for (name, value) in headers {
-                out.push_str(&format!(
-                    "    {name}: {}\n",
-                    value.to_str().unwrap_or("<binary>")
-                ));
-            }
-        }
-    }
-    eprint!("{out}");
+    let headers: Option<Vec<(&str, &str)>> = x.response_headers.map(|h| {
+        h.iter()
+            .map(|(n, v)| (n.as_str(), v.to_str().unwrap_or("<binary>")))
+            .collect()
+    });
+    eprint!(
+        "{}",
+        kubewire::verbose_log(
+            level,
+            curl,
+            &kubewire::curl::Exchange {
+                request: x.request,
+                url: x.url,
+                status: x.status.map(|s| (s.as_u16(), s.canonical_reason())),
+                response_headers: headers.as_deref(),
+                elapsed: x.elapsed,
+            },
+        )
+    );
 }
