@@ -294,3 +294,57 @@ fn exec_credentials() {
         "socks5://127.0.0.1:1080"
     );
 }
+
+/// Issue 12: a token, password or plugin credential is never sent in clear
+/// text off the machine. Plain http is fine on loopback (kubectl proxy,
+/// kw serve) and without credentials; elsewhere the kubeconfig is refused
+/// before anything is sent, without quoting the credential.
+#[test]
+fn credentials_are_refused_over_plain_http_off_loopback() {
+    let config = |server: &str, user: serde_json::Value| {
+        Kubeconfig::from_json(
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Config", "current-context": "c",
+                "clusters": [{"name": "k", "cluster": {"server": server}}],
+                "users": [{"name": "u", "user": user}],
+                "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+            })
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap()
+        .resolve(None)
+    };
+    let token = serde_json::json!({"token": "s3cr3t-token-value"});
+    let basic = serde_json::json!({"username": "me", "password": "s3cr3t-token-value"});
+    let exec = serde_json::json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "plugin"}});
+    for server in [
+        "http://10.0.0.1:8080",
+        "http://api.example.com",
+        "http://[fd00::1]:80",
+        "http://127.0.0.1.example.com",
+    ] {
+        for user in [&token, &basic, &exec] {
+            match config(server, user.clone()) {
+                Err(e @ ConfigError::CredentialsOverPlainHttp { .. }) => {
+                    let text = e.to_string();
+                    assert!(
+                        text.contains("clear text") && !text.contains("s3cr3t"),
+                        "{text}"
+                    );
+                }
+                other => panic!("{server} {user}: {other:?}"),
+            }
+        }
+    }
+    for server in [
+        "http://127.0.0.1:8001",
+        "http://127.0.0.5",
+        "http://localhost:8080",
+        "http://[::1]:6443",
+        "https://10.0.0.1",
+    ] {
+        assert!(config(server, token.clone()).is_ok(), "{server}");
+    }
+    assert!(config("http://10.0.0.1", serde_json::json!({})).is_ok());
+}

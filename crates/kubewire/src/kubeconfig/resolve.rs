@@ -180,6 +180,16 @@ pub enum ConfigError {
     },
     /// In-cluster configuration without `KUBERNETES_SERVICE_HOST`/`PORT`.
     NotInCluster,
+    /// A token, password or exec-plugin credential would go in clear text
+    /// over the network: the server is plain `http://` on an address that
+    /// is not loopback. (kubectl sends it; kubewire refuses, as
+    /// kubewire-server refuses to serve tokens that way.)
+    CredentialsOverPlainHttp {
+        /// The cluster.
+        cluster: String,
+        /// Its server URL.
+        server: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -209,6 +219,10 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::NotInCluster => f.write_str(
                 "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set",
+            ),
+            ConfigError::CredentialsOverPlainHttp { cluster, server } => write!(
+                f,
+                "cluster {cluster:?} has server {server:?}: plain http off the loopback address would send the user's credentials in clear text; use https"
             ),
         }
     }
@@ -275,6 +289,19 @@ impl Kubeconfig {
             Some(u) => (auth_plan(&u.name, &u.user)?, impersonation(&u.user)),
             None => (AuthPlan::None, Impersonation::default()),
         };
+        let sends_secret = matches!(
+            auth,
+            AuthPlan::Bearer(_)
+                | AuthPlan::BearerFile(_)
+                | AuthPlan::Basic { .. }
+                | AuthPlan::Exec(_)
+        );
+        if sends_secret && server.starts_with("http://") && !is_loopback(server) {
+            return Err(ConfigError::CredentialsOverPlainHttp {
+                cluster: cluster.name.clone(),
+                server: server.into(),
+            });
+        }
         Ok(ClusterConfig {
             context: name.into(),
             cluster: cluster.name.clone(),
@@ -367,6 +394,25 @@ fn decode_b64(data: &str, field: impl FnOnce() -> String) -> Result<Vec<u8>, Con
     base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
         .map_err(|_| ConfigError::BadBase64 { field: field() })
+}
+
+/// Whether `url`'s host is this machine's loopback: `localhost`, an
+/// address in 127.0.0.0/8, or `[::1]`.
+fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<core::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
 }
 
 fn auth_plan(name: &str, u: &User) -> Result<AuthPlan, ConfigError> {
