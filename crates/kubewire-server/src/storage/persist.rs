@@ -772,6 +772,24 @@ impl Log {
     }
 }
 
+/// A log closed while read-only still holds the record whose write was
+/// refused (the cut back failed): try the cut again, so that a refused
+/// write does not come back when the server next starts. (After a crash in
+/// that state the record may come back: its write was answered 500/503,
+/// not acknowledged.)
+impl Drop for Log {
+    fn drop(&mut self) {
+        for _ in 0..3 {
+            if self.broken.is_none() {
+                return;
+            }
+            if self.cut_back().is_ok() {
+                self.broken = None;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,6 +975,30 @@ mod tests {
         std::fs::write(wal(dir.path()), format!("{}\n{}\n", lines[0], lines[2])).unwrap();
         let e = open(dir.path()).err().expect("gap");
         assert!(e.to_string().contains("resourceVersion 3 follows 1"), "{e}");
+    }
+
+    /// Found by `just chaos`: the last write refused while its rollback
+    /// failed came back after a clean restart.
+    #[test]
+    fn a_log_closed_while_read_only_cuts_the_refused_record_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let faults = Arc::new(Faults::default());
+        let options = Options {
+            faults: Some(faults.clone()),
+            ..Options::default()
+        };
+        let mut l = Log::open(dir.path(), &options).unwrap().log;
+        l.append(1, &key("a"), Some(&obj(1))).unwrap();
+        faults.failed_syncs.store(1, Ordering::SeqCst);
+        faults.failed_truncates.store(2, Ordering::SeqCst);
+        assert!(matches!(
+            l.append(2, &key("b"), Some(&obj(2))),
+            Err(WriteError::ReadOnly(_))
+        ));
+        drop(l);
+        let loaded = open(dir.path()).unwrap();
+        assert_eq!(loaded.objects.len(), 1, "the refused write is not there");
+        assert_eq!(loaded.rv, 1);
     }
 
     #[test]
