@@ -17,9 +17,10 @@ use crate::adapter::{
 #[derive(Debug, Default)]
 pub struct HyperAdapter;
 
-/// A kubewire-hyper client for `t` (also the scenarios' admin client).
-pub fn client(t: &Target) -> Result<Client, Failure> {
-    let cluster = ClusterConfig {
+/// The cluster configuration of `t` every native adapter connects with:
+/// its server, its CA, its token.
+pub fn cluster_config(t: &Target) -> ClusterConfig {
+    ClusterConfig {
         context: "conformance".into(),
         cluster: "conformance".into(),
         user: "conformance".into(),
@@ -39,8 +40,12 @@ pub fn client(t: &Target) -> Result<Client, Failure> {
         impersonate: Default::default(),
         proxy_url: None,
         disable_compression: false,
-    };
-    Client::new(cluster).map_err(failure)
+    }
+}
+
+/// A kubewire-hyper client for `t` (also the scenarios' admin client).
+pub fn client(t: &Target) -> Result<Client, Failure> {
+    Client::new(cluster_config(t)).map_err(failure)
 }
 
 /// `r` in `ns`, or cluster-wide when `ns` is empty.

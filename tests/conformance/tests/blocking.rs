@@ -7,12 +7,9 @@
 //! per-step timeout still applies and the in-process server keeps its
 //! workers.
 
-use kubewire::kubeconfig::{FileOrData, TlsConfig};
-use kubewire::{
-    ApiResource, AuthPlan, ClusterConfig, GetParams, ListParams, Secret, WatchEvent, WatchParams,
-};
+use kubewire::{ApiResource, GetParams, ListParams, WatchEvent, WatchParams};
 use kubewire_blocking::{Client, Error, Watch};
-use kubewire_conformance::native::{collection, name_of};
+use kubewire_conformance::native::{cluster_config, collection, name_of};
 use kubewire_conformance::{
     Adapter, Event, EventSource, Failure, ListOptions, Listed, Scenario, Target, WatchOptions,
 };
@@ -22,28 +19,7 @@ use serde_json::Value;
 struct BlockingAdapter;
 
 fn client(t: &Target) -> Result<Client, Failure> {
-    let cluster = ClusterConfig {
-        context: "conformance".into(),
-        cluster: "conformance".into(),
-        user: "conformance".into(),
-        server: t.server.clone(),
-        namespace: "default".into(),
-        tls: TlsConfig {
-            ca: t
-                .ca_pem
-                .clone()
-                .map(|pem| FileOrData::Data(pem.into_bytes())),
-            ..TlsConfig::default()
-        },
-        auth: t
-            .token
-            .clone()
-            .map_or(AuthPlan::None, |token| AuthPlan::Bearer(Secret::new(token))),
-        impersonate: Default::default(),
-        proxy_url: None,
-        disable_compression: false,
-    };
-    Client::new(cluster).map_err(failure)
+    Client::new(cluster_config(t)).map_err(failure)
 }
 
 /// Classify by kind, as the native run does: the error's variant, never
