@@ -7,10 +7,11 @@
 //! which leaves its code out of every binary. TLS 1.2 (feature `tls12`,
 //! on by default) is for middle boxes that still lack 1.3: every
 //! kube-apiserver since Go 1.13 speaks TLS 1.3. Certificates may be
-//! signed with ECDSA (P-256, P-384), RSA (PKCS#1 v1.5 or PSS, 2048–8192
-//! bits) or Ed25519 — all that kubeadm, k3s, cert-manager and the cloud
-//! providers issue. The key exchange groups are ring's: X25519, P-256,
-//! P-384.
+//! signed with ECDSA (P-256, P-384) or RSA (PKCS#1 v1.5 or PSS, 2048–8192
+//! bits) — what kubeadm, k3s and the cloud providers issue — and, with the
+//! feature `ed25519` (on by default), Ed25519, which Kubernetes' own
+//! tooling never issues but a private PKI may. The key exchange groups
+//! are ring's: X25519, P-256, P-384.
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ static SIGNATURES: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
         alg::ECDSA_P256_SHA384,
         alg::ECDSA_P384_SHA256,
         alg::ECDSA_P384_SHA384,
+        #[cfg(feature = "ed25519")]
         alg::ED25519,
         alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
         alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
@@ -74,6 +76,7 @@ static SIGNATURES: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
             SignatureScheme::ECDSA_NISTP256_SHA256,
             &[alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256],
         ),
+        #[cfg(feature = "ed25519")]
         (SignatureScheme::ED25519, &[alg::ED25519]),
         (
             SignatureScheme::RSA_PSS_SHA512,
