@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
@@ -47,11 +48,13 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use http_body::Body;
 use hyper::body::Incoming;
-use kubewire::listwatch::{self, Config, Event, Input, Instant, ListWatch, Output, RequestId};
+use kubewire::listwatch::{
+    self, Config, Event, Input, Instant, ListWatch, ObjectKey, Output, RequestId,
+};
 use kubewire::store::Store;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::cache::{CacheSink, DiskCache, Sink, StoreSink};
 use crate::{Client, Error};
@@ -127,6 +130,8 @@ pub struct Watcher<T> {
     rx: mpsc::Receiver<Result<Update<T>, WatchError>>,
     task: tokio::task::JoinHandle<()>,
     store: Option<Arc<RwLock<Store<T>>>>,
+    /// The cached state still to hand out ([`Watcher::cached`]).
+    replay: Option<Replay<T>>,
 }
 
 impl<T> fmt::Debug for Watcher<T> {
@@ -149,6 +154,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
             rx,
             task,
             store: None,
+            replay: None,
         })
     }
 
@@ -169,6 +175,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
             rx,
             task,
             store: None,
+            replay: None,
         })
     }
 
@@ -188,6 +195,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
             rx,
             task,
             store: Some(store),
+            replay: None,
         })
     }
 
@@ -210,22 +218,29 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
                 source,
             })?;
         let (tx, rx) = mpsc::channel(CHANNEL);
-        let resume = loaded.resource_version;
         let store = Arc::new(RwLock::new(loaded.store));
         let sink = Box::new(CacheSink::new(store.clone(), cache));
+        let (go, started) = oneshot::channel::<()>();
+        let replay = loaded.resource_version.clone().map(|rv| Replay {
+            store: store.clone(),
+            phase: Phase::Init,
+            resource_version: rv,
+            after: None,
+            buffer: VecDeque::new(),
+            fill: fill::<T>,
+            _go: go,
+        });
+        let resume = loaded.resource_version;
         let shared = store.clone();
-        // The store is complete when this returns; the task replays it as
-        // events, a slice at a time so the lock is never held long.
         let task = tokio::spawn(async move {
-            // The cached events first: the consumer has its view before the
-            // machine is even set up. Nothing writes the store until
-            // `drive` runs, so the versions taken after the replay are the
-            // ones loaded.
+            // The consumer replays the cached state from the store itself
+            // (see `Replay`); nothing may write the store until it is done,
+            // so the driver waits for the end of the replay (the sender is
+            // dropped then), and the versions it resumes from are the ones
+            // loaded.
+            let _ = started.await;
             let lw = match resume {
                 Some(rv) => {
-                    if !replay_cached(&shared, &tx, rv.clone()).await {
-                        return;
-                    }
                     let known: Vec<_> = shared
                         .read()
                         .unwrap_or_else(|p| p.into_inner())
@@ -244,6 +259,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Watcher<T> {
             rx,
             task,
             store: Some(store),
+            replay,
         })
     }
 }
@@ -256,10 +272,30 @@ impl<T> Watcher<T> {
     }
 }
 
+// No field is ever pinned (the events are moved out whole).
+impl<T> Unpin for Watcher<T> {}
+
 impl<T> Stream for Watcher<T> {
     type Item = Result<Update<T>, WatchError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(replay) = &mut self.replay {
+            match replay.next() {
+                Some(Some(event)) => {
+                    return Poll::Ready(Some(Ok(Update {
+                        event,
+                        cached: true,
+                    })))
+                }
+                // A slice is done: let the runtime run others first.
+                Some(None) => {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                // Over: dropping it lets the driver start.
+                None => self.replay = None,
+            }
+        }
         self.rx.poll_recv(cx)
     }
 }
@@ -272,53 +308,85 @@ impl<T> Drop for Watcher<T> {
 
 type Tx<T> = mpsc::Sender<Result<Update<T>, WatchError>>;
 
-/// Send the cached state as `Init`, `InitApply`..., `InitDone`, marked
-/// cached. Returns `false` when the consumer is gone.
-async fn replay_cached<T: Clone>(
-    store: &RwLock<Store<T>>,
-    tx: &Tx<T>,
+/// Objects handed out per slice of the replay (one read lock each).
+const SLICE: usize = 1024;
+
+/// The cached state as `Init`, `InitApply`..., `InitDone`, marked cached,
+/// produced in the consumer's own polls straight from the loaded store:
+/// no task hop or channel per object, only the copies each event owns
+/// (a restart of 100,000 objects is mostly this).
+struct Replay<T> {
+    store: Arc<RwLock<Store<T>>>,
+    phase: Phase,
     resource_version: String,
-) -> bool {
-    const SLICE: usize = 1024;
-    let send = |event| {
-        tx.send(Ok(Update {
-            event,
-            cached: true,
-        }))
-    };
-    if send(Event::Init).await.is_err() {
-        return false;
-    }
-    let mut after = None;
-    loop {
-        let slice: Vec<Event<T>> = {
-            let store = store.read().unwrap_or_else(|p| p.into_inner());
-            store
-                .iter_after(after.as_ref())
-                .take(SLICE)
-                .map(|(key, o)| {
-                    Event::InitApply(listwatch::Object {
-                        meta: listwatch::ObjectMeta {
-                            key: key.clone(),
-                            resource_version: o.resource_version.clone(),
-                            labels: o.labels.clone(),
-                        },
-                        value: o.value.clone(),
-                    })
-                })
-                .collect()
-        };
-        let Some(Event::InitApply(last)) = slice.last() else {
-            break;
-        };
-        after = Some(last.meta.key.clone());
-        for event in slice {
-            if send(event).await.is_err() {
-                return false;
+    /// The last key handed out.
+    after: Option<ObjectKey>,
+    buffer: VecDeque<Event<T>>,
+    /// Copies the next slice (a fn pointer made where `T: Clone` is known,
+    /// so the `Stream` impl needs no bound).
+    fill: fn(&Store<T>, Option<&ObjectKey>, &mut VecDeque<Event<T>>),
+    /// Dropped with the replay: the driver waits for that.
+    _go: oneshot::Sender<()>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Init,
+    Objects,
+    Done,
+    Over,
+}
+
+impl<T> Replay<T> {
+    /// The next event; `Some(None)` between slices; `None` when over.
+    fn next(&mut self) -> Option<Option<Event<T>>> {
+        match self.phase {
+            Phase::Init => {
+                self.phase = Phase::Objects;
+                Some(Some(Event::Init))
             }
+            Phase::Objects => {
+                if let Some(event) = self.buffer.pop_front() {
+                    return Some(Some(event));
+                }
+                {
+                    let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+                    (self.fill)(&store, self.after.as_ref(), &mut self.buffer);
+                }
+                match self.buffer.back() {
+                    Some(Event::InitApply(last)) => {
+                        self.after = Some(last.meta.key.clone());
+                        Some(None)
+                    }
+                    _ => {
+                        self.phase = Phase::Done;
+                        self.next()
+                    }
+                }
+            }
+            Phase::Done => {
+                self.phase = Phase::Over;
+                Some(Some(Event::InitDone {
+                    resource_version: core::mem::take(&mut self.resource_version),
+                }))
+            }
+            Phase::Over => None,
         }
     }
-    send(Event::InitDone { resource_version }).await.is_ok()
+}
+
+/// One slice of the store after `after`, as `InitApply` events.
+fn fill<T: Clone>(store: &Store<T>, after: Option<&ObjectKey>, out: &mut VecDeque<Event<T>>) {
+    out.extend(store.iter_after(after).take(SLICE).map(|(key, o)| {
+        Event::InitApply(listwatch::Object {
+            meta: listwatch::ObjectMeta {
+                key: key.clone(),
+                resource_version: o.resource_version.clone(),
+                labels: o.labels.clone(),
+            },
+            value: o.value.clone(),
+        })
+    }));
 }
 
 /// What woke the driver.
