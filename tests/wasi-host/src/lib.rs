@@ -23,9 +23,12 @@ wasmtime::component::bindgen!({
     path: "../../wit",
     world: "client-component",
     exports: { default: async },
+    // The pollables `subscribe` returns are wasmtime-wasi's own.
+    with: { "wasi:io": wasmtime_wasi::p2::bindings::io },
 });
 
-use exports::kubewire::client::client as wit;
+/// The `kubewire:client/client` interface as the host sees it.
+pub use exports::kubewire::client::client as wit;
 
 /// Per-instance state: a WASI context with nothing inherited (no
 /// environment, no files, no stdio), a wasi:http context, and the largest
@@ -126,7 +129,7 @@ pub fn component_path(var: &str, file: &str) -> PathBuf {
 pub fn client_component_path() -> PathBuf {
     component_path(
         "KUBEWIRE_CLIENT_COMPONENT",
-        "kubewire_client.component.wasm",
+        "kubewire-client.wasm",
     )
 }
 
@@ -134,7 +137,7 @@ pub fn client_component_path() -> PathBuf {
 pub fn proxy_component_path() -> PathBuf {
     component_path(
         "KUBEWIRE_PROXY_COMPONENT",
-        "kubewire_wasi_proxy.component.wasm",
+        "kubewire-wasi-proxy.wasm",
     )
 }
 
@@ -159,7 +162,7 @@ pub fn imports(engine: &Engine, component: &Component) -> BTreeSet<String> {
 pub struct Host {
     pre: ClientComponentPre<State>,
     engine: Engine,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<u32>,
 }
 
 impl Host {
@@ -179,9 +182,45 @@ impl Host {
     }
 
     /// Clients opened from now on wait at most `ms` for response headers.
-    pub fn with_timeout_ms(mut self, ms: u64) -> Self {
+    pub fn with_timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = Some(ms);
         self
+    }
+
+    /// A fresh instance with a client opened from `config`.
+    pub async fn session(&self, config: &wit::Config) -> Result<Session, wit::Error> {
+        let (mut store, bindings) = self.instance().await;
+        let client = bindings
+            .kubewire_client_client()
+            .client()
+            .call_open(&mut store, config)
+            .await
+            .expect("no trap")?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
+    }
+
+    /// A fresh instance with a client opened from a kubeconfig's text.
+    pub async fn session_from_kubeconfig(
+        &self,
+        kubeconfig: &str,
+        context: Option<&str>,
+    ) -> Result<Session, wit::Error> {
+        let (mut store, bindings) = self.instance().await;
+        let client = bindings
+            .kubewire_client_client()
+            .client()
+            .call_open_kubeconfig(&mut store, kubeconfig, context)
+            .await
+            .expect("no trap")?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
     }
 
     async fn instance(&self) -> (Store<State>, ClientComponent) {
@@ -201,9 +240,8 @@ impl Host {
     ) -> Result<(Store<State>, ClientComponent, ResourceAny), Failure> {
         let (mut store, bindings) = self.instance().await;
         let config = wit::Config {
-            server: t.server.clone(),
-            token: t.token.clone(),
             timeout_ms: self.timeout_ms,
+            ..config(&t.server, t.token.as_deref())
         };
         let client = bindings
             .kubewire_client_client()
@@ -216,7 +254,39 @@ impl Host {
     }
 }
 
-fn resource(r: &ApiResource) -> wit::ApiResource {
+/// A config with only a server and a token.
+pub fn config(server: &str, token: Option<&str>) -> wit::Config {
+    wit::Config {
+        server: server.into(),
+        token: token.map(Into::into),
+        username: None,
+        password: None,
+        user_agent: None,
+        headers: None,
+        timeout_ms: None,
+    }
+}
+
+/// One component instance with an open `client` resource, for tests that
+/// call the interface directly.
+pub struct Session {
+    /// The instance's store.
+    pub store: Store<State>,
+    /// Its exports.
+    pub bindings: ClientComponent,
+    /// The `client` resource.
+    pub client: ResourceAny,
+}
+
+impl Session {
+    /// The interface's functions.
+    pub fn api(&self) -> &wit::Guest {
+        self.bindings.kubewire_client_client()
+    }
+}
+
+/// The wit form of a core `ApiResource`.
+pub fn resource(r: &ApiResource) -> wit::ApiResource {
     wit::ApiResource {
         group: r.group.clone(),
         version: r.version.clone(),
@@ -231,9 +301,9 @@ fn namespace(ns: &str) -> Option<&str> {
 }
 
 /// The component's error, classified as the scenarios compare them.
-fn failure(e: wit::Error) -> Failure {
+pub fn failure(e: wit::Error) -> Failure {
     match e {
-        wit::Error::Invalid(_) => Failure::Invalid,
+        wit::Error::Invalid(_) | wit::Error::Unsupported(_) => Failure::Invalid,
         wit::Error::Connect(_) => Failure::Connect,
         wit::Error::Tls(_) => Failure::Tls,
         wit::Error::Timeout(_) => Failure::Timeout,
@@ -241,7 +311,8 @@ fn failure(e: wit::Error) -> Failure {
             code: s.code,
             reason: s.reason,
         },
-        wit::Error::Http(m) | wit::Error::Decode(m) => Failure::Other(m),
+        wit::Error::Http(t) => Failure::Other(t.message),
+        wit::Error::Decode(m) => Failure::Other(m),
     }
 }
 
@@ -309,7 +380,13 @@ impl Adapter for WasiAdapter {
         };
         let items = api
             .client()
-            .call_list(&mut store, client, &resource(r), namespace(ns), &options)
+            .call_list(
+                &mut store,
+                client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
             .await
             .expect("no trap")
             .map_err(failure)?;
@@ -356,12 +433,18 @@ impl Adapter for WasiAdapter {
             field_selector: None,
             resource_version: o.resource_version.clone(),
             timeout_seconds: o.timeout_seconds,
-            bookmarks: o.bookmarks,
+            bookmarks: Some(o.bookmarks),
         };
         let events = bindings
             .kubewire_client_client()
             .client()
-            .call_watch(&mut store, client, &resource(r), namespace(ns), &options)
+            .call_watch(
+                &mut store,
+                client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
             .await
             .expect("no trap")
             .map_err(failure)?;
@@ -392,16 +475,22 @@ impl EventSource for WasiWatch {
         match next {
             Ok(None) => None,
             Err(e) => Some(Err(failure(e))),
-            Ok(Some(event)) => Some(Ok(match event {
-                wit::Event::Added(o) => Event::Added(json(&o)),
-                wit::Event::Modified(o) => Event::Modified(json(&o)),
-                wit::Event::Deleted(o) => Event::Deleted(json(&o)),
-                wit::Event::Bookmark(rv) => Event::Bookmark(rv),
-                wit::Event::Error(s) => Event::Error {
-                    code: s.code,
-                    reason: s.reason,
-                },
-            })),
+            Ok(Some(event)) => {
+                let object = || json(event.object.as_deref().unwrap_or("null"));
+                Some(Ok(match event.kind {
+                    wit::EventKind::Added => Event::Added(object()),
+                    wit::EventKind::Modified => Event::Modified(object()),
+                    wit::EventKind::Deleted => Event::Deleted(object()),
+                    wit::EventKind::Bookmark => Event::Bookmark(event.resource_version),
+                    wit::EventKind::Error => {
+                        let status = event.status.expect("an error event has a status");
+                        Event::Error {
+                            code: status.code,
+                            reason: status.reason,
+                        }
+                    }
+                }))
+            }
         }
     }
 }
