@@ -238,12 +238,8 @@ impl Status {
     /// message, so that nothing the server said is lost and nothing unbounded
     /// is kept.
     pub fn from_response(code: u16, retry_after: Option<&str>, body: &[u8]) -> Status {
-        // From text, as every other decoding in the core (see
-        // `decode::deserialize_at`): one copy of the parser, and a body
-        // that is not UTF-8 is not a Status anyway.
-        let parsed = core::str::from_utf8(body).map(serde_json::from_str::<Status>);
-        let mut status = match parsed {
-            Ok(Ok(s)) if s.kind == "Status" || (s.kind.is_empty() && s.code != 0) => s,
+        let mut status = match serde_json::from_slice::<Status>(body) {
+            Ok(s) if s.kind == "Status" || (s.kind.is_empty() && s.code != 0) => s,
             _ => Status::synthesised(code, body),
         };
         if status.code == 0 {

@@ -91,7 +91,10 @@ pub(crate) fn serve(path_and_query: &str, resp: Response) {
 /// The view of `ns`, synced and caught up with what has arrived. A sync
 /// that fails (the server refuses, cannot be reached) is the answer, and
 /// the next request tries again.
-fn synced<'a>(live: &'a mut BTreeMap<String, Live>, ns: &str) -> Result<&'a mut Live, (u16, String)> {
+fn synced<'a>(
+    live: &'a mut BTreeMap<String, Live>,
+    ns: &str,
+) -> Result<&'a mut Live, (u16, String)> {
     if !live.contains_key(ns) {
         let view = sync(ns)?;
         live.insert(ns.to_owned(), view);

@@ -127,18 +127,12 @@ pub fn component_path(var: &str, file: &str) -> PathBuf {
 
 /// The path of the client component.
 pub fn client_component_path() -> PathBuf {
-    component_path(
-        "KUBEWIRE_CLIENT_COMPONENT",
-        "kubewire-client.wasm",
-    )
+    component_path("KUBEWIRE_CLIENT_COMPONENT", "kubewire-client.wasm")
 }
 
 /// The path of the example proxy component.
 pub fn proxy_component_path() -> PathBuf {
-    component_path(
-        "KUBEWIRE_PROXY_COMPONENT",
-        "kubewire-wasi-proxy.wasm",
-    )
+    component_path("KUBEWIRE_PROXY_COMPONENT", "kubewire-wasi-proxy.wasm")
 }
 
 /// Compile a component file, with a message that says how to build it.

@@ -134,7 +134,12 @@ async fn until(
     }
 }
 
-async fn names(s: &mut Session, lw: ResourceAny, ns: Option<&str>, selector: Option<&str>) -> Vec<String> {
+async fn names(
+    s: &mut Session,
+    lw: ResourceAny,
+    ns: Option<&str>,
+    selector: Option<&str>,
+) -> Vec<String> {
     let api = s.api().clone();
     api.list_watch()
         .call_list(&mut s.store, lw, ns, selector)
@@ -142,7 +147,12 @@ async fn names(s: &mut Session, lw: ResourceAny, ns: Option<&str>, selector: Opt
         .expect("no trap")
         .expect("a valid selector")
         .iter()
-        .map(|o| serde_json::from_str::<Value>(o).unwrap()["metadata"]["name"].as_str().unwrap().to_owned())
+        .map(|o| {
+            serde_json::from_str::<Value>(o).unwrap()["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -157,7 +167,11 @@ async fn stored(s: &mut Session, lw: ResourceAny, ns: &str, name: &str) -> Optio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn syncs_fills_the_store_and_follows_changes() {
-    let srv = Server::builder().token(TOKEN, "admin").start().await.unwrap();
+    let srv = Server::builder()
+        .token(TOKEN, "admin")
+        .start()
+        .await
+        .unwrap();
     let admin = admin(&srv);
     seed(&admin, "lw", &[("a", "web"), ("b", "db"), ("c", "web")]).await;
     let (mut s, lw) = open(srv.url(), "lw").await;
@@ -165,20 +179,49 @@ async fn syncs_fills_the_store_and_follows_changes() {
 
     let mut sync = until(&mut s, lw, |c| c.kind == wit::ChangeKind::InitDone).await;
     sync[1..4].sort();
-    assert_eq!(sync, ["Init", "InitApply a", "InitApply b", "InitApply c", "InitDone"]);
-    assert!(api.list_watch().call_synced(&mut s.store, lw).await.unwrap());
-    assert_eq!(api.list_watch().call_size(&mut s.store, lw).await.unwrap(), 3);
-    let rv = api.list_watch().call_resource_version(&mut s.store, lw).await.unwrap();
+    assert_eq!(
+        sync,
+        [
+            "Init",
+            "InitApply a",
+            "InitApply b",
+            "InitApply c",
+            "InitDone"
+        ]
+    );
+    assert!(api
+        .list_watch()
+        .call_synced(&mut s.store, lw)
+        .await
+        .unwrap());
+    assert_eq!(
+        api.list_watch().call_size(&mut s.store, lw).await.unwrap(),
+        3
+    );
+    let rv = api
+        .list_watch()
+        .call_resource_version(&mut s.store, lw)
+        .await
+        .unwrap();
     assert!(rv.is_some_and(|rv| !rv.is_empty()));
 
     // The store: by key, by label selector, by namespace.
-    assert_eq!(stored(&mut s, lw, "lw", "b").await.unwrap()["data"], json!({"n": "b"}));
+    assert_eq!(
+        stored(&mut s, lw, "lw", "b").await.unwrap()["data"],
+        json!({"n": "b"})
+    );
     assert_eq!(stored(&mut s, lw, "lw", "zz").await, None);
     assert_eq!(stored(&mut s, lw, "other", "a").await, None);
     assert_eq!(names(&mut s, lw, None, Some("app=web")).await, ["a", "c"]);
-    assert_eq!(names(&mut s, lw, Some("lw"), Some("app in (db,cache)")).await, ["b"]);
+    assert_eq!(
+        names(&mut s, lw, Some("lw"), Some("app in (db,cache)")).await,
+        ["b"]
+    );
     assert_eq!(names(&mut s, lw, Some("lw"), Some("app!=web")).await, ["b"]);
-    assert_eq!(names(&mut s, lw, Some("elsewhere"), None).await, Vec::<String>::new());
+    assert_eq!(
+        names(&mut s, lw, Some("elsewhere"), None).await,
+        Vec::<String>::new()
+    );
     assert_eq!(names(&mut s, lw, None, None).await, ["a", "b", "c"]);
     let bad = api
         .list_watch()
@@ -189,15 +232,31 @@ async fn syncs_fills_the_store_and_follows_changes() {
 
     // Nothing is happening: try-next answers at once, without an event.
     let started = Instant::now();
-    let none = api.list_watch().call_try_next(&mut s.store, lw).await.unwrap();
+    let none = api
+        .list_watch()
+        .call_try_next(&mut s.store, lw)
+        .await
+        .unwrap();
     assert!(matches!(none, Ok(None)), "{none:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
 
     // Changes while watching, read with the non-blocking calls only.
     let cms = known::config_maps().within("lw");
-    call(&admin, cms.create(&PostParams::default(), &json!({"metadata": {"name": "d", "labels": {"app": "web"}}})).unwrap()).await;
+    call(
+        &admin,
+        cms.create(
+            &PostParams::default(),
+            &json!({"metadata": {"name": "d", "labels": {"app": "web"}}}),
+        )
+        .unwrap(),
+    )
+    .await;
     let patch = Patch::Merge(json!({"data": {"n": "a2"}}));
-    call(&admin, cms.patch("a", &PatchParams::default(), &patch).unwrap()).await;
+    call(
+        &admin,
+        cms.patch("a", &PatchParams::default(), &patch).unwrap(),
+    )
+    .await;
     call(&admin, cms.delete("b", &DeleteParams::default()).unwrap()).await;
     let mut live = Vec::new();
     let started = Instant::now();
@@ -213,11 +272,22 @@ async fn syncs_fills_the_store_and_follows_changes() {
             // The host's event loop goes on meanwhile.
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        live.extend(batch.iter().filter(|c| c.kind != wit::ChangeKind::Bookmark).map(brief));
+        live.extend(
+            batch
+                .iter()
+                .filter(|c| c.kind != wit::ChangeKind::Bookmark)
+                .map(brief),
+        );
     }
     assert_eq!(live, ["Apply d", "Apply a", "Delete b"]);
-    assert_eq!(names(&mut s, lw, None, Some("app=web")).await, ["a", "c", "d"]);
-    assert_eq!(stored(&mut s, lw, "lw", "a").await.unwrap()["data"], json!({"n": "a2"}));
+    assert_eq!(
+        names(&mut s, lw, None, Some("app=web")).await,
+        ["a", "c", "d"]
+    );
+    assert_eq!(
+        stored(&mut s, lw, "lw", "a").await.unwrap()["data"],
+        json!({"n": "a2"})
+    );
     assert_eq!(stored(&mut s, lw, "lw", "b").await, None);
     srv.shutdown().await;
 }
@@ -238,7 +308,12 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
     let dir = tempfile::tempdir().expect("temp dir");
     let first = start_on(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
     let addr = first.addr();
-    seed(&admin(&first), "gone", &[("a", "x"), ("b", "x"), ("c", "x")]).await;
+    seed(
+        &admin(&first),
+        "gone",
+        &[("a", "x"), ("b", "x"), ("c", "x")],
+    )
+    .await;
     let (mut s, lw) = open(first.url(), "gone").await;
     until(&mut s, lw, |c| c.kind == wit::ChangeKind::InitDone).await;
     first.shutdown().await;
@@ -249,10 +324,19 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
     let admin = admin(&away);
     let cms = known::config_maps().within("gone");
     call(&admin, cms.delete("b", &DeleteParams::default()).unwrap()).await;
-    call(&admin, cms.create(&PostParams::default(), &json!({"metadata": {"name": "d"}})).unwrap()).await;
+    call(
+        &admin,
+        cms.create(&PostParams::default(), &json!({"metadata": {"name": "d"}}))
+            .unwrap(),
+    )
+    .await;
     for i in 0..6 {
         let patch = Patch::Merge(json!({"data": {"n": format!("a{i}")}}));
-        call(&admin, cms.patch("a", &PatchParams::default(), &patch).unwrap()).await;
+        call(
+            &admin,
+            cms.patch("a", &PatchParams::default(), &patch).unwrap(),
+        )
+        .await;
     }
     away.shutdown().await;
 
@@ -260,7 +344,9 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
     let seen = until(&mut s, lw, |c| c.kind == wit::ChangeKind::InitDone).await;
     let relist = seen.iter().rposition(|e| e == "Init").expect("a relist");
     assert!(
-        seen[..relist].iter().all(|e| e == "Bookmark" || e.starts_with("Error")),
+        seen[..relist]
+            .iter()
+            .all(|e| e == "Bookmark" || e.starts_with("Error")),
         "{seen:?}"
     );
     let mut tail = seen[relist..].to_vec();
@@ -268,10 +354,20 @@ async fn a_relist_after_410_reports_the_objects_deleted_meanwhile() {
     tail[1..last].sort();
     assert_eq!(
         tail,
-        ["Init", "InitApply a", "InitApply c", "InitApply d", "InitDelete b", "InitDone"],
+        [
+            "Init",
+            "InitApply a",
+            "InitApply c",
+            "InitApply d",
+            "InitDelete b",
+            "InitDone"
+        ],
         "{seen:?}"
     );
     assert_eq!(names(&mut s, lw, None, None).await, ["a", "c", "d"]);
-    assert_eq!(stored(&mut s, lw, "gone", "a").await.unwrap()["data"], json!({"n": "a5"}));
+    assert_eq!(
+        stored(&mut s, lw, "gone", "a").await.unwrap()["data"],
+        json!({"n": "a5"})
+    );
     back.shutdown().await;
 }

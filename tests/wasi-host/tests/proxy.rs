@@ -232,8 +232,14 @@ async fn proxy_serves_keys_names_and_changes() {
         if text == "level=3\nmode=off\n" {
             break;
         }
-        assert_eq!(text, "extra=1\nlevel=3\nmode=slow\n", "the old state or the new");
-        assert!(started.elapsed() < Duration::from_secs(10), "the change never came");
+        assert_eq!(
+            text, "extra=1\nlevel=3\nmode=slow\n",
+            "the old state or the new"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the change never came"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The server goes away: the kept instance still answers from its store.

@@ -50,11 +50,23 @@ fn patch_options(kind: wit::PatchType, manager: Option<&str>, force: bool) -> wi
 struct Writer(Session);
 
 impl Writer {
-    async fn create(&mut self, ns: &str, object: Value, o: Option<wit::WriteOptions>) -> Result<String, wit::Error> {
+    async fn create(
+        &mut self,
+        ns: &str,
+        object: Value,
+        o: Option<wit::WriteOptions>,
+    ) -> Result<String, wit::Error> {
         let s = &mut self.0;
         let api = s.api().clone();
         api.client()
-            .call_create(&mut s.store, s.client, &cms(), Some(ns), &object.to_string(), o.as_ref())
+            .call_create(
+                &mut s.store,
+                s.client,
+                &cms(),
+                Some(ns),
+                &object.to_string(),
+                o.as_ref(),
+            )
             .await
             .expect("no trap")
     }
@@ -63,21 +75,48 @@ impl Writer {
         let s = &mut self.0;
         let api = s.api().clone();
         api.client()
-            .call_replace(&mut s.store, s.client, &cms(), Some(ns), name, &object.to_string(), None)
+            .call_replace(
+                &mut s.store,
+                s.client,
+                &cms(),
+                Some(ns),
+                name,
+                &object.to_string(),
+                None,
+            )
             .await
             .expect("no trap")
     }
 
-    async fn patch(&mut self, ns: &str, name: &str, patch: Value, o: wit::PatchOptions) -> Result<String, wit::Error> {
+    async fn patch(
+        &mut self,
+        ns: &str,
+        name: &str,
+        patch: Value,
+        o: wit::PatchOptions,
+    ) -> Result<String, wit::Error> {
         let s = &mut self.0;
         let api = s.api().clone();
         api.client()
-            .call_patch(&mut s.store, s.client, &cms(), Some(ns), name, &patch.to_string(), Some(&o))
+            .call_patch(
+                &mut s.store,
+                s.client,
+                &cms(),
+                Some(ns),
+                name,
+                &patch.to_string(),
+                Some(&o),
+            )
             .await
             .expect("no trap")
     }
 
-    async fn delete(&mut self, ns: &str, name: &str, o: Option<wit::DeleteOptions>) -> Result<String, wit::Error> {
+    async fn delete(
+        &mut self,
+        ns: &str,
+        name: &str,
+        o: Option<wit::DeleteOptions>,
+    ) -> Result<String, wit::Error> {
         let s = &mut self.0;
         let api = s.api().clone();
         api.client()
@@ -98,8 +137,17 @@ impl Writer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_verb_and_its_conflicts() {
-    let srv = Server::builder().token(TOKEN, "admin").start().await.unwrap();
-    let mut w = Writer(host().session(&config(srv.url(), Some(TOKEN))).await.unwrap());
+    let srv = Server::builder()
+        .token(TOKEN, "admin")
+        .start()
+        .await
+        .unwrap();
+    let mut w = Writer(
+        host()
+            .session(&config(srv.url(), Some(TOKEN)))
+            .await
+            .unwrap(),
+    );
     let s = &mut w.0;
     let api = s.api().clone();
     let ns = json!({"metadata": {"name": "w"}}).to_string();
@@ -114,9 +162,15 @@ async fn every_write_verb_and_its_conflicts() {
     let cm = json!({"metadata": {"name": "app"}, "data": {"mode": "fast"}});
     let created = obj(w.create("w", cm.clone(), None).await);
     assert_eq!(created["data"], json!({"mode": "fast"}));
-    let rv1 = created["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
+    let rv1 = created["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let exists = refused(w.create("w", cm.clone(), None).await);
-    assert_eq!((exists.code, exists.reason.as_str()), (409, "AlreadyExists"));
+    assert_eq!(
+        (exists.code, exists.reason.as_str()),
+        (409, "AlreadyExists")
+    );
     let status: Value = serde_json::from_str(&exists.json).unwrap();
     assert_eq!(status["kind"], "Status");
     assert_eq!(status["reason"], "AlreadyExists");
@@ -129,7 +183,9 @@ async fn every_write_verb_and_its_conflicts() {
         field_manager: None,
         field_validation: None,
     };
-    obj(w.create("w", json!({"metadata": {"name": "dry"}}), Some(dry)).await);
+    obj(w
+        .create("w", json!({"metadata": {"name": "dry"}}), Some(dry))
+        .await);
     assert_eq!(refused(w.get("w", "dry").await).code, 404);
 
     // replace: with the current resourceVersion, then with the old one (409 Conflict).
@@ -143,30 +199,102 @@ async fn every_write_verb_and_its_conflicts() {
     assert!(conflict.json.contains("\"Conflict\""), "{}", conflict.json);
 
     // The four patch kinds.
-    let merged = obj(w.patch("w", "app", json!({"data": {"level": "3"}}), patch_options(wit::PatchType::Merge, None, false)).await);
+    let merged = obj(w
+        .patch(
+            "w",
+            "app",
+            json!({"data": {"level": "3"}}),
+            patch_options(wit::PatchType::Merge, None, false),
+        )
+        .await);
     assert_eq!(merged["data"], json!({"mode": "slow", "level": "3"}));
     let ops = json!([{"op": "replace", "path": "/data/level", "value": "4"}]);
-    let patched = obj(w.patch("w", "app", ops, patch_options(wit::PatchType::Json, None, false)).await);
+    let patched = obj(w
+        .patch(
+            "w",
+            "app",
+            ops,
+            patch_options(wit::PatchType::Json, None, false),
+        )
+        .await);
     assert_eq!(patched["data"]["level"], "4");
-    let failed = refused(w.patch("w", "app", json!([{"op": "test", "path": "/data/level", "value": "9"}]), patch_options(wit::PatchType::Json, None, false)).await);
+    let failed = refused(
+        w.patch(
+            "w",
+            "app",
+            json!([{"op": "test", "path": "/data/level", "value": "9"}]),
+            patch_options(wit::PatchType::Json, None, false),
+        )
+        .await,
+    );
     assert_eq!(failed.code, 422, "{failed:?}");
-    let strategic = obj(w.patch("w", "app", json!({"metadata": {"labels": {"tier": "web"}}}), patch_options(wit::PatchType::Strategic, None, false)).await);
+    let strategic = obj(w
+        .patch(
+            "w",
+            "app",
+            json!({"metadata": {"labels": {"tier": "web"}}}),
+            patch_options(wit::PatchType::Strategic, None, false),
+        )
+        .await);
     assert_eq!(strategic["metadata"]["labels"], json!({"tier": "web"}));
 
     // Server-side apply: a manager owns `shared`; another manager's apply
     // of it conflicts, unless forced.
     let apply = |value: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app"}, "data": {"shared": value}});
-    let applied = obj(w.patch("w", "app", apply("a"), patch_options(wit::PatchType::Apply, Some("manager-a"), false)).await);
+    let applied = obj(w
+        .patch(
+            "w",
+            "app",
+            apply("a"),
+            patch_options(wit::PatchType::Apply, Some("manager-a"), false),
+        )
+        .await);
     assert_eq!(applied["data"]["shared"], "a");
-    let contested = refused(w.patch("w", "app", apply("b"), patch_options(wit::PatchType::Apply, Some("manager-b"), false)).await);
-    assert_eq!((contested.code, contested.reason.as_str()), (409, "Conflict"), "{contested:?}");
+    let contested = refused(
+        w.patch(
+            "w",
+            "app",
+            apply("b"),
+            patch_options(wit::PatchType::Apply, Some("manager-b"), false),
+        )
+        .await,
+    );
+    assert_eq!(
+        (contested.code, contested.reason.as_str()),
+        (409, "Conflict"),
+        "{contested:?}"
+    );
     assert!(contested.message.contains("manager-a"), "{contested:?}");
-    let forced = obj(w.patch("w", "app", apply("b"), patch_options(wit::PatchType::Apply, Some("manager-b"), true)).await);
+    let forced = obj(w
+        .patch(
+            "w",
+            "app",
+            apply("b"),
+            patch_options(wit::PatchType::Apply, Some("manager-b"), true),
+        )
+        .await);
     assert_eq!(forced["data"]["shared"], "b");
     // Apply without a field manager never leaves the component.
-    let no_manager = w.patch("w", "app", apply("c"), patch_options(wit::PatchType::Apply, None, false)).await;
-    assert!(matches!(&no_manager, Err(wit::Error::Invalid(m)) if m.contains("fieldManager")), "{no_manager:?}");
-    let not_json = w.patch("w", "app", json!(null), patch_options(wit::PatchType::Merge, None, false)).await;
+    let no_manager = w
+        .patch(
+            "w",
+            "app",
+            apply("c"),
+            patch_options(wit::PatchType::Apply, None, false),
+        )
+        .await;
+    assert!(
+        matches!(&no_manager, Err(wit::Error::Invalid(m)) if m.contains("fieldManager")),
+        "{no_manager:?}"
+    );
+    let not_json = w
+        .patch(
+            "w",
+            "app",
+            json!(null),
+            patch_options(wit::PatchType::Merge, None, false),
+        )
+        .await;
     assert!(not_json.is_err(), "{not_json:?}");
 
     // delete: a precondition that fails is 409; then the delete itself,
@@ -190,7 +318,10 @@ async fn every_write_verb_and_its_conflicts() {
         dry_run: None,
     };
     let deleted = obj(w.delete("w", "app", Some(by_uid)).await);
-    assert!(deleted["kind"] == "Status" || deleted["metadata"]["name"] == "app", "{deleted}");
+    assert!(
+        deleted["kind"] == "Status" || deleted["metadata"]["name"] == "app",
+        "{deleted}"
+    );
     let gone = refused(w.delete("w", "app", None).await);
     assert_eq!((gone.code, gone.reason.as_str()), (404, "NotFound"));
     assert_eq!(gone.retry_after_seconds, None);
@@ -247,7 +378,14 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
     let status: Value = serde_json::from_str(&missing.json).unwrap();
     assert_eq!(status["details"]["name"], "nothing");
     let head = heads.recv().unwrap();
-    assert!(head.contains("authorization: basic YWxpY2U6d29uZGVy".to_ascii_lowercase().as_str()), "{head}");
+    assert!(
+        head.contains(
+            "authorization: basic YWxpY2U6d29uZGVy"
+                .to_ascii_lowercase()
+                .as_str()
+        ),
+        "{head}"
+    );
     assert!(head.contains("user-agent: wasi2-test/1.0\r\n"), "{head}");
     assert!(head.contains("x-tenant: blue\r\n"), "{head}");
     // A token and a password at once is a mistake, said before sending.
@@ -255,7 +393,10 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
         token: Some(TOKEN.into()),
         ..basic.clone()
     };
-    assert!(matches!(host().session(&both).await.err(), Some(wit::Error::Invalid(_))));
+    assert!(matches!(
+        host().session(&both).await.err(),
+        Some(wit::Error::Invalid(_))
+    ));
 
     // A kubeconfig's text: the context's token, impersonation and namespace.
     let kubeconfig = json!({
@@ -269,12 +410,19 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
         .await
         .expect("a usable kubeconfig");
     let api = s.api().clone();
-    let ns = api.client().call_namespace(&mut s.store, s.client).await.unwrap();
+    let ns = api
+        .client()
+        .call_namespace(&mut s.store, s.client)
+        .await
+        .unwrap();
     assert_eq!(ns, "kube-system");
     let mut k = Writer(s);
     assert_eq!(refused(k.get("default", "nothing").await).code, 404);
     let head = heads.recv().unwrap();
-    assert!(head.contains(&format!("authorization: bearer {TOKEN}\r\n")), "{head}");
+    assert!(
+        head.contains(&format!("authorization: bearer {TOKEN}\r\n")),
+        "{head}"
+    );
     assert!(head.contains("impersonate-user: bob\r\n"), "{head}");
     assert!(head.contains("impersonate-group: ops\r\n"), "{head}");
     assert!(head.contains("user-agent: kubewire/"), "{head}");
@@ -286,8 +434,14 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
         k.to_string()
     };
     for (user, what) in [
-        (json!({"client-certificate-data": "Y2VydA==", "client-key-data": "a2V5"}), "client certificate"),
-        (json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "get-token"}}), "exec"),
+        (
+            json!({"client-certificate-data": "Y2VydA==", "client-key-data": "a2V5"}),
+            "client certificate",
+        ),
+        (
+            json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "get-token"}}),
+            "exec",
+        ),
         (json!({"tokenFile": "/var/run/token"}), "token file"),
     ] {
         match host().session_from_kubeconfig(&with_user(user), None).await {
@@ -297,7 +451,10 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
     }
     let mut proxied = kubeconfig.clone();
     proxied["clusters"][0]["cluster"]["proxy-url"] = json!("http://proxy:3128");
-    match host().session_from_kubeconfig(&proxied.to_string(), None).await {
+    match host()
+        .session_from_kubeconfig(&proxied.to_string(), None)
+        .await
+    {
         Err(wit::Error::Unsupported(m)) => assert!(m.contains("proxy"), "{m}"),
         other => panic!("{:?}", other.err()),
     }
@@ -305,9 +462,15 @@ async fn basic_auth_user_agent_headers_and_kubeconfig_text() {
         Err(wit::Error::Invalid(m)) => assert!(m.contains("kubeconfig"), "{m}"),
         other => panic!("{:?}", other.err()),
     }
-    match host().session_from_kubeconfig(&kubeconfig.to_string(), Some("elsewhere")).await {
+    match host()
+        .session_from_kubeconfig(&kubeconfig.to_string(), Some("elsewhere"))
+        .await
+    {
         Err(wit::Error::Invalid(m)) => assert!(m.contains("elsewhere"), "{m}"),
         other => panic!("{:?}", other.err()),
     }
-    assert!(heads.try_recv().is_err(), "nothing was sent for a refused configuration");
+    assert!(
+        heads.try_recv().is_err(),
+        "nothing was sent for a refused configuration"
+    );
 }

@@ -217,11 +217,8 @@ impl Kubeconfig {
     /// Parse a JSON kubeconfig (YAML ones are parsed by the adapter's YAML
     /// crate into the same type).
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
-        // Never quote the input: a kubeconfig holds credentials. Parsed
-        // from text, as the core's other JSON is: one copy of the parser.
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| ConfigError::Parse("the kubeconfig is not UTF-8 text".into()))?;
-        serde_json::from_str(text).map_err(|e| {
+        // Never quote the input: a kubeconfig holds credentials.
+        serde_json::from_slice(bytes).map_err(|e| {
             ConfigError::Parse(withhold_values(&alloc::string::ToString::to_string(&e)))
         })
     }
