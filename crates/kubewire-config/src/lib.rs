@@ -36,6 +36,7 @@
 
 mod cluster;
 mod credentials;
+pub mod crypto;
 mod error;
 mod exec;
 pub mod load;

@@ -68,9 +68,10 @@ impl ResolvesClientCert for ClientCert {
     }
 }
 
-/// The crypto provider every kubewire connection uses (ring).
+/// The crypto provider every kubewire connection uses (ring, trimmed to
+/// what Kubernetes API servers use: [`crate::crypto`]).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(crate::crypto::provider())
 }
 
 /// Read a [`FileOrData`] into bytes.

@@ -173,6 +173,24 @@ pub fn set_managed(
         Some(e) => *e = entry,
         None => list.push(entry),
     }
+    sort_managed(list);
+}
+
+/// Order managedFields entries as kube-apiserver writes them
+/// (`sortEncodedManagedFields`): by operation (`Apply` before `Update`),
+/// then time (whole seconds, so RFC 3339 text compares), then manager,
+/// apiVersion and subresource. A stable sort, as Go's keeps nothing else.
+pub fn sort_managed(entries: &mut [Value]) {
+    let text = |e: &Value, k: &str| e[k].as_str().unwrap_or_default().to_owned();
+    entries.sort_by_cached_key(|e| {
+        (
+            text(e, "operation"),
+            text(e, "time"),
+            text(e, "manager"),
+            text(e, "apiVersion"),
+            text(e, "subresource"),
+        )
+    });
 }
 
 /// Builds the stored form of a new object: metadata the server owns, name

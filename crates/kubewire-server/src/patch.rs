@@ -376,7 +376,8 @@ pub fn server_side_apply(
     if let Some(s) = subresource {
         mine["subresource"] = s.into();
     }
-    entries.insert(0, mine);
+    entries.push(mine);
+    crate::objects::sort_managed(&mut entries);
     out["metadata"]["managedFields"] = Value::Array(entries);
     Ok(out)
 }
@@ -432,6 +433,59 @@ mod tests {
             out["metadata"]["managedFields"].as_array().unwrap().len(),
             1
         );
+    }
+
+    /// kube-apiserver sorts managedFields by operation, time, manager,
+    /// apiVersion, subresource: after manager-b forced a field of
+    /// manager-a's, the capture lists manager-a first (an older or equal
+    /// time); every Apply comes before any Update, whatever their times.
+    #[test]
+    fn managed_fields_come_in_kube_apiservers_order() {
+        let capture: Value = serde_json::from_str(include_str!(
+            "../../../tests/data/real-apiserver/configmap-apply-force.json"
+        ))
+        .unwrap();
+        let managers = |o: &Value| -> Vec<String> {
+            o["metadata"]["managedFields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}/{}",
+                        e["manager"].as_str().unwrap(),
+                        e["operation"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(managers(&capture), ["manager-a/Apply", "manager-b/Apply"]);
+        let live = json!({"metadata": {"name": "applied", "managedFields": [
+            {"manager": "kubectl", "operation": "Update", "time": "2026-11-21T23:40:00Z",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {"f:note": {}}}}},
+            {"manager": "manager-a", "operation": "Apply", "time": "2026-11-21T23:48:15Z",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:owner": {}, "f:shared": {}}}}]},
+            "data": {"owner": "ssa-a", "shared": "from-a"}});
+        let applied = json!({"metadata": {"name": "applied"}, "data": {"shared": "from-b"}});
+        let out = server_side_apply(&live, &applied, "manager-b", true, "v1", None).unwrap();
+        assert_eq!(
+            managers(&out),
+            ["manager-a/Apply", "manager-b/Apply", "kubectl/Update"]
+        );
+
+        // The status apply capture: same second, Update entries by
+        // subresource (none before "status").
+        let capture: Value = serde_json::from_str(include_str!(
+            "../../../tests/data/real-apiserver/widget-status-apply.json"
+        ))
+        .unwrap();
+        let want = capture["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut shuffled: Vec<Value> = want.iter().rev().cloned().collect();
+        crate::objects::sort_managed(&mut shuffled);
+        assert_eq!(shuffled, want);
     }
 
     #[test]

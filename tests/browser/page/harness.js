@@ -61,6 +61,40 @@ const harness = {
     return new Promise((resolve) => w.waiters.push(resolve));
   },
 
+  /** Start `Client.listWatch`; its events are read with `next(id)`. */
+  listWatch(/** @type {Target} */ t, resource, namespace, options) {
+    const id = nextId++;
+    const w = { queue: [], waiters: [], handle: null };
+    watches.set(id, w);
+    try {
+      w.handle = new Client(t).listWatch(resource, { namespace, ...options }, (event) => {
+        if (event.type === "Error") push(w, { failure: failure(event.error), goesOn: true });
+        else push(w, { event: { type: event.type, object: event.object ?? null, resourceVersion: event.resourceVersion ?? null } });
+      });
+    } catch (e) {
+      watches.delete(id);
+      throw e;
+    }
+    w.handle.closed.then(() => push(w, { end: true }), (e) => push(w, { failure: failure(e) }));
+    return id;
+  },
+
+  async create(/** @type {Target} */ t, resource, namespace, object) {
+    return new Client(t).create(resource, object, { namespace });
+  },
+
+  async replace(/** @type {Target} */ t, resource, namespace, name, object) {
+    return new Client(t).replace(resource, name, object, { namespace });
+  },
+
+  async patch(/** @type {Target} */ t, resource, namespace, name, patch, options) {
+    return new Client(t).patch(resource, name, patch, { namespace, ...options });
+  },
+
+  async delete(/** @type {Target} */ t, resource, namespace, name, options) {
+    return new Client(t).delete(resource, name, { namespace, ...options });
+  },
+
   stop(id) {
     watches.get(id)?.handle?.stop();
     watches.delete(id);

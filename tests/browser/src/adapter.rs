@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use kubewire::ApiResource;
+use kubewire::{ApiResource, DeleteParams, Patch, PatchParams};
 use kubewire_conformance::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Target, WatchOptions, WriteAdapter,
 };
 use serde_json::{json, Value};
 
@@ -199,5 +200,159 @@ impl Drop for BrowserWatch {
             Ok(rt) => drop(rt.spawn_blocking(stop)),
             Err(_) => stop(),
         }
+    }
+}
+
+impl WriteAdapter for BrowserAdapter {
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        self.call("create", json!([target(t), resource(r), ns, object]))
+            .await
+    }
+
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        self.call("replace", json!([target(t), resource(r), ns, name, object]))
+            .await
+    }
+
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure> {
+        let (kind, body) = match patch {
+            Patch::Merge(b) => ("merge", b),
+            Patch::Json(b) => ("json", b),
+            Patch::Strategic(b) => ("strategic", b),
+            Patch::Apply(b) => ("apply", b),
+        };
+        let options = json!({
+            "type": kind,
+            "fieldManager": p.field_manager,
+            "force": p.force,
+            "dryRun": p.dry_run,
+        });
+        self.call(
+            "patch",
+            json!([target(t), resource(r), ns, name, body, options]),
+        )
+        .await
+    }
+
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure> {
+        let mut options = json!({"dryRun": p.dry_run});
+        if let Some(pre) = &p.preconditions {
+            options["preconditions"] =
+                json!({"uid": pre.uid, "resourceVersion": pre.resource_version});
+        }
+        if let Some(grace) = p.grace_period_seconds {
+            options["gracePeriodSeconds"] = json!(grace);
+        }
+        self.call("delete", json!([target(t), resource(r), ns, name, options]))
+            .await
+    }
+}
+
+impl ListWatchAdapter for BrowserAdapter {
+    type ListWatch = BrowserListWatch;
+
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<BrowserListWatch, Failure> {
+        let options = json!({
+            "labelSelector": o.label_selector,
+            "pageSize": o.page_size,
+            "watchList": !o.no_watch_list,
+        });
+        let id = self
+            .call("listWatch", json!([target(t), resource(r), ns, options]))
+            .await?;
+        Ok(BrowserListWatch(BrowserWatch {
+            adapter: BrowserAdapter {
+                browser: self.browser.clone(),
+            },
+            id,
+            ended: false,
+        }))
+    }
+}
+
+/// `Client.listWatch` running in the page; stopped when dropped.
+pub struct BrowserListWatch(BrowserWatch);
+
+impl ListWatchSource for BrowserListWatch {
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>> {
+        let w = &mut self.0;
+        if w.ended {
+            return None;
+        }
+        let v = match w.adapter.call("next", json!([w.id])).await {
+            Ok(v) => v,
+            Err(f) => return Some(Err(f)),
+        };
+        if v.get("end").is_some() {
+            w.ended = true;
+            return None;
+        }
+        if let Some(f) = v.get("failure") {
+            // An `Error` event: the collection goes on. A rejected
+            // `closed`: it stopped.
+            if v["goesOn"] != true {
+                w.ended = true;
+            }
+            return Some(Err(failure(f)));
+        }
+        let e = &v["event"];
+        let object = e["object"].clone();
+        let rv = e["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        Some(Ok(match e["type"].as_str().unwrap_or_default() {
+            "Init" => ListWatchEvent::Init,
+            "InitApply" => ListWatchEvent::InitApply(object),
+            // The page has the last state from the store; the suite wants
+            // the name.
+            "InitDelete" => match object["metadata"]["name"].as_str() {
+                Some(name) => ListWatchEvent::InitDelete(name.into()),
+                None => {
+                    return Some(Err(Failure::Other(
+                        "an InitDelete without the object's last state".into(),
+                    )))
+                }
+            },
+            "InitDone" => ListWatchEvent::InitDone(rv),
+            "Apply" => ListWatchEvent::Apply(object),
+            "Delete" => ListWatchEvent::Delete(object),
+            "Bookmark" => ListWatchEvent::Bookmark(rv),
+            other => return Some(Err(Failure::Other(format!("unknown event type {other:?}")))),
+        }))
     }
 }

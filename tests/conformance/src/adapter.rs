@@ -1,7 +1,10 @@
 //! What a transport must offer to run the scenarios: get, list, watch over
-//! one resource, with results in plain, comparable types.
+//! one resource ([`Adapter`]), the core's list+watch machine as the adapter
+//! drives it ([`ListWatchAdapter`]) and every write verb ([`WriteAdapter`]),
+//! with results in plain, comparable types. The last two are traits of
+//! their own so that a runner that does not offer them yet still compiles.
 
-use kubewire::ApiResource;
+use kubewire::{ApiResource, DeleteParams, Patch, PatchParams};
 use serde_json::Value;
 
 /// Where to send requests and with which credentials.
@@ -126,4 +129,118 @@ pub trait Adapter {
 pub trait EventSource {
     /// The next event; `None` when the server ended the watch.
     async fn next(&mut self) -> Option<Result<Event, Failure>>;
+}
+
+/// How a list+watch keeps its collection in view; everything else is the
+/// core machine's default (client-go's backoff, watch timeouts).
+#[derive(Debug, Clone, Default)]
+pub struct ListWatchOptions {
+    /// `labelSelector` of every list and watch.
+    pub label_selector: Option<String>,
+    /// Page size of the fallback LIST.
+    pub page_size: Option<u32>,
+    /// Skip the streaming watch-list and sync with LIST + WATCH.
+    pub no_watch_list: bool,
+}
+
+/// One event of the core's list+watch machine ([`kubewire::listwatch::Event`]),
+/// objects as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListWatchEvent {
+    /// A listing starts.
+    Init,
+    /// An object of the listing.
+    InitApply(Value),
+    /// An object reported before that the listing no longer holds: its name.
+    InitDelete(String),
+    /// The listing is complete, at this resourceVersion.
+    InitDone(String),
+    /// An object created or changed.
+    Apply(Value),
+    /// An object deleted, in its last state.
+    Delete(Value),
+    /// Nothing changed up to this resourceVersion.
+    Bookmark(String),
+}
+
+/// A transport that drives the core's `ListWatch` machine.
+#[allow(async_fn_in_trait)]
+pub trait ListWatchAdapter {
+    /// A running list+watch; stopped when dropped.
+    type ListWatch: ListWatchSource;
+    /// Start keeping `r` in `ns` (every namespace when empty) in view.
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<Self::ListWatch, Failure>;
+}
+
+/// The events of a running list+watch.
+#[allow(async_fn_in_trait)]
+pub trait ListWatchSource {
+    /// The next event, or a problem the machine recovers from (`Err`, and
+    /// the stream goes on); `None` once the machine stopped.
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>>;
+}
+
+/// A transport's write verbs, each answering the object the server
+/// returned (for a delete: the object or its `Success` Status) or the
+/// server's Status as [`Failure::Api`].
+#[allow(async_fn_in_trait)]
+pub trait WriteAdapter {
+    /// CREATE (POST) `object` in `ns`.
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure>;
+    /// REPLACE (PUT) object `name` with `object`.
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure>;
+    /// PATCH object `name`: merge, JSON, strategic or server-side apply
+    /// (`p.field_manager`, `p.force`).
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure>;
+    /// DELETE object `name` (with `p.preconditions`).
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure>;
+}
+
+impl From<kubewire::listwatch::Event<Value>> for ListWatchEvent {
+    fn from(e: kubewire::listwatch::Event<Value>) -> Self {
+        use kubewire::listwatch::Event as E;
+        match e {
+            E::Init => ListWatchEvent::Init,
+            E::InitApply(o) => ListWatchEvent::InitApply(o.value),
+            E::InitDelete(t) => ListWatchEvent::InitDelete(t.key.name),
+            E::InitDone { resource_version } => ListWatchEvent::InitDone(resource_version),
+            E::Apply(o) => ListWatchEvent::Apply(o.value),
+            E::Delete(o) => ListWatchEvent::Delete(o.value),
+            E::Bookmark { resource_version } => ListWatchEvent::Bookmark(resource_version),
+        }
+    }
 }

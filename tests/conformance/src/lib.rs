@@ -11,14 +11,24 @@
 //! Objects are set up with an admin client (kubewire-hyper) that is not
 //! the adapter under test. [`native::HyperAdapter`] is the reference run;
 //! the wasmtime host (`tests/wasi-host`) drives the `kubewire:client`
-//! component; the browser adapter can implement [`Adapter`] the same way.
+//! component; the browser runner (`tests/browser`) drives kubewire-web in
+//! headless Chromium.
+//!
+//! The [`BASIC`] scenarios need an [`Adapter`]; the [`LIST_WATCH`] ones a
+//! [`ListWatchAdapter`] (the core's list+watch machine as the adapter
+//! drives it, through a [`proxy::Proxy`] that cuts connections on cue); the
+//! [`WRITES`] one a [`WriteAdapter`].
 
 pub mod adapter;
+mod listwatch;
 pub mod native;
+pub mod proxy;
 pub mod scenarios;
 mod setup;
+mod writes;
 
 pub use adapter::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Target, WatchOptions, WriteAdapter,
 };
-pub use scenarios::{Scenario, Transcript, ALL};
+pub use scenarios::{Scenario, Transcript, ALL, BASIC, LIST_WATCH, WRITES};

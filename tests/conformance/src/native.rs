@@ -2,15 +2,18 @@
 
 use futures_util::StreamExt;
 use kubewire::kubeconfig::{FileOrData, TlsConfig};
+use kubewire::listwatch::Config;
 use kubewire::{
-    ApiResource, AuthPlan, ClusterConfig, Collection, GetParams, ListParams, Secret, WatchEvent,
-    WatchParams,
+    ApiResource, AuthPlan, ClusterConfig, Collection, DeleteParams, GetParams, ListParams, Patch,
+    PatchParams, PostParams, Request, RequestError, Secret, WatchEvent, WatchParams,
 };
+use kubewire_hyper::watcher::{WatchError, Watcher};
 use kubewire_hyper::{Client, Error, WatchStream};
 use serde_json::Value;
 
 use crate::adapter::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Target, WatchOptions, WriteAdapter,
 };
 
 /// [`Adapter`] over kubewire-hyper.
@@ -166,4 +169,142 @@ pub fn name_of(object: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The core machine's config for `o` over `r` in `ns`, unseeded: each
+/// adapter draws the seed from its platform's entropy, as in production.
+pub fn list_watch_config(r: &ApiResource, ns: &str, o: &ListWatchOptions) -> Config {
+    let mut config = Config::new(collection(r, ns)).watch_list(!o.no_watch_list);
+    config.label_selector = o.label_selector.clone();
+    config.page_size = o.page_size;
+    config
+}
+
+/// A request the core refuses to build (an apply without a field manager,
+/// a bad name): [`Failure::Invalid`], as every adapter reports it.
+pub fn invalid(_: RequestError) -> Failure {
+    Failure::Invalid
+}
+
+/// The write requests every native runner sends.
+pub mod requests {
+    use super::*;
+
+    /// CREATE `object` in `ns`.
+    pub fn create(r: &ApiResource, ns: &str, object: &Value) -> Result<Request, Failure> {
+        collection(r, ns)
+            .create(&PostParams::default(), object)
+            .map_err(invalid)
+    }
+
+    /// REPLACE `name` with `object`.
+    pub fn replace(
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Request, Failure> {
+        collection(r, ns)
+            .replace(name, &PostParams::default(), object)
+            .map_err(invalid)
+    }
+
+    /// PATCH `name`.
+    pub fn patch(
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Request, Failure> {
+        collection(r, ns).patch(name, p, patch).map_err(invalid)
+    }
+
+    /// DELETE `name`.
+    pub fn delete(
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Request, Failure> {
+        collection(r, ns).delete(name, p).map_err(invalid)
+    }
+}
+
+impl WriteAdapter for HyperAdapter {
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let req = requests::create(r, ns, object)?;
+        client(t)?.call::<Value>(&req).await.map_err(failure)
+    }
+
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let req = requests::replace(r, ns, name, object)?;
+        client(t)?.call::<Value>(&req).await.map_err(failure)
+    }
+
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure> {
+        let req = requests::patch(r, ns, name, patch, p)?;
+        client(t)?.call::<Value>(&req).await.map_err(failure)
+    }
+
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure> {
+        let req = requests::delete(r, ns, name, p)?;
+        client(t)?.call::<Value>(&req).await.map_err(failure)
+    }
+}
+
+impl ListWatchAdapter for HyperAdapter {
+    type ListWatch = HyperListWatch;
+
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<HyperListWatch, Failure> {
+        let watcher = Watcher::new(client(t)?, list_watch_config(r, ns, o)).map_err(failure)?;
+        Ok(HyperListWatch(watcher))
+    }
+}
+
+/// kubewire-hyper's list+watch driver; dropping it stops the driver task.
+pub struct HyperListWatch(Watcher<Value>);
+
+impl ListWatchSource for HyperListWatch {
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>> {
+        Some(match self.0.next().await? {
+            Ok(update) => Ok(update.event.into()),
+            Err(WatchError::Transport(e)) => Err(failure(e)),
+            Err(e) => Err(Failure::Other(e.to_string())),
+        })
+    }
 }

@@ -8,7 +8,10 @@ use kubewire::{known, DeleteParams, Patch, PatchParams};
 use kubewire_server::Server;
 use serde_json::{json, Value};
 
-use crate::adapter::{Adapter, Event, EventSource, Failure, ListOptions, Target, WatchOptions};
+use crate::adapter::{
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, Target, WatchOptions,
+    WriteAdapter,
+};
 use crate::native::name_of;
 use crate::setup::{start, TOKEN};
 
@@ -34,15 +37,55 @@ pub enum Scenario {
     Gone,
     /// A bad URL, a refused connection, an untrusted certificate.
     TransportErrors,
+    /// List+watch: the initial sync by watch-list and by a paged LIST with
+    /// a label selector, then changes as they happen.
+    ListWatchSync,
+    /// List+watch: a connection cut in the middle of an event, in the
+    /// listing and in the watch.
+    ListWatchCut,
+    /// List+watch: away while the history is compacted; 410, and a relist
+    /// that reports the object deleted meanwhile.
+    ListWatchRelist,
+    /// List+watch: only bookmarks for a while; after a cut the watch
+    /// resumes from the newest, without a relist.
+    ListWatchBookmarks,
+    /// Every write verb: create, replace, four kinds of patch, delete,
+    /// with their conflicts and refusals.
+    Writes,
 }
 
-/// Every scenario, in a stable order.
-pub const ALL: [Scenario; 5] = [
+/// The scenarios of an [`Adapter`] ([`Scenario::run`]).
+pub const BASIC: [Scenario; 5] = [
     Scenario::Get,
     Scenario::List10k,
     Scenario::WatchLive,
     Scenario::Gone,
     Scenario::TransportErrors,
+];
+
+/// The scenarios of a [`ListWatchAdapter`] ([`Scenario::run_list_watch`]).
+pub const LIST_WATCH: [Scenario; 4] = [
+    Scenario::ListWatchSync,
+    Scenario::ListWatchCut,
+    Scenario::ListWatchRelist,
+    Scenario::ListWatchBookmarks,
+];
+
+/// The scenarios of a [`WriteAdapter`] ([`Scenario::run_writes`]).
+pub const WRITES: [Scenario; 1] = [Scenario::Writes];
+
+/// Every scenario, in a stable order.
+pub const ALL: [Scenario; 10] = [
+    Scenario::Get,
+    Scenario::List10k,
+    Scenario::WatchLive,
+    Scenario::Gone,
+    Scenario::TransportErrors,
+    Scenario::ListWatchSync,
+    Scenario::ListWatchCut,
+    Scenario::ListWatchRelist,
+    Scenario::ListWatchBookmarks,
+    Scenario::Writes,
 ];
 
 impl Scenario {
@@ -54,6 +97,11 @@ impl Scenario {
             Scenario::WatchLive => "watch-live",
             Scenario::Gone => "gone",
             Scenario::TransportErrors => "transport-errors",
+            Scenario::ListWatchSync => "list-watch-sync",
+            Scenario::ListWatchCut => "list-watch-cut",
+            Scenario::ListWatchRelist => "list-watch-relist",
+            Scenario::ListWatchBookmarks => "list-watch-bookmarks",
+            Scenario::Writes => "writes",
         }
     }
 
@@ -66,6 +114,11 @@ impl Scenario {
             Scenario::WatchLive => include_str!("../expected/watch-live.txt"),
             Scenario::Gone => include_str!("../expected/gone.txt"),
             Scenario::TransportErrors => include_str!("../expected/transport-errors.txt"),
+            Scenario::ListWatchSync => include_str!("../expected/list-watch-sync.txt"),
+            Scenario::ListWatchCut => include_str!("../expected/list-watch-cut.txt"),
+            Scenario::ListWatchRelist => include_str!("../expected/list-watch-relist.txt"),
+            Scenario::ListWatchBookmarks => include_str!("../expected/list-watch-bookmarks.txt"),
+            Scenario::Writes => include_str!("../expected/writes.txt"),
         };
         text.lines().map(String::from).collect()
     }
@@ -90,7 +143,9 @@ impl Scenario {
         }
     }
 
-    /// Run the scenario through `adapter` against a fresh server.
+    /// Run one of the [`BASIC`] scenarios through `adapter` against a
+    /// fresh server. Panics for the others (they need more of the adapter:
+    /// [`Scenario::run_list_watch`], [`Scenario::run_writes`]).
     pub async fn run<A: Adapter>(self, adapter: &mut A) -> Transcript {
         match self {
             Scenario::Get => get(adapter).await,
@@ -98,11 +153,33 @@ impl Scenario {
             Scenario::WatchLive => watch_live(adapter).await,
             Scenario::Gone => gone(adapter).await,
             Scenario::TransportErrors => transport_errors(adapter).await,
+            other => panic!("{other:?} is not a BASIC scenario"),
+        }
+    }
+
+    /// Run one of the [`LIST_WATCH`] scenarios through `adapter` against a
+    /// fresh server. Panics for the others.
+    pub async fn run_list_watch<A: ListWatchAdapter>(self, adapter: &mut A) -> Transcript {
+        match self {
+            Scenario::ListWatchSync => crate::listwatch::sync(adapter).await,
+            Scenario::ListWatchCut => crate::listwatch::cut_mid_event(adapter).await,
+            Scenario::ListWatchRelist => crate::listwatch::relist_410(adapter).await,
+            Scenario::ListWatchBookmarks => crate::listwatch::bookmarks_only(adapter).await,
+            other => panic!("{other:?} is not a LIST_WATCH scenario"),
+        }
+    }
+
+    /// Run one of the [`WRITES`] scenarios through `adapter` against a
+    /// fresh server. Panics for the others.
+    pub async fn run_writes<A: WriteAdapter>(self, adapter: &mut A) -> Transcript {
+        match self {
+            Scenario::Writes => crate::writes::writes(adapter).await,
+            other => panic!("{other:?} is not a WRITES scenario"),
         }
     }
 }
 
-async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
+pub(crate) async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(STEP, fut)
         .await
         .unwrap_or_else(|_| panic!("{what}: no answer within {STEP:?}"))
@@ -115,7 +192,20 @@ fn outcome(r: &Result<Value, Failure>) -> String {
     }
 }
 
-fn failure_line(f: &Failure) -> String {
+/// A map field (`data`, `labels`) as JSON with its keys sorted, as a Go
+/// API server writes maps: the order of a map's keys means nothing to a
+/// client, and kubewire-server keeps the order they were written in.
+pub(crate) fn map_text(v: &Value) -> String {
+    match v.as_object() {
+        Some(m) => {
+            let sorted: std::collections::BTreeMap<&String, &Value> = m.iter().collect();
+            serde_json::to_string(&sorted).unwrap_or_default()
+        }
+        None => v.to_string(),
+    }
+}
+
+pub(crate) fn failure_line(f: &Failure) -> String {
     match f {
         Failure::Api { code, reason } => format!("api {code} {reason}"),
         other => format!("{other:?}"),
@@ -446,6 +536,11 @@ mod tests {
         for s in ALL {
             assert!(!s.expected().is_empty(), "{s:?}");
         }
+        let mut kinds = [BASIC.as_slice(), &LIST_WATCH, &WRITES].concat();
+        kinds.sort_by_key(|s| s.name());
+        let mut all = ALL.to_vec();
+        all.sort_by_key(|s| s.name());
+        assert_eq!(kinds, all, "every scenario is of exactly one kind");
         Scenario::Gone.check("the file itself", &Scenario::Gone.expected());
     }
 

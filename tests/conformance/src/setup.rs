@@ -69,6 +69,20 @@ impl Env {
             .await;
     }
 
+    /// Create ConfigMap `name` in `ns` labelled `app=APP`.
+    pub(crate) async fn labelled_config_map(&self, ns: &str, name: &str, app: &str, data: Value) {
+        let body = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "labels": {"app": app}}, "data": data});
+        let req = known::config_maps()
+            .within(ns)
+            .create(&PostParams::default(), &body)
+            .expect("valid request");
+        self.admin
+            .call::<Value>(&req)
+            .await
+            .expect("config map created");
+    }
+
     pub(crate) async fn stop(self) {
         self.server.shutdown().await;
     }

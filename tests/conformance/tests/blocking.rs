@@ -7,11 +7,19 @@
 //! per-step timeout still applies and the in-process server keeps its
 //! workers.
 
-use kubewire::{ApiResource, GetParams, ListParams, WatchEvent, WatchParams};
+use kubewire::{
+    ApiResource, DeleteParams, GetParams, ListParams, Patch, PatchParams, Request, WatchEvent,
+    WatchParams,
+};
+use kubewire_blocking::watcher::{WatchError, Watcher};
 use kubewire_blocking::{Client, Error, Watch};
-use kubewire_conformance::native::{cluster_config, collection, name_of};
+use kubewire_conformance::native::{
+    cluster_config, collection, list_watch_config, name_of, requests,
+};
 use kubewire_conformance::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Scenario, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Scenario, Target, WatchOptions, WriteAdapter,
+    LIST_WATCH, WRITES,
 };
 use serde_json::Value;
 
@@ -143,8 +151,103 @@ impl EventSource for BlockingWatch {
     }
 }
 
+/// Send a write and read the answer whole.
+async fn write(t: &Target, req: Result<Request, Failure>) -> Result<Value, Failure> {
+    let req = req?;
+    let t = t.clone();
+    blocking(move || client(&t)?.call::<Value>(&req).map_err(failure)).await
+}
+
+impl WriteAdapter for BlockingAdapter {
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        write(t, requests::create(r, ns, object)).await
+    }
+
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        write(t, requests::replace(r, ns, name, object)).await
+    }
+
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure> {
+        write(t, requests::patch(r, ns, name, patch, p)).await
+    }
+
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure> {
+        write(t, requests::delete(r, ns, name, p)).await
+    }
+}
+
+impl ListWatchAdapter for BlockingAdapter {
+    type ListWatch = BlockingListWatch;
+
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<BlockingListWatch, Failure> {
+        let watcher = Watcher::new(client(t)?, list_watch_config(r, ns, o)).map_err(failure)?;
+        Ok(BlockingListWatch(Some(watcher)))
+    }
+}
+
+/// kubewire-blocking's list+watch driver, handed to the blocking pool for
+/// each `next()` (it does its IO on the calling thread).
+struct BlockingListWatch(Option<Watcher<Value>>);
+
+impl ListWatchSource for BlockingListWatch {
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>> {
+        let mut watcher = self.0.take()?;
+        let (watcher, event) = blocking(move || {
+            let event = watcher.next();
+            (watcher, event)
+        })
+        .await;
+        self.0 = Some(watcher);
+        Some(match event? {
+            Ok(e) => Ok(e.into()),
+            Err(WatchError::Transport(e)) => Err(failure(e)),
+            Err(e) => Err(Failure::Other(e.to_string())),
+        })
+    }
+}
+
 async fn run(s: Scenario) {
-    let transcript = s.run(&mut BlockingAdapter).await;
+    let transcript = if LIST_WATCH.contains(&s) {
+        s.run_list_watch(&mut BlockingAdapter).await
+    } else if WRITES.contains(&s) {
+        s.run_writes(&mut BlockingAdapter).await
+    } else {
+        s.run(&mut BlockingAdapter).await
+    };
     println!("{s:?}:\n  {}", transcript.join("\n  "));
     s.check("kubewire-blocking", &transcript);
 }
@@ -174,6 +277,31 @@ async fn transport_errors() {
     run(Scenario::TransportErrors).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_sync() {
+    run(Scenario::ListWatchSync).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_cut() {
+    run(Scenario::ListWatchCut).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_relist() {
+    run(Scenario::ListWatchRelist).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_bookmarks() {
+    run(Scenario::ListWatchBookmarks).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes() {
+    run(Scenario::Writes).await;
+}
+
 /// Every scenario has a test above (a new one fails here until it does).
 #[test]
 fn every_scenario_runs() {
@@ -183,6 +311,11 @@ fn every_scenario_runs() {
         Scenario::WatchLive,
         Scenario::Gone,
         Scenario::TransportErrors,
+        Scenario::ListWatchSync,
+        Scenario::ListWatchCut,
+        Scenario::ListWatchRelist,
+        Scenario::ListWatchBookmarks,
+        Scenario::Writes,
     ];
     assert_eq!(kubewire_conformance::ALL.as_slice(), covered.as_slice());
 }

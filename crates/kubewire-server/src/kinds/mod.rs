@@ -16,6 +16,7 @@ mod core;
 #[rustfmt::skip]
 pub mod descriptions;
 mod groups;
+mod hpa;
 mod other;
 mod pods;
 mod validation;
@@ -223,8 +224,8 @@ pub static ALL: &[&Builtin] = &[
     &groups::SELF_SUBJECT_ACCESS_REVIEWS,
     &groups::SELF_SUBJECT_RULES_REVIEWS,
     &groups::SUBJECT_ACCESS_REVIEWS,
-    &groups::HPA_V2,
-    &groups::HPA_V1,
+    &hpa::HPA_V2,
+    &hpa::HPA_V1,
     &groups::CRON_JOBS,
     &groups::JOBS,
     &groups::INGRESS_CLASSES,
@@ -438,7 +439,10 @@ mod tests {
             (
                 "autoscaling",
                 "horizontalpodautoscalers",
-                json!({"metadata": {"name": "v1"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3, "targetCPUUtilizationPercentage": 50}}),
+                // An autoscaling/v1 object, in the stored v2 form.
+                (hpa::HPA_V1.stored_as.unwrap().stored)(
+                    &json!({"metadata": {"name": "v1"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 1, "maxReplicas": 3, "targetCPUUtilizationPercentage": 50}}),
+                ),
                 json!(["v1", "Deployment/web", "cpu: <unknown>/50%", 1, 3, 0]),
             ),
             (
