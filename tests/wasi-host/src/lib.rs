@@ -9,9 +9,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use kubewire::{ApiResource, Scope};
+use kubewire::{ApiResource, DeleteParams, Patch, PatchParams, PropagationPolicy, Scope};
 use kubewire_conformance::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Target, WatchOptions, WriteAdapter,
 };
 use serde_json::Value;
 use wasmtime::component::{Component, InstancePre, Linker, ResourceAny, ResourceTable};
@@ -486,5 +487,223 @@ impl EventSource for WasiWatch {
                 }))
             }
         }
+    }
+}
+
+/// The component's answer to a write, as the scenarios compare them.
+fn written(answer: Result<String, wit::Error>) -> Result<Value, Failure> {
+    answer.map(|text| json(&text)).map_err(failure)
+}
+
+impl WasiAdapter {
+    /// A fresh instance with a client for `t` (each write has its own).
+    async fn session_for(&self, t: &Target) -> Result<Session, Failure> {
+        let (store, bindings, client) = self.host.open(t).await?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
+    }
+}
+
+impl WriteAdapter for WasiAdapter {
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = object.to_string();
+        written(
+            api.client()
+                .call_create(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    &text,
+                    None,
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = object.to_string();
+        written(
+            api.client()
+                .call_replace(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    &text,
+                    None,
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure> {
+        let (kind, body) = match patch {
+            Patch::Merge(v) => (wit::PatchType::Merge, v),
+            Patch::Json(v) => (wit::PatchType::Json, v),
+            Patch::Strategic(v) => (wit::PatchType::Strategic, v),
+            Patch::Apply(v) => (wit::PatchType::Apply, v),
+        };
+        let options = wit::PatchOptions {
+            patch_type: Some(kind),
+            field_manager: p.field_manager.clone(),
+            force: Some(p.force),
+            dry_run: Some(p.dry_run),
+            field_validation: None,
+        };
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = body.to_string();
+        written(
+            api.client()
+                .call_patch(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    &text,
+                    Some(&options),
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure> {
+        let options = wit::DeleteOptions {
+            grace_period_seconds: p.grace_period_seconds,
+            propagation_policy: p.propagation_policy.map(|p| match p {
+                PropagationPolicy::Orphan => wit::PropagationPolicy::Orphan,
+                PropagationPolicy::Background => wit::PropagationPolicy::Background,
+                PropagationPolicy::Foreground => wit::PropagationPolicy::Foreground,
+            }),
+            precondition_uid: p.preconditions.as_ref().and_then(|c| c.uid.clone()),
+            precondition_resource_version: p
+                .preconditions
+                .as_ref()
+                .and_then(|c| c.resource_version.clone()),
+            dry_run: Some(p.dry_run),
+        };
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        written(
+            api.client()
+                .call_delete(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    Some(&options),
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+}
+
+impl ListWatchAdapter for WasiAdapter {
+    type ListWatch = WasiListWatch;
+
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<WasiListWatch, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let options = wit::ListWatchOptions {
+            label_selector: o.label_selector.clone(),
+            field_selector: None,
+            page_size: o.page_size,
+            watch_list: Some(!o.no_watch_list),
+        };
+        let lw = api
+            .client()
+            .call_list_watch(
+                &mut s.store,
+                s.client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
+            .await
+            .expect("no trap")
+            .map_err(failure)?;
+        Ok(WasiListWatch { session: s, lw })
+    }
+}
+
+/// A `list-watch` resource inside its own instance (which it owns).
+pub struct WasiListWatch {
+    session: Session,
+    lw: ResourceAny,
+}
+
+impl ListWatchSource for WasiListWatch {
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>> {
+        let s = &mut self.session;
+        let api = s.api().clone();
+        let next = api
+            .list_watch()
+            .call_next(&mut s.store, self.lw)
+            .await
+            .expect("no trap");
+        let change = match next {
+            Ok(None) => return None,
+            Err(e) => return Some(Err(failure(e))),
+            Ok(Some(change)) => change,
+        };
+        let object = || json(change.object.as_deref().unwrap_or("null"));
+        Some(Ok(match change.kind {
+            wit::ChangeKind::Init => ListWatchEvent::Init,
+            wit::ChangeKind::InitApply => ListWatchEvent::InitApply(object()),
+            wit::ChangeKind::InitDelete => ListWatchEvent::InitDelete(change.name),
+            wit::ChangeKind::InitDone => ListWatchEvent::InitDone(change.resource_version),
+            wit::ChangeKind::Apply => ListWatchEvent::Apply(object()),
+            wit::ChangeKind::Delete => ListWatchEvent::Delete(object()),
+            wit::ChangeKind::Bookmark => ListWatchEvent::Bookmark(change.resource_version),
+        }))
     }
 }
