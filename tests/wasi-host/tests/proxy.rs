@@ -69,6 +69,9 @@ impl Instance {
     }
 }
 
+/// Where the handler's response arrives.
+type Answer = tokio::sync::oneshot::Receiver<Result<hyper::Response<HyperOutgoingBody>, ErrorCode>>;
+
 /// A request for `path` in `store`, and where its response will come.
 fn incoming(
     store: &mut Store<State>,
@@ -76,7 +79,7 @@ fn incoming(
 ) -> (
     Resource<HostIncomingRequest>,
     Resource<HostResponseOutparam>,
-    tokio::sync::oneshot::Receiver<Result<hyper::Response<HyperOutgoingBody>, ErrorCode>>,
+    Answer,
 ) {
     let req = hyper::Request::get(format!("http://proxy.test{path}"))
         .body(Empty::<Bytes>::new())
@@ -91,9 +94,7 @@ fn incoming(
     (req, out, rx)
 }
 
-async fn answer(
-    rx: tokio::sync::oneshot::Receiver<Result<hyper::Response<HyperOutgoingBody>, ErrorCode>>,
-) -> (u16, HyperOutgoingBody) {
+async fn answer(rx: Answer) -> (u16, HyperOutgoingBody) {
     let resp = tokio::time::timeout(Duration::from_secs(30), rx)
         .await
         .expect("answer in time")
