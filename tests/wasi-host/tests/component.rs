@@ -9,7 +9,7 @@ const ALLOWED: [&str; 4] = ["wasi:http/", "wasi:io/", "wasi:clocks/", "wasi:rand
 
 /// The size goal for the release client component (issue 14): 300 KB.
 /// Not met with list+watch, the store, writes and kubeconfig text in:
-/// `just component` measures 359,384 bytes (opt-level z, LTO, panic
+/// `just component` measures 359,096 bytes (opt-level z, LTO, panic
 /// immediate-abort, wasm-opt -Oz); `just component-sizes` shows where
 /// they go (the export glue ~49 KB, kubeconfig parsing ~43 KB, serde_json
 /// ~47 KB, the list+watch machine ~56 KB before wasm-opt).
