@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use kubewire::auth::Authorization;
 use kubewire::decode::{ListDecoder, WatchDecoder};
+use kubewire::kubeconfig::{ClusterConfig, Kubeconfig};
 use kubewire::{AuthPlan, Method, Request, WholeBody};
 use serde::de::DeserializeOwned;
 use wasi::clocks::monotonic_clock;
@@ -12,7 +13,7 @@ use wasi::http::outgoing_handler;
 use wasi::http::types::{
     self, Fields, IncomingResponse, OutgoingBody, OutgoingRequest, RequestOptions,
 };
-use wasi::io::poll;
+use wasi::io::poll::{self, Pollable};
 use wasi::io::streams::StreamError;
 
 use crate::stream::{Body, Decoded, ListStream, WatchStream};
@@ -32,8 +33,34 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(32);
 pub struct Client {
     base: BaseUrl,
     authorization: Option<kubewire::Secret>,
+    /// Sent with every request (impersonation, a tenant header...).
+    headers: Vec<(String, String)>,
     timeout: Duration,
     user_agent: String,
+}
+
+/// A request sent whose response headers have not been read yet.
+#[derive(Debug)]
+pub struct Pending {
+    future: types::FutureIncomingResponse,
+    server: String,
+}
+
+impl Pending {
+    /// Ready when [`try_get`](Self::try_get) has the answer.
+    pub fn subscribe(&self) -> Pollable {
+        self.future.subscribe()
+    }
+
+    /// The response (or the failure) once the host has it; `None` while
+    /// it is still on its way. Never waits.
+    pub fn try_get(&self) -> Option<Result<IncomingResponse, Error>> {
+        self.future.get().map(|answer| match answer {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(code)) => Err(Error::from_code(&self.server, code)),
+            Err(()) => Err(Error::Resource("the response")),
+        })
+    }
 }
 
 impl Client {
@@ -54,14 +81,58 @@ impl Client {
         Ok(Client {
             base: BaseUrl::parse(server)?,
             authorization,
+            headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             user_agent: format!("kubewire/{} (wasi)", env!("CARGO_PKG_VERSION")),
         })
     }
 
+    /// A client for a context resolved by the core (its server, its
+    /// credentials, its impersonation headers). What a component cannot
+    /// do is refused by name: a client certificate, an exec plugin, a
+    /// token file, a proxy. The cluster's CA is the host's to trust: under
+    /// `wasi:http` a guest cannot add one.
+    pub fn from_cluster(cluster: &ClusterConfig) -> Result<Self, Error> {
+        if let Some(proxy) = &cluster.proxy_url {
+            return Err(Error::Unsupported(format!(
+                "cluster {:?} goes through proxy {proxy:?}: a component's requests go where its host sends them",
+                cluster.cluster
+            )));
+        }
+        let mut client = Client::new(&cluster.server, &cluster.auth)?;
+        for (name, value) in cluster.impersonate.headers() {
+            client = client.with_header(name, value);
+        }
+        Ok(client)
+    }
+
+    /// A client for `context` (the current one for `None`) of a kubeconfig
+    /// given as JSON text (`kubectl config view --raw -o json`), parsed and
+    /// resolved by the core; see [`from_cluster`](Self::from_cluster).
+    /// Returns the client and the context's namespace.
+    pub fn from_kubeconfig(text: &str, context: Option<&str>) -> Result<(Self, String), Error> {
+        let resolved = Kubeconfig::from_json(text.as_bytes())
+            .and_then(|k| k.resolve(context))
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let client = Client::from_cluster(&resolved)?;
+        Ok((client, resolved.namespace))
+    }
+
     /// Wait at most `timeout` for response headers.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Send `user_agent` as the `User-Agent`.
+    pub fn with_user_agent(mut self, user_agent: &str) -> Self {
+        user_agent.clone_into(&mut self.user_agent);
+        self
+    }
+
+    /// Add a header to every request (checked by the host when sent).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -72,8 +143,16 @@ impl Client {
 
     /// Send a request; return the response with its body unread.
     pub fn send(&self, req: &Request) -> Result<IncomingResponse, Error> {
-        let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(req.headers.len() + 2);
-        for (name, value) in &req.headers {
+        let pending = self.start(req)?;
+        self.wait(&pending)
+    }
+
+    /// Send a request without waiting for the answer (its body, if any, is
+    /// written first).
+    pub fn start(&self, req: &Request) -> Result<Pending, Error> {
+        let mut headers: Vec<(String, Vec<u8>)> =
+            Vec::with_capacity(req.headers.len() + self.headers.len() + 2);
+        for (name, value) in req.headers.iter().chain(&self.headers) {
             headers.push((name.to_ascii_lowercase(), value.as_bytes().to_vec()));
         }
         headers.push(("user-agent".into(), self.user_agent.as_bytes().to_vec()));
@@ -98,30 +177,32 @@ impl Client {
         let options = RequestOptions::new();
         // Not every host lets a guest set timeouts; the deadline below holds anyway.
         let _ = options.set_connect_timeout(Some(nanos(self.timeout)));
-        let pending = outgoing_handler::handle(out, Some(options))
+        let future = outgoing_handler::handle(out, Some(options))
             .map_err(|c| Error::from_code(&self.base.text, c))?;
         write_body(body, &req.body)?;
-        self.wait(&pending)
+        Ok(Pending {
+            future,
+            server: self.base.text.clone(),
+        })
     }
 
     /// Wait for the response headers or the deadline, whichever comes
-    /// first, sleeping on both pollables at once.
-    fn wait(&self, pending: &types::FutureIncomingResponse) -> Result<IncomingResponse, Error> {
+    /// first, sleeping on both pollables at once. The host's own timeout
+    /// firing once this deadline has passed (it was handed the same span
+    /// as its connect timeout) is this client's timeout too.
+    fn wait(&self, pending: &Pending) -> Result<IncomingResponse, Error> {
         let ready = pending.subscribe();
         let deadline = monotonic_clock::subscribe_duration(nanos(self.timeout));
+        let timeout = || Error::Timeout {
+            server: self.base.text.clone(),
+            after: self.timeout,
+        };
         loop {
-            if let Some(answer) = pending.get() {
-                return match answer {
-                    Ok(Ok(resp)) => Ok(resp),
-                    Ok(Err(code)) => Err(Error::from_code(&self.base.text, code)),
-                    Err(()) => Err(Error::Resource("the response")),
-                };
-            }
-            if deadline.ready() {
-                return Err(Error::Timeout {
-                    server: self.base.text.clone(),
-                    after: self.timeout,
-                });
+            match pending.try_get() {
+                Some(Err(e)) if e.is_host_timeout() && deadline.ready() => return Err(timeout()),
+                Some(answer) => return answer,
+                None if deadline.ready() => return Err(timeout()),
+                None => {}
             }
             poll::poll(&[&ready, &deadline]);
         }
@@ -168,7 +249,7 @@ impl Client {
 
 /// A body read whole into the core's collector, which keeps at most
 /// [`MAX_WHOLE_BODY`] (the reading stops there).
-fn read_whole(resp: IncomingResponse) -> Result<WholeBody, Error> {
+pub(crate) fn read_whole(resp: IncomingResponse) -> Result<WholeBody, Error> {
     let mut whole = WholeBody::new(resp.status(), retry_after(&resp).as_deref());
     let mut body = Body::new(resp)?;
     while let Some(chunk) = body.next_chunk()? {
@@ -180,7 +261,7 @@ fn read_whole(resp: IncomingResponse) -> Result<WholeBody, Error> {
 }
 
 /// A span in the nanoseconds `wasi:clocks` counts in.
-fn nanos(d: Duration) -> u64 {
+pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -200,7 +281,7 @@ fn method(m: Method) -> types::Method {
     }
 }
 
-fn retry_after(resp: &IncomingResponse) -> Option<String> {
+pub(crate) fn retry_after(resp: &IncomingResponse) -> Option<String> {
     let values = resp.headers().get("retry-after");
     values
         .first()

@@ -37,8 +37,10 @@ mod client;
 mod error;
 mod stream;
 mod url;
+pub mod watcher;
 
-pub use client::{Client, DEFAULT_TIMEOUT, MAX_WHOLE_BODY};
+pub use client::{Client, Pending, DEFAULT_TIMEOUT, MAX_WHOLE_BODY};
+pub use watcher::{WatchError, Watcher};
 
 /// A seed for the core's list+watch jitter from the host's randomness
 /// (`wasi:random`), for [`kubewire::listwatch::Config::seed`]: every
@@ -50,4 +52,4 @@ pub fn seed() -> u64 {
 }
 pub use error::Error;
 pub use kubewire;
-pub use stream::{Decoded, ListStream, Pull, WatchStream};
+pub use stream::{ready_now, Decoded, ListStream, Pull, WatchStream};

@@ -1,18 +1,22 @@
 //! # A wasi:http proxy that serves ConfigMaps from a Kubernetes API server
 //!
 //! An `incoming-handler` component (run it with `wasmtime serve` or any
-//! wasi:http host) that answers plain-text requests with data it gets,
-//! lists or watches through kubewire:
+//! wasi:http host) that answers plain-text requests from a store of a
+//! namespace's ConfigMaps, kept current by the core's list+watch machine:
 //!
 //! - `GET /configmaps/NS/NAME` — the ConfigMap's keys, `key=value` per line;
-//! - `GET /configmaps/NS` — the names in the namespace, one per line, each
-//!   written to the response as soon as the LIST item has streamed in;
-//! - `GET /configmaps/NS/NAME?watch=SECONDS` — a line per change of the
-//!   ConfigMap for SECONDS (`ADDED a=1,b=2`), each sent as it happens.
+//! - `GET /configmaps/NS` — the names in the namespace, one per line;
+//! - `GET /configmaps/NS/NAME?watch=SECONDS` — its keys now (`ADDED a=1,b=2`),
+//!   then a line per change for SECONDS, each sent as it happens.
+//!
+//! The first request for a namespace syncs it (a watch-list, or LIST then
+//! WATCH); later requests to the same instance answer from memory after
+//! taking in the changes that arrived meanwhile, with no request to the
+//! API server of their own, and keep answering while it is away.
 //!
 //! The API server comes from the environment: `KUBEWIRE_SERVER` (e.g.
 //! `https://10.0.0.1:6443`) and `KUBEWIRE_TOKEN` (`wasmtime serve --env`).
-//! An API error keeps its HTTP code and says the server's message.
+//! A sync the API server refuses keeps its HTTP code and says why.
 
 mod routes;
 

@@ -9,9 +9,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use kubewire::{ApiResource, Scope};
+use kubewire::{ApiResource, DeleteParams, Patch, PatchParams, PropagationPolicy, Scope};
 use kubewire_conformance::{
-    Adapter, Event, EventSource, Failure, ListOptions, Listed, Target, WatchOptions,
+    Adapter, Event, EventSource, Failure, ListOptions, ListWatchAdapter, ListWatchEvent,
+    ListWatchOptions, ListWatchSource, Listed, Target, WatchOptions, WriteAdapter,
 };
 use serde_json::Value;
 use wasmtime::component::{Component, InstancePre, Linker, ResourceAny, ResourceTable};
@@ -23,9 +24,12 @@ wasmtime::component::bindgen!({
     path: "../../wit",
     world: "client-component",
     exports: { default: async },
+    // The pollables `subscribe` returns are wasmtime-wasi's own.
+    with: { "wasi:io": wasmtime_wasi::p2::bindings::io },
 });
 
-use exports::kubewire::client::client as wit;
+/// The `kubewire:client/client` interface as the host sees it.
+pub use exports::kubewire::client::client as wit;
 
 /// Per-instance state: a WASI context with nothing inherited (no
 /// environment, no files, no stdio), a wasi:http context, and the largest
@@ -124,18 +128,12 @@ pub fn component_path(var: &str, file: &str) -> PathBuf {
 
 /// The path of the client component.
 pub fn client_component_path() -> PathBuf {
-    component_path(
-        "KUBEWIRE_CLIENT_COMPONENT",
-        "kubewire_client.component.wasm",
-    )
+    component_path("KUBEWIRE_CLIENT_COMPONENT", "kubewire-client.wasm")
 }
 
 /// The path of the example proxy component.
 pub fn proxy_component_path() -> PathBuf {
-    component_path(
-        "KUBEWIRE_PROXY_COMPONENT",
-        "kubewire_wasi_proxy.component.wasm",
-    )
+    component_path("KUBEWIRE_PROXY_COMPONENT", "kubewire-wasi-proxy.wasm")
 }
 
 /// Compile a component file, with a message that says how to build it.
@@ -159,7 +157,7 @@ pub fn imports(engine: &Engine, component: &Component) -> BTreeSet<String> {
 pub struct Host {
     pre: ClientComponentPre<State>,
     engine: Engine,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<u32>,
 }
 
 impl Host {
@@ -179,9 +177,45 @@ impl Host {
     }
 
     /// Clients opened from now on wait at most `ms` for response headers.
-    pub fn with_timeout_ms(mut self, ms: u64) -> Self {
+    pub fn with_timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = Some(ms);
         self
+    }
+
+    /// A fresh instance with a client opened from `config`.
+    pub async fn session(&self, config: &wit::Config) -> Result<Session, wit::Error> {
+        let (mut store, bindings) = self.instance().await;
+        let client = bindings
+            .kubewire_client_client()
+            .client()
+            .call_open(&mut store, config)
+            .await
+            .expect("no trap")?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
+    }
+
+    /// A fresh instance with a client opened from a kubeconfig's text.
+    pub async fn session_from_kubeconfig(
+        &self,
+        kubeconfig: &str,
+        context: Option<&str>,
+    ) -> Result<Session, wit::Error> {
+        let (mut store, bindings) = self.instance().await;
+        let client = bindings
+            .kubewire_client_client()
+            .client()
+            .call_open_kubeconfig(&mut store, kubeconfig, context)
+            .await
+            .expect("no trap")?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
     }
 
     async fn instance(&self) -> (Store<State>, ClientComponent) {
@@ -201,9 +235,8 @@ impl Host {
     ) -> Result<(Store<State>, ClientComponent, ResourceAny), Failure> {
         let (mut store, bindings) = self.instance().await;
         let config = wit::Config {
-            server: t.server.clone(),
-            token: t.token.clone(),
             timeout_ms: self.timeout_ms,
+            ..config(&t.server, t.token.as_deref())
         };
         let client = bindings
             .kubewire_client_client()
@@ -216,7 +249,39 @@ impl Host {
     }
 }
 
-fn resource(r: &ApiResource) -> wit::ApiResource {
+/// A config with only a server and a token.
+pub fn config(server: &str, token: Option<&str>) -> wit::Config {
+    wit::Config {
+        server: server.into(),
+        token: token.map(Into::into),
+        username: None,
+        password: None,
+        user_agent: None,
+        headers: None,
+        timeout_ms: None,
+    }
+}
+
+/// One component instance with an open `client` resource, for tests that
+/// call the interface directly.
+pub struct Session {
+    /// The instance's store.
+    pub store: Store<State>,
+    /// Its exports.
+    pub bindings: ClientComponent,
+    /// The `client` resource.
+    pub client: ResourceAny,
+}
+
+impl Session {
+    /// The interface's functions.
+    pub fn api(&self) -> &wit::Guest {
+        self.bindings.kubewire_client_client()
+    }
+}
+
+/// The wit form of a core `ApiResource`.
+pub fn resource(r: &ApiResource) -> wit::ApiResource {
     wit::ApiResource {
         group: r.group.clone(),
         version: r.version.clone(),
@@ -231,9 +296,9 @@ fn namespace(ns: &str) -> Option<&str> {
 }
 
 /// The component's error, classified as the scenarios compare them.
-fn failure(e: wit::Error) -> Failure {
+pub fn failure(e: wit::Error) -> Failure {
     match e {
-        wit::Error::Invalid(_) => Failure::Invalid,
+        wit::Error::Invalid(_) | wit::Error::Unsupported(_) => Failure::Invalid,
         wit::Error::Connect(_) => Failure::Connect,
         wit::Error::Tls(_) => Failure::Tls,
         wit::Error::Timeout(_) => Failure::Timeout,
@@ -241,7 +306,8 @@ fn failure(e: wit::Error) -> Failure {
             code: s.code,
             reason: s.reason,
         },
-        wit::Error::Http(m) | wit::Error::Decode(m) => Failure::Other(m),
+        wit::Error::Http(t) => Failure::Other(t.message),
+        wit::Error::Decode(m) => Failure::Other(m),
     }
 }
 
@@ -309,7 +375,13 @@ impl Adapter for WasiAdapter {
         };
         let items = api
             .client()
-            .call_list(&mut store, client, &resource(r), namespace(ns), &options)
+            .call_list(
+                &mut store,
+                client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
             .await
             .expect("no trap")
             .map_err(failure)?;
@@ -356,12 +428,18 @@ impl Adapter for WasiAdapter {
             field_selector: None,
             resource_version: o.resource_version.clone(),
             timeout_seconds: o.timeout_seconds,
-            bookmarks: o.bookmarks,
+            bookmarks: Some(o.bookmarks),
         };
         let events = bindings
             .kubewire_client_client()
             .client()
-            .call_watch(&mut store, client, &resource(r), namespace(ns), &options)
+            .call_watch(
+                &mut store,
+                client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
             .await
             .expect("no trap")
             .map_err(failure)?;
@@ -392,16 +470,240 @@ impl EventSource for WasiWatch {
         match next {
             Ok(None) => None,
             Err(e) => Some(Err(failure(e))),
-            Ok(Some(event)) => Some(Ok(match event {
-                wit::Event::Added(o) => Event::Added(json(&o)),
-                wit::Event::Modified(o) => Event::Modified(json(&o)),
-                wit::Event::Deleted(o) => Event::Deleted(json(&o)),
-                wit::Event::Bookmark(rv) => Event::Bookmark(rv),
-                wit::Event::Error(s) => Event::Error {
-                    code: s.code,
-                    reason: s.reason,
-                },
-            })),
+            Ok(Some(event)) => {
+                let object = || json(event.object.as_deref().unwrap_or("null"));
+                Some(Ok(match event.kind {
+                    wit::EventKind::Added => Event::Added(object()),
+                    wit::EventKind::Modified => Event::Modified(object()),
+                    wit::EventKind::Deleted => Event::Deleted(object()),
+                    wit::EventKind::Bookmark => Event::Bookmark(event.resource_version),
+                    wit::EventKind::Error => {
+                        let status = event.status.expect("an error event has a status");
+                        Event::Error {
+                            code: status.code,
+                            reason: status.reason,
+                        }
+                    }
+                }))
+            }
         }
+    }
+}
+
+/// The component's answer to a write, as the scenarios compare them.
+fn written(answer: Result<String, wit::Error>) -> Result<Value, Failure> {
+    answer.map(|text| json(&text)).map_err(failure)
+}
+
+impl WasiAdapter {
+    /// A fresh instance with a client for `t` (each write has its own).
+    async fn session_for(&self, t: &Target) -> Result<Session, Failure> {
+        let (store, bindings, client) = self.host.open(t).await?;
+        Ok(Session {
+            store,
+            bindings,
+            client,
+        })
+    }
+}
+
+impl WriteAdapter for WasiAdapter {
+    async fn create(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = object.to_string();
+        written(
+            api.client()
+                .call_create(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    &text,
+                    None,
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn replace(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = object.to_string();
+        written(
+            api.client()
+                .call_replace(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    &text,
+                    None,
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn patch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        patch: &Patch<Value>,
+        p: &PatchParams,
+    ) -> Result<Value, Failure> {
+        let (kind, body) = match patch {
+            Patch::Merge(v) => (wit::PatchType::Merge, v),
+            Patch::Json(v) => (wit::PatchType::Json, v),
+            Patch::Strategic(v) => (wit::PatchType::Strategic, v),
+            Patch::Apply(v) => (wit::PatchType::Apply, v),
+        };
+        let options = wit::PatchOptions {
+            patch_type: Some(kind),
+            field_manager: p.field_manager.clone(),
+            force: Some(p.force),
+            dry_run: Some(p.dry_run),
+            field_validation: None,
+        };
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let text = body.to_string();
+        written(
+            api.client()
+                .call_patch(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    &text,
+                    Some(&options),
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+
+    async fn delete(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        name: &str,
+        p: &DeleteParams,
+    ) -> Result<Value, Failure> {
+        let options = wit::DeleteOptions {
+            grace_period_seconds: p.grace_period_seconds,
+            propagation_policy: p.propagation_policy.map(|p| match p {
+                PropagationPolicy::Orphan => wit::PropagationPolicy::Orphan,
+                PropagationPolicy::Background => wit::PropagationPolicy::Background,
+                PropagationPolicy::Foreground => wit::PropagationPolicy::Foreground,
+            }),
+            precondition_uid: p.preconditions.as_ref().and_then(|c| c.uid.clone()),
+            precondition_resource_version: p
+                .preconditions
+                .as_ref()
+                .and_then(|c| c.resource_version.clone()),
+            dry_run: Some(p.dry_run),
+        };
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        written(
+            api.client()
+                .call_delete(
+                    &mut s.store,
+                    s.client,
+                    &resource(r),
+                    namespace(ns),
+                    name,
+                    Some(&options),
+                )
+                .await
+                .expect("no trap"),
+        )
+    }
+}
+
+impl ListWatchAdapter for WasiAdapter {
+    type ListWatch = WasiListWatch;
+
+    async fn list_watch(
+        &mut self,
+        t: &Target,
+        r: &ApiResource,
+        ns: &str,
+        o: &ListWatchOptions,
+    ) -> Result<WasiListWatch, Failure> {
+        let mut s = self.session_for(t).await?;
+        let api = s.api().clone();
+        let options = wit::ListWatchOptions {
+            label_selector: o.label_selector.clone(),
+            field_selector: None,
+            page_size: o.page_size,
+            watch_list: Some(!o.no_watch_list),
+        };
+        let lw = api
+            .client()
+            .call_list_watch(
+                &mut s.store,
+                s.client,
+                &resource(r),
+                namespace(ns),
+                Some(&options),
+            )
+            .await
+            .expect("no trap")
+            .map_err(failure)?;
+        Ok(WasiListWatch { session: s, lw })
+    }
+}
+
+/// A `list-watch` resource inside its own instance (which it owns).
+pub struct WasiListWatch {
+    session: Session,
+    lw: ResourceAny,
+}
+
+impl ListWatchSource for WasiListWatch {
+    async fn next(&mut self) -> Option<Result<ListWatchEvent, Failure>> {
+        let s = &mut self.session;
+        let api = s.api().clone();
+        let next = api
+            .list_watch()
+            .call_next(&mut s.store, self.lw)
+            .await
+            .expect("no trap");
+        let change = match next {
+            Ok(None) => return None,
+            Err(e) => return Some(Err(failure(e))),
+            Ok(Some(change)) => change,
+        };
+        let object = || json(change.object.as_deref().unwrap_or("null"));
+        Some(Ok(match change.kind {
+            wit::ChangeKind::Init => ListWatchEvent::Init,
+            wit::ChangeKind::InitApply => ListWatchEvent::InitApply(object()),
+            wit::ChangeKind::InitDelete => ListWatchEvent::InitDelete(change.name),
+            wit::ChangeKind::InitDone => ListWatchEvent::InitDone(change.resource_version),
+            wit::ChangeKind::Apply => ListWatchEvent::Apply(object()),
+            wit::ChangeKind::Delete => ListWatchEvent::Delete(object()),
+            wit::ChangeKind::Bookmark => ListWatchEvent::Bookmark(change.resource_version),
+        }))
     }
 }

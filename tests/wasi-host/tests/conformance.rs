@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use kubewire_conformance::Scenario;
+use kubewire_conformance::{Scenario, LIST_WATCH, WRITES};
 use kubewire_wasi_host::{client_component_path, Host, WasiAdapter};
 
 /// Compiled once per test binary: cranelift in a debug host is slow.
@@ -18,7 +18,13 @@ fn host() -> Host {
 async fn as_expected(s: Scenario) -> WasiAdapter {
     let mut adapter = WasiAdapter::new(host());
     let started = Instant::now();
-    let wasi = s.run(&mut adapter).await;
+    let wasi = if LIST_WATCH.contains(&s) {
+        s.run_list_watch(&mut adapter).await
+    } else if WRITES.contains(&s) {
+        s.run_writes(&mut adapter).await
+    } else {
+        s.run(&mut adapter).await
+    };
     println!(
         "{s:?}: component {:.2?}\n  {}",
         started.elapsed(),
@@ -60,4 +66,47 @@ async fn gone_410() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_url_refused_and_untrusted_tls() {
     as_expected(Scenario::TransportErrors).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_sync() {
+    as_expected(Scenario::ListWatchSync).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_cut() {
+    as_expected(Scenario::ListWatchCut).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_relist() {
+    as_expected(Scenario::ListWatchRelist).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_watch_bookmarks() {
+    as_expected(Scenario::ListWatchBookmarks).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes() {
+    as_expected(Scenario::Writes).await;
+}
+
+/// Every scenario has a test above (a new one fails here until it does).
+#[test]
+fn every_scenario_runs() {
+    let covered = [
+        Scenario::Get,
+        Scenario::List10k,
+        Scenario::WatchLive,
+        Scenario::Gone,
+        Scenario::TransportErrors,
+        Scenario::ListWatchSync,
+        Scenario::ListWatchCut,
+        Scenario::ListWatchRelist,
+        Scenario::ListWatchBookmarks,
+        Scenario::Writes,
+    ];
+    assert_eq!(kubewire_conformance::ALL.as_slice(), covered.as_slice());
 }

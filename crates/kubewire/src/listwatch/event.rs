@@ -62,6 +62,16 @@ pub struct ObjectMeta {
     pub labels: Labels,
 }
 
+impl ObjectMeta {
+    /// The identity, resourceVersion and labels of an object given as JSON
+    /// text (the machine's own reading, for hosts that hand objects on as
+    /// text): `None` when the text is not a JSON object or nothing in it
+    /// names the object.
+    pub fn from_json(text: &str) -> Option<ObjectMeta> {
+        serde_json::from_str::<MetaOnly<'_>>(text).ok()?.into_meta()
+    }
+}
+
 /// An object as the user's type `T`, with its [`ObjectMeta`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object<T> {
@@ -202,5 +212,25 @@ impl MetaOnly<'_> {
             resource_version: m.resource_version.map(Cow::into_owned).unwrap_or_default(),
             labels: m.labels.unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_from_json_text() {
+        let m = ObjectMeta::from_json(
+            r#"{"metadata":{"name":"a","namespace":"demo","resourceVersion":"7","labels":{"app":"web"}},"data":{}}"#,
+        )
+        .expect("named");
+        assert_eq!(m.key, ObjectKey::namespaced("demo", "a"));
+        assert_eq!(m.resource_version, "7");
+        assert_eq!(m.labels.get("app"), Some("web"));
+        let node = ObjectMeta::from_json(r#"{"metadata":{"name":"n1","namespace":""}}"#).unwrap();
+        assert_eq!(node.key, ObjectKey::cluster("n1"));
+        assert_eq!(ObjectMeta::from_json(r#"{"metadata":{}}"#), None);
+        assert_eq!(ObjectMeta::from_json("not json"), None);
     }
 }
