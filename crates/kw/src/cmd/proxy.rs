@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -162,15 +163,20 @@ pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Message(format!("cannot listen: {e}")))?;
-    // kubectl's line, with the scheme so that it can be opened.
-    println!("Starting to serve on http://{addr}");
+    // kubectl's line, with the scheme so that it can be opened. A closed
+    // stdout must not stop the proxy.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Starting to serve on http://{addr}");
     for t in &targets {
-        println!(
+        let _ = writeln!(
+            out,
             "  /clusters/{}/ -> {}",
             t.context,
             t.client.cluster().server
         );
     }
+    let _ = out.flush();
+    drop(out);
     let proxy = Arc::new(Proxy {
         clusters: targets.into_iter().map(|t| (t.context, t.client)).collect(),
         filter,
