@@ -70,6 +70,9 @@ pub enum Command {
     Annotate(cmd::label::MetaArgs),
     /// Wait until resources are deleted or meet a condition.
     Wait(cmd::wait::WaitArgs),
+    /// Serve the API of the kubeconfig's contexts under
+    /// `/clusters/CONTEXT/` on loopback, with their credentials, for pages.
+    Proxy(cmd::proxy::ProxyArgs),
     /// Request a service-account token (TokenRequest).
     Token(cmd::token::TokenArgs),
     /// Modify or read kubeconfig files.

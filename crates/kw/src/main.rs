@@ -69,6 +69,7 @@ async fn run(cli: Cli) -> failure::Result<()> {
             cmd::label::run(&global, cmd::label::Field::Annotations, args).await
         }
         Command::Wait(args) => cmd::wait::run(&global, args).await,
+        Command::Proxy(args) => cmd::proxy::run(&global, args).await,
         Command::Token(args) => cmd::token::run(&global, args).await,
         Command::Config { command } => cmd::config::run(&global, command),
         #[cfg(feature = "server")]

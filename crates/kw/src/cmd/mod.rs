@@ -9,6 +9,7 @@ pub mod get;
 pub mod label;
 pub mod manifest;
 pub mod patch;
+pub mod proxy;
 pub mod token;
 pub mod wait;
 
