@@ -74,6 +74,7 @@ pub mod resources;
 pub mod schema;
 pub mod selectors;
 mod server;
+pub mod services;
 pub mod shape;
 pub mod status;
 pub mod storage;

@@ -44,7 +44,7 @@ pub fn create(r: &Request<'_>) -> Res {
     let d = r.def();
     let body = r.decode_body("CreateOptions")?;
     r.check_body_namespace(&body)?;
-    let obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
+    let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
     let dry = r.dry_run();
@@ -53,6 +53,7 @@ pub fn create(r: &Request<'_>) -> Res {
         if cur.is_some() {
             return Err(ApiError::already_exists(&d.group, &d.plural, &name));
         }
+        allocate(r, st, &mut obj)?;
         Ok(if dry {
             Mutation::DryRun(obj)
         } else {
@@ -60,6 +61,20 @@ pub fn create(r: &Request<'_>) -> Res {
         })
     })?;
     Ok(r.reply(201, &stored))
+}
+
+/// What a new object takes from what the others hold (a Service's
+/// cluster IP and node ports), decided under the store lock.
+fn allocate(r: &Request<'_>, st: &State, obj: &mut Value) -> Result<(), ApiError> {
+    if is_service(r) {
+        crate::services::allocate(st, &r.ctx.service_range, obj)?;
+    }
+    Ok(())
+}
+
+fn is_service(r: &Request<'_>) -> bool {
+    let d = r.def();
+    d.group.is_empty() && d.plural == "services" && r.rp.sub.is_none()
 }
 
 /// Decides what an update of `old` to `new` does: a write, a no-op, or
@@ -109,7 +124,11 @@ pub fn update(r: &Request<'_>) -> Res {
         if !want.is_empty() && Some(want) != cur["metadata"]["resourceVersion"].as_str() {
             return Err(ApiError::conflict(&d.group, &d.plural, &name));
         }
-        let new = prepare_update(d, cur, body.clone(), sub, &manager, "Update")?;
+        let mut body = body.clone();
+        if is_service(r) {
+            crate::services::update(cur, &mut body)?;
+        }
+        let new = prepare_update(d, cur, body, sub, &manager, "Update")?;
         Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(200, &stored))
@@ -224,6 +243,7 @@ pub fn patch(r: &Request<'_>) -> Res {
                 let mut body = r.check_kind(patch.clone())?;
                 body["metadata"]["name"] = name.clone().into();
                 let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &manager)?;
+                allocate(r, st, &mut obj)?;
                 obj["metadata"]["managedFields"] = json!([]);
                 set_managed(
                     &mut obj,
@@ -268,6 +288,9 @@ pub fn patch(r: &Request<'_>) -> Res {
                     .map(|p| format!("unknown field \"{p}\"")),
             );
             r.report(directive, Findings(found), false)?;
+        }
+        if is_service(r) {
+            crate::services::update(cur, &mut patched)?;
         }
         // A patch may not rename or move the object.
         check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
