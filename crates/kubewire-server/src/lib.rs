@@ -39,9 +39,9 @@
 //! ## Out of scope
 //!
 //! Controllers other than the namespace controller (no pods run, no
-//! garbage collection), admission webhooks, validation from the OpenAPI
-//! schemas of built-in kinds (`fieldValidation` for them), CRD schema
-//! validation and defaulting.
+//! garbage collection), admission webhooks, enums, formats and required
+//! fields from the OpenAPI schemas of built-in kinds ([`schema`] reads
+//! field names and types), CRD schema validation and defaulting.
 //!
 //! ## Use in tests
 //!
@@ -71,8 +71,10 @@ pub mod openapi;
 pub mod patch;
 pub mod pb;
 pub mod resources;
+pub mod schema;
 pub mod selectors;
 mod server;
+pub mod services;
 pub mod shape;
 pub mod status;
 pub mod storage;

@@ -3,6 +3,7 @@
 //! ```text
 //! kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
 //!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
+//!                 [--service-cluster-ip-range CIDR]
 //! ```
 
 // Status errors are built once per failed request, so boxing them
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 const USAGE: &str =
     "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
                        [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
+                       [--service-cluster-ip-range CIDR]
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
@@ -26,6 +28,8 @@ const USAGE: &str =
   --write-kubeconfig FILE  write a kubeconfig for the running server to FILE
   --cors-origin ORIGIN     let pages from ORIGIN (http://127.0.0.1:8080) call the
                            API from a browser; repeatable; `*` = any, no credentials
+  --service-cluster-ip-range CIDR
+                           where Services' cluster IPs come from (default 10.96.0.0/12)
 ";
 
 fn main() {
@@ -61,6 +65,11 @@ fn main() {
             "--tls" => builder = builder.tls(true),
             "--cors-origin" => builder = builder.cors_origin(&value()),
             "--write-kubeconfig" => kubeconfig = Some(PathBuf::from(value())),
+            "--service-cluster-ip-range" => {
+                let range =
+                    kubewire_server::services::IpRange::parse(&value()).unwrap_or_else(|e| fail(e));
+                builder = builder.service_cluster_ip_range(range);
+            }
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return;

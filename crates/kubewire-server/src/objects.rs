@@ -33,7 +33,9 @@ pub fn name_suffix() -> String {
 pub fn tracks_generation(def: &ResourceDef, obj: &Value) -> bool {
     // A Namespace's spec is its finalizers: no generation on a real
     // server (namespace-create.json).
-    let untracked = def.group.is_empty() && def.plural == "namespaces";
+    // Services and Nodes have none either (service-create-defaults.json).
+    let untracked =
+        def.group.is_empty() && matches!(def.plural.as_str(), "namespaces" | "services" | "nodes");
     def.custom || (obj.get("spec").is_some() && !untracked)
 }
 

@@ -53,6 +53,48 @@ pub fn builtin_v2() -> &'static Value {
     DOC.get_or_init(|| gunzip(V2_GZ))
 }
 
+/// A built-in kind's schema in the served v3 documents: the document's
+/// `components.schemas` and the kind's schema name in it (found by its
+/// `x-kubernetes-group-version-kind`), for [`crate::schema`].
+pub fn builtin_schema(
+    group: &str,
+    version: &str,
+    kind: &str,
+) -> Option<(&'static Map<String, Value>, &'static str)> {
+    type Index = BTreeMap<(String, String, String), (String, String)>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut out = Index::new();
+        for (path, (doc, _)) in v3() {
+            for (name, s) in doc["components"]["schemas"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                for gvk in s["x-kubernetes-group-version-kind"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let part = |k: &str| gvk[k].as_str().unwrap_or("").to_string();
+                    // The document of the group version itself (the meta
+                    // kinds appear in every document).
+                    if gv_path(&part("group"), &part("version")) == *path {
+                        out.insert(
+                            (part("group"), part("version"), part("kind")),
+                            (path.clone(), name.clone()),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    });
+    let (path, name) = index.get(&(group.to_string(), version.to_string(), kind.to_string()))?;
+    let schemas = v3().get(path)?.0["components"]["schemas"].as_object()?;
+    Some((schemas, name.as_str()))
+}
+
 fn gv_path(group: &str, version: &str) -> String {
     if group.is_empty() {
         format!("api/{version}")

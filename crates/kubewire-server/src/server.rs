@@ -45,6 +45,7 @@ impl Server {
             cors_origins: Vec::new(),
             max_connections: 8192,
             timeouts: conns::Timeouts::default(),
+            service_range: crate::services::IpRange::default(),
         }
     }
 }
@@ -65,6 +66,7 @@ pub struct ServerBuilder {
     cors_origins: Vec<String>,
     max_connections: usize,
     timeouts: conns::Timeouts,
+    service_range: crate::services::IpRange,
 }
 
 /// Why a server did not start.
@@ -187,6 +189,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Where Services' cluster IPs are allocated from, as kube-apiserver's
+    /// `--service-cluster-ip-range` (default 10.96.0.0/12). Allocations
+    /// are read from the stored Services, so a data directory may be
+    /// reopened with another range: Services keep their addresses.
+    pub fn service_cluster_ip_range(mut self, range: crate::services::IpRange) -> Self {
+        self.service_range = range;
+        self
+    }
+
     /// Binds, loads the data directory and starts serving.
     pub async fn start(mut self) -> Result<RunningServer, StartError> {
         let e = |what: &str, err: &dyn core::fmt::Display| StartError(format!("{what}: {err}"));
@@ -269,6 +280,7 @@ impl ServerBuilder {
             address: addr.to_string(),
             shutdown: stop_rx.clone(),
             cors,
+            service_range: self.service_range,
         });
         let conns = Conns {
             table: conns::Table::new(conns::cap(self.max_connections)),

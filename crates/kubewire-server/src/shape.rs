@@ -166,7 +166,9 @@ fn want_item(w: Want) -> Want {
     }
 }
 
-fn decode_error(def: &ResourceDef, detail: &str) -> ApiError {
+/// A body the decoder refused: `Deployment in version "v1" cannot be
+/// handled as a Deployment: <detail>`.
+pub fn decode_error(def: &ResourceDef, detail: &str) -> ApiError {
     ApiError::bad_request(format!(
         "{kind} in version \"{v}\" cannot be handled as a {kind}: {detail}",
         kind = def.kind,

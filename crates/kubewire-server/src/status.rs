@@ -294,6 +294,21 @@ impl ApiError {
         Self::new(500, "", message)
     }
 
+    /// apimachinery's `NewInternalError`: 500 InternalError, `Internal
+    /// error occurred: <why>`, the reason as the one cause.
+    pub fn internal_error(why: &str) -> Self {
+        let det = StatusDetails {
+            causes: vec![cause("", why, "")],
+            ..StatusDetails::default()
+        };
+        Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {why}"),
+        )
+        .with_details(det)
+    }
+
     /// The `Status` object for this error.
     pub fn to_status(&self) -> Value {
         serde_json::to_value(&self.0).unwrap_or(Value::Null)

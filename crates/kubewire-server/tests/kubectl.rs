@@ -189,6 +189,56 @@ async fn kubectl_create_get_patch_delete() {
     .await;
 }
 
+const TYPO: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: typo
+spec:
+  replica: 3
+  selector:
+    matchLabels:
+      app: typo
+  template:
+    metadata:
+      labels:
+        app: typo
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+";
+
+/// kubectl 1.37 sends `fieldValidation=Strict`: a typo in a manifest
+/// fails with the real server's strict decoding error, nothing is
+/// stored; with `--validate=false` (Ignore) the typo is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_with_a_typo_fails_strict_decoding() {
+    with_kubectl(|k, dir| {
+        if k.label == "1.20" {
+            // kubectl 1.20 validates on the client, from OpenAPI v2.
+            return;
+        }
+        let f = write(dir, "typo.yaml", TYPO);
+        for args in [&["apply", "-f", &f][..], &["apply", "--server-side", "-f", &f][..], &["create", "-f", &f][..]] {
+            let out = k.cmd(args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{args:?} succeeded");
+            let want = if args.contains(&"--server-side") {
+                "failed to create typed patch object (default/typo; apps/v1, Kind=Deployment): .spec.replica: field not declared in schema"
+            } else {
+                "Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replica\""
+            };
+            assert!(stderr.contains(want), "{args:?}: {stderr}");
+        }
+        let out = k.cmd(&["get", "deploy", "typo"]).output().unwrap();
+        assert!(!out.status.success(), "the refused Deployment was stored");
+        assert!(k.ok(&["apply", "--validate=false", "-f", &f]).contains("deployment.apps/typo created"));
+        let spec = k.ok(&["get", "deploy", "typo", "-o", "jsonpath={.spec}"]);
+        assert!(!spec.contains("replica\""), "{spec}");
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_apply_twice_and_server_side() {
     with_kubectl(|k, dir| {

@@ -35,11 +35,18 @@ pub struct ServeArgs {
     /// from a browser (CORS); repeatable; `*` allows any origin, without credentials.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Where Services' cluster IPs come from, as kube-apiserver's flag.
+    #[arg(long, value_name = "CIDR", default_value = kubewire_server::services::DEFAULT_RANGE,
+        value_parser = |s: &str| kubewire_server::services::IpRange::parse(s))]
+    pub service_cluster_ip_range: kubewire_server::services::IpRange,
 }
 
 /// `kw serve`: kubewire-server in the foreground until Ctrl-C.
 pub async fn serve(args: ServeArgs) -> Result<()> {
-    let mut builder = Server::builder().listen(args.listen).tls(args.tls);
+    let mut builder = Server::builder()
+        .listen(args.listen)
+        .tls(args.tls)
+        .service_cluster_ip_range(args.service_cluster_ip_range);
     if let Some(dir) = &args.data {
         builder = builder.data_dir(dir.clone());
     }

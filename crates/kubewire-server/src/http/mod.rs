@@ -45,6 +45,8 @@ pub struct Ctx {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The origins whose pages may call the API from a browser.
     pub cors: cors::Cors,
+    /// Where Services' cluster IPs come from.
+    pub service_range: crate::services::IpRange,
 }
 
 /// Identity established by the connection (a verified client certificate).

@@ -215,4 +215,9 @@ fn deployment_defaults(o: &mut Value) {
             spec[k] = v;
         }
     }
+    // An empty status until the controller writes one
+    // (deployment-create-defaults.json).
+    if o["status"].is_null() {
+        o["status"] = json!({});
+    }
 }

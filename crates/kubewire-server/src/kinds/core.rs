@@ -511,26 +511,20 @@ fn secret_defaults(o: &mut Value) {
     }
 }
 
-/// The real server's Service defaults (service-create-defaults.json): a
-/// cluster IP from 10.0.0.0/24 (picked from the name here: no allocator
-/// runs), TCP ports whose targetPort is the port, single-stack IPv4.
+/// The real server's Service defaults (service-create-defaults.json):
+/// TCP ports whose targetPort is the port, single-stack, sessionAffinity
+/// None. The cluster IP (and node ports, and `ipFamilies` from the
+/// range's family) come from the allocator at create
+/// ([`crate::services::allocate`]), which sees the other Services.
 fn service_defaults(o: &mut Value) {
-    let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
-    let ns = o["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
     let spec = &mut o["spec"];
+    if !spec.is_object() {
+        *spec = json!({});
+    }
     if spec["type"].is_null() {
         spec["type"] = "ClusterIP".into();
     }
-    if spec["clusterIP"].is_null() && spec["type"] != "ExternalName" {
-        let h = ring::digest::digest(&ring::digest::SHA256, format!("{ns}/{name}").as_bytes());
-        let ip = format!("10.0.0.{}", 2 + u32::from(h.as_ref()[0]) % 250);
-        spec["clusterIP"] = ip.clone().into();
-        spec["clusterIPs"] = json!([ip]);
-    }
-    if let Some(ports) = spec["ports"].as_array_mut() {
+    if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports {
             if p["protocol"].is_null() {
                 p["protocol"] = "TCP".into();
@@ -542,7 +536,6 @@ fn service_defaults(o: &mut Value) {
     }
     for (k, v) in [
         ("sessionAffinity", json!("None")),
-        ("ipFamilies", json!(["IPv4"])),
         ("ipFamilyPolicy", json!("SingleStack")),
         ("internalTrafficPolicy", json!("Cluster")),
     ] {

@@ -11,8 +11,10 @@ pub fn pod_spec_defaults(spec: &mut Value) {
     if !spec.is_object() {
         return;
     }
+    // `get_mut`, not `spec[k]`: indexing a missing key would store a null.
     for list in ["containers", "initContainers"] {
-        for c in spec[list].as_array_mut().into_iter().flatten() {
+        let items = spec.get_mut(list).and_then(Value::as_array_mut);
+        for c in items.into_iter().flatten() {
             if c["terminationMessagePath"].is_null() {
                 c["terminationMessagePath"] = "/dev/termination-log".into();
             }
@@ -33,7 +35,8 @@ pub fn pod_spec_defaults(spec: &mut Value) {
             if c["resources"].is_null() {
                 c["resources"] = json!({});
             }
-            for p in c["ports"].as_array_mut().into_iter().flatten() {
+            let ports = c.get_mut("ports").and_then(Value::as_array_mut);
+            for p in ports.into_iter().flatten() {
                 if p["protocol"].is_null() {
                     p["protocol"] = "TCP".into();
                 }

@@ -165,6 +165,17 @@ impl State {
     pub fn rv(&self) -> u64 {
         self.rv
     }
+
+    /// The current objects of one resource, in every namespace.
+    pub fn objects_of<'a>(
+        &'a self,
+        group: &'a str,
+        resource: &'a str,
+    ) -> impl Iterator<Item = (&'a Key, &'a Arc<Value>)> + 'a {
+        self.objects
+            .range(Key::new(group, resource, "", "")..)
+            .take_while(move |(k, _)| k.group == group && k.resource == resource)
+    }
 }
 
 /// Shared, thread-safe storage.

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Request;
+use crate::schema::{Directive, Findings};
 use crate::status::ApiError;
 
 /// YAML (and so JSON) into a JSON value, its nesting depth checked first
@@ -69,6 +70,61 @@ impl Request<'_> {
         v["kind"] = def.kind.clone().into();
         v["apiVersion"] = def.api_version().into();
         Ok(v)
+    }
+
+    /// A create or update body (`options`: `CreateOptions` or
+    /// `UpdateOptions`), its kind checked and read against its schema
+    /// ([`crate::schema`]): unknown fields dropped, and with duplicate keys
+    /// refused under `fieldValidation=Strict` or reported as warnings.
+    pub(super) fn decode_body(&self, options: &str) -> Result<Value, ApiError> {
+        let directive = self.directive(options)?;
+        let mut v = self.check_kind(self.parse_body()?)?;
+        let read = crate::schema::read(self.def(), &mut v)
+            .map_err(|e| crate::shape::decode_error(self.def(), &e))?;
+        let mut found = Vec::new();
+        if directive != Directive::Ignore && self.body_is_json() {
+            found.extend(crate::schema::duplicates(&self.body));
+        }
+        found.extend(
+            read.unknown
+                .iter()
+                .map(|p| format!("unknown field \"{p}\"")),
+        );
+        self.report(directive, Findings(found), true)?;
+        Ok(v)
+    }
+
+    /// Whether the body is JSON (so duplicate keys can be looked for).
+    pub(super) fn body_is_json(&self) -> bool {
+        let ct = self.content_type.split(';').next().unwrap_or("").trim();
+        matches!(ct, "" | "application/json" | "*/*")
+            || (ct.contains("patch+json") && !ct.contains("apply"))
+    }
+
+    /// What `fieldValidation` makes of unknown and duplicate fields: a
+    /// 400 (with the decoder's `cannot be handled as` prefix for a body,
+    /// without for a patch), warnings, or nothing.
+    pub(super) fn report(
+        &self,
+        directive: Directive,
+        found: Findings,
+        body: bool,
+    ) -> Result<(), ApiError> {
+        if found.is_empty() {
+            return Ok(());
+        }
+        match directive {
+            Directive::Ignore => Ok(()),
+            Directive::Warn => {
+                self.warn(found.0);
+                Ok(())
+            }
+            Directive::Strict if body => Err(crate::shape::decode_error(
+                self.def(),
+                &found.strict_message(),
+            )),
+            Directive::Strict => Err(ApiError::bad_request(found.strict_message())),
+        }
     }
 
     /// A body naming another namespace than the path is refused.

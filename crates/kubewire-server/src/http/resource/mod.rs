@@ -44,6 +44,8 @@ pub struct Request<'a> {
     pub user_agent: String,
     pub content_type: String,
     pub body: Bytes,
+    /// `Warning` headers for the answer (`299 - "unknown field ..."`).
+    pub warnings: std::sync::Mutex<Vec<String>>,
 }
 
 type Res = Result<Response<Body>, ApiError>;
@@ -101,10 +103,36 @@ pub async fn serve(
         user_agent: head.user_agent,
         content_type: head.content_type,
         body,
+        warnings: std::sync::Mutex::new(Vec::new()),
     };
-    dispatch(&r)
+    let mut resp = dispatch(&r)
         .await
-        .unwrap_or_else(|e| error_as(&e, r.format))
+        .unwrap_or_else(|e| error_as(&e, r.format));
+    let warnings = std::mem::take(&mut *r.warnings.lock().unwrap_or_else(|e| e.into_inner()));
+    for w in warnings {
+        if let Ok(h) = hyper::header::HeaderValue::from_str(&warning_value(&w)) {
+            resp.headers_mut().append("Warning", h);
+        }
+    }
+    resp
+}
+
+/// A `Warning` header's value as kube-apiserver writes it: code 299, no
+/// agent, the text quoted with `\` and `"` escaped.
+fn warning_value(text: &str) -> String {
+    let mut out = String::from("299 - \"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The verb of a request, from its method, whether it names an object,
@@ -242,6 +270,20 @@ impl Request<'_> {
                 .unwrap_or("unknown")
                 .to_string(),
         }
+    }
+
+    /// Adds `Warning` headers to the answer.
+    fn warn(&self, texts: impl IntoIterator<Item = String>) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(texts);
+    }
+
+    /// The request's `fieldValidation`, for options `options`
+    /// (`CreateOptions`, ...).
+    fn directive(&self, options: &str) -> Result<crate::schema::Directive, ApiError> {
+        crate::schema::Directive::from_query(self.query.get("fieldValidation"), options)
     }
 
     fn dry_run(&self) -> bool {

@@ -10,6 +10,7 @@ use super::{Request, Res};
 use crate::objects::{fields_v1, prepare_create, prepare_update, same_content, set_managed};
 use crate::patch::{self, PatchType};
 use crate::resources::ResourceDef;
+use crate::schema::{Directive, Findings};
 use crate::status::{cause, details, ApiError};
 use crate::storage::{Key, Mutation, State};
 
@@ -41,9 +42,9 @@ pub fn check_namespace(st: &State, r: &Request<'_>, name: &str) -> Result<(), Ap
 
 pub fn create(r: &Request<'_>) -> Res {
     let d = r.def();
-    let body = r.check_kind(r.parse_body()?)?;
+    let body = r.decode_body("CreateOptions")?;
     r.check_body_namespace(&body)?;
-    let obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
+    let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
     let dry = r.dry_run();
@@ -52,6 +53,7 @@ pub fn create(r: &Request<'_>) -> Res {
         if cur.is_some() {
             return Err(ApiError::already_exists(&d.group, &d.plural, &name));
         }
+        allocate(r, st, &mut obj)?;
         Ok(if dry {
             Mutation::DryRun(obj)
         } else {
@@ -59,6 +61,20 @@ pub fn create(r: &Request<'_>) -> Res {
         })
     })?;
     Ok(r.reply(201, &stored))
+}
+
+/// What a new object takes from what the others hold (a Service's
+/// cluster IP and node ports), decided under the store lock.
+fn allocate(r: &Request<'_>, st: &State, obj: &mut Value) -> Result<(), ApiError> {
+    if is_service(r) {
+        crate::services::allocate(st, &r.ctx.service_range, obj)?;
+    }
+    Ok(())
+}
+
+fn is_service(r: &Request<'_>) -> bool {
+    let d = r.def();
+    d.group.is_empty() && d.plural == "services" && r.rp.sub.is_none()
 }
 
 /// Decides what an update of `old` to `new` does: a write, a no-op, or
@@ -91,7 +107,7 @@ fn finish_update(d: &ResourceDef, old: &Arc<Value>, new: Value, dry: bool) -> Mu
 pub fn update(r: &Request<'_>) -> Res {
     let d = r.def();
     let name = r.name();
-    let body = r.check_kind(r.parse_body()?)?;
+    let body = r.decode_body("UpdateOptions")?;
     r.check_body_namespace(&body)?;
     if let Some(b) = body["metadata"]["name"].as_str() {
         check_name(b, &name)?;
@@ -108,7 +124,11 @@ pub fn update(r: &Request<'_>) -> Res {
         if !want.is_empty() && Some(want) != cur["metadata"]["resourceVersion"].as_str() {
             return Err(ApiError::conflict(&d.group, &d.plural, &name));
         }
-        let new = prepare_update(d, cur, body.clone(), sub, &manager, "Update")?;
+        let mut body = body.clone();
+        if is_service(r) {
+            crate::services::update(cur, &mut body)?;
+        }
+        let new = prepare_update(d, cur, body, sub, &manager, "Update")?;
         Ok(finish_update(d, cur, new, dry))
     })?;
     Ok(r.reply(200, &stored))
@@ -123,6 +143,39 @@ fn check_name(got: &str, url: &str) -> Result<(), ApiError> {
     }
     Err(ApiError::bad_request(format!(
         "the name of the object ({got}) does not match the name on the URL ({url})"
+    )))
+}
+
+/// Server-side apply converts the applied configuration to its typed
+/// form first: a field the schema does not declare fails there, with
+/// structured-merge-diff's message. kube-apiserver v1.36 answers it as a
+/// 500 (kubernetes/kubernetes#122480); this server never answers a
+/// client's mistake with a 500 and gives the 400 BadRequest of the
+/// upstream fix (kubernetes/kubernetes#139255, same text). Type errors
+/// are left for the patched object's decode.
+fn apply_fields_declared(r: &Request<'_>, typed: &mut Value, name: &str) -> Result<(), ApiError> {
+    let d = r.def();
+    let Ok(read) = crate::schema::read(d, typed) else {
+        return Ok(());
+    };
+    let Some(first) = read.unknown_smd.first() else {
+        return Ok(());
+    };
+    let errs = if read.unknown_smd.len() == 1 {
+        format!("{first}: field not declared in schema")
+    } else {
+        let mut m = vec!["errors:".to_string()];
+        m.extend(
+            read.unknown_smd
+                .iter()
+                .map(|p| format!("  {p}: field not declared in schema")),
+        );
+        m.join("\n")
+    };
+    let gvk = format!("{}/{}, Kind={}", d.group, d.version, d.kind);
+    Err(ApiError::bad_request(format!(
+        "failed to create typed patch object ({}/{name}; {gvk}): {errs}",
+        r.rp.namespace.as_deref().unwrap_or("")
     )))
 }
 
@@ -153,12 +206,23 @@ pub fn patch(r: &Request<'_>) -> Res {
             .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
     };
     crate::shape::patch(d, pt, &patch)?;
+    let directive = r.directive("PatchOptions")?;
+    // Duplicate keys of a merge or strategic patch are reported with the
+    // patched object's unknown fields.
+    let duplicates = if directive != Directive::Ignore
+        && matches!(pt, PatchType::Merge | PatchType::Strategic)
+    {
+        crate::schema::duplicates(&r.body)
+    } else {
+        Vec::new()
+    };
     let manager = r.manager();
     if pt == PatchType::Apply {
         if r.query.get("fieldManager").unwrap_or("").is_empty() {
             return Err(apply_needs_manager());
         }
-        r.check_kind(patch.clone())?;
+        let mut typed = r.check_kind(patch.clone())?;
+        apply_fields_declared(r, &mut typed, &name)?;
         // An apply names the object it means: another one than the URL's
         // is refused, not applied to the URL's.
         if let Some(n) = patch["metadata"]["name"].as_str().filter(|n| !n.is_empty()) {
@@ -179,6 +243,7 @@ pub fn patch(r: &Request<'_>) -> Res {
                 let mut body = r.check_kind(patch.clone())?;
                 body["metadata"]["name"] = name.clone().into();
                 let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &manager)?;
+                allocate(r, st, &mut obj)?;
                 obj["metadata"]["managedFields"] = json!([]);
                 set_managed(
                     &mut obj,
@@ -212,6 +277,21 @@ pub fn patch(r: &Request<'_>) -> Res {
             }
         };
         crate::shape::object(d, &patched)?;
+        let mut patched = patched;
+        let read =
+            crate::schema::read(d, &mut patched).map_err(|e| crate::shape::decode_error(d, &e))?;
+        if pt != PatchType::Apply {
+            let mut found = duplicates.clone();
+            found.extend(
+                read.unknown
+                    .iter()
+                    .map(|p| format!("unknown field \"{p}\"")),
+            );
+            r.report(directive, Findings(found), false)?;
+        }
+        if is_service(r) {
+            crate::services::update(cur, &mut patched)?;
+        }
         // A patch may not rename or move the object.
         check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
         r.check_body_namespace(&patched)?;
