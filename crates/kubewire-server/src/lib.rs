@@ -61,6 +61,7 @@
 pub mod auth;
 pub mod authz;
 mod conns;
+pub mod controllers;
 pub mod decode;
 pub mod discovery;
 pub mod http;

@@ -3,7 +3,7 @@
 //! ```text
 //! kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
 //!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
-//!                 [--service-cluster-ip-range CIDR]
+//!                 [--service-cluster-ip-range CIDR] [--namespace-defaults]
 //! ```
 
 // Status errors are built once per failed request, so boxing them
@@ -17,7 +17,7 @@ use std::path::PathBuf;
 const USAGE: &str =
     "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
                        [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
-                       [--service-cluster-ip-range CIDR]
+                       [--service-cluster-ip-range CIDR] [--namespace-defaults]
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
@@ -30,6 +30,8 @@ const USAGE: &str =
                            API from a browser; repeatable; `*` = any, no credentials
   --service-cluster-ip-range CIDR
                            where Services' cluster IPs come from (default 10.96.0.0/12)
+  --namespace-defaults     give every namespace a `default` ServiceAccount and a
+                           `kube-root-ca.crt` ConfigMap, as kube-controller-manager does
 ";
 
 fn main() {
@@ -63,6 +65,7 @@ fn main() {
             "--recover" => builder = builder.recover(true),
             "--token-file" => builder = builder.token_file(value()),
             "--tls" => builder = builder.tls(true),
+            "--namespace-defaults" => builder = builder.namespace_defaults(true),
             "--cors-origin" => builder = builder.cors_origin(&value()),
             "--write-kubeconfig" => kubeconfig = Some(PathBuf::from(value())),
             "--service-cluster-ip-range" => {

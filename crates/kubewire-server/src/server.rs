@@ -46,6 +46,7 @@ impl Server {
             max_connections: 8192,
             timeouts: conns::Timeouts::default(),
             service_range: crate::services::IpRange::default(),
+            namespace_defaults: false,
         }
     }
 }
@@ -67,6 +68,7 @@ pub struct ServerBuilder {
     max_connections: usize,
     timeouts: conns::Timeouts,
     service_range: crate::services::IpRange,
+    namespace_defaults: bool,
 }
 
 /// Why a server did not start.
@@ -198,6 +200,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs what kube-controller-manager's serviceaccount and
+    /// root-ca-cert-publisher controllers do: every active namespace gets
+    /// a `default` ServiceAccount and a `kube-root-ca.crt` ConfigMap (with
+    /// the CA when TLS is on). Off by default, as in envtest, which has
+    /// no controller manager: tests then see only the objects they made.
+    pub fn namespace_defaults(mut self, on: bool) -> Self {
+        self.namespace_defaults = on;
+        self
+    }
+
     /// Binds, loads the data directory and starts serving.
     pub async fn start(mut self) -> Result<RunningServer, StartError> {
         let e = |what: &str, err: &dyn core::fmt::Display| StartError(format!("{what}: {err}"));
@@ -286,7 +298,23 @@ impl ServerBuilder {
             table: conns::Table::new(conns::cap(self.max_connections)),
             timeouts: self.timeouts,
         };
-        let controller = tokio::spawn(crate::namespaces::run(store.clone(), stop_rx.clone()));
+        let copts = crate::controllers::Options {
+            range: self.service_range,
+            port: addr.port(),
+            namespace_defaults: self.namespace_defaults,
+            ca_pem: pki.as_ref().map(|p| p.ca_cert.clone()),
+        };
+        crate::controllers::start(&store, &copts);
+        let namespaces = tokio::spawn(crate::namespaces::run(store.clone(), stop_rx.clone()));
+        let others = tokio::spawn(crate::controllers::run(
+            store.clone(),
+            copts,
+            stop_rx.clone(),
+        ));
+        let controller = tokio::spawn(async move {
+            let _ = namespaces.await;
+            let _ = others.await;
+        });
         let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, conns, stop_rx));
         Ok(RunningServer {
             addr,
@@ -473,7 +501,8 @@ pub struct RunningServer {
     pki: Option<Pki>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
-    /// The namespace controller ([`crate::namespaces::run`]).
+    /// The namespace controller ([`crate::namespaces::run`]) and the
+    /// others ([`crate::controllers::run`]).
     controller: tokio::task::JoinHandle<()>,
     store: Arc<Store>,
 }

@@ -354,3 +354,67 @@ async fn a_cluster_ip_is_immutable_and_kept_by_updates_that_omit_it() {
     );
     s.shutdown().await;
 }
+
+async fn poll_get(a: std::net::SocketAddr, path: &str) -> Value {
+    for _ in 0..100 {
+        let r = common::get(a, path).await;
+        if r.status == 200 {
+            return r.json();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{path} never appeared");
+}
+
+#[tokio::test]
+async fn the_kubernetes_service_and_namespace_defaults() {
+    let s = Server::builder()
+        .namespace_defaults(true)
+        .start()
+        .await
+        .unwrap();
+    let a = s.addr();
+    let k = poll_get(a, "/api/v1/namespaces/default/services/kubernetes").await;
+    assert_eq!(k["spec"]["clusterIP"], "10.96.0.1");
+    assert_eq!(k["spec"]["ports"][0]["targetPort"], a.port());
+    assert_eq!(k["metadata"]["labels"]["provider"], "kubernetes");
+    // Deleted, it comes back.
+    let r = req(
+        a,
+        "DELETE",
+        "/api/v1/namespaces/default/services/kubernetes",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let k = poll_get(a, "/api/v1/namespaces/default/services/kubernetes").await;
+    assert_eq!(k["spec"]["clusterIP"], "10.96.0.1");
+    namespace(a, "fresh").await;
+    let sa = poll_get(a, "/api/v1/namespaces/fresh/serviceaccounts/default").await;
+    assert_eq!(
+        sa["metadata"]["managedFields"][0]["manager"],
+        "kube-controller-manager"
+    );
+    let cm = poll_get(a, "/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt").await;
+    assert!(cm["metadata"]["annotations"]["kubernetes.io/description"]
+        .as_str()
+        .unwrap()
+        .starts_with("Contains a CA bundle"));
+    s.shutdown().await;
+    // Off (the library's default, as envtest): nothing in a new namespace.
+    let s = Server::builder().start().await.unwrap();
+    let a = s.addr();
+    namespace(a, "fresh").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let r = common::get(a, "/api/v1/namespaces/fresh/configmaps").await;
+    assert_eq!(r.json()["items"], json!([]));
+    assert_eq!(
+        common::get(a, "/api/v1/namespaces/default/services/kubernetes")
+            .await
+            .status,
+        200
+    );
+    s.shutdown().await;
+}

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "CIDR", default_value = kubewire_server::services::DEFAULT_RANGE,
         value_parser = |s: &str| kubewire_server::services::IpRange::parse(s))]
     pub service_cluster_ip_range: kubewire_server::services::IpRange,
+    /// Do not give every namespace a `default` ServiceAccount and a
+    /// `kube-root-ca.crt` ConfigMap (kube-controller-manager's work; on by
+    /// default, as in a cluster).
+    #[arg(long)]
+    pub no_namespace_defaults: bool,
 }
 
 /// `kw serve`: kubewire-server in the foreground until Ctrl-C.
@@ -46,7 +51,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let mut builder = Server::builder()
         .listen(args.listen)
         .tls(args.tls)
-        .service_cluster_ip_range(args.service_cluster_ip_range);
+        .service_cluster_ip_range(args.service_cluster_ip_range)
+        .namespace_defaults(!args.no_namespace_defaults);
     if let Some(dir) = &args.data {
         builder = builder.data_dir(dir.clone());
     }
@@ -86,6 +92,7 @@ impl Embedded {
     pub async fn start(global: &Global) -> Result<Self> {
         let server = Server::builder()
             .tls(true)
+            .namespace_defaults(true)
             .token("kw-demo-admin-token", "admin")
             .start()
             .await
