@@ -2,8 +2,8 @@
 //!
 //! - the `kubernetes` Service in `default` (kube-apiserver's own
 //!   bootstrap controller, always on): the first address of the service
-//!   range, port 443 to the port this server listens on, recreated when
-//!   deleted;
+//!   range, port 443 to the port the server listened on when it made it
+//!   (a restart on another port writes nothing), recreated when deleted;
 //! - with [`crate::ServerBuilder::namespace_defaults`] (as
 //!   kube-controller-manager's serviceaccount and root-ca-cert-publisher
 //!   controllers do), a `default` ServiceAccount and a `kube-root-ca.crt`
@@ -46,8 +46,8 @@ fn def(plural: &str) -> Option<ResourceDef> {
         .find(|d| d.group.is_empty() && d.plural == plural)
 }
 
-/// The `kubernetes` Service: created if missing, its target port moved
-/// to this server's.
+/// The `kubernetes` Service: created if missing (its targetPort is the
+/// port of the server that created it).
 pub fn ensure_kubernetes_service(store: &Store, o: &Options) {
     let Some(d) = def("services") else { return };
     let key = Key::new("", "services", "default", "kubernetes");
@@ -68,12 +68,9 @@ pub fn ensure_kubernetes_service(store: &Store, o: &Options) {
             }
             return Ok(Mutation::Put(obj));
         };
-        if cur["spec"]["ports"][0]["targetPort"] == o.port {
-            return Ok(Mutation::Unchanged(cur.clone()));
-        }
-        let mut next = (**cur).clone();
-        next["spec"]["ports"][0]["targetPort"] = o.port.into();
-        Ok(Mutation::Put(next))
+        // An existing one is left as it is: a restart writes nothing
+        // (tests/durability.rs), even when the port changed.
+        Ok(Mutation::Unchanged(cur.clone()))
     });
 }
 
