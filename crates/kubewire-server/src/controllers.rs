@@ -9,8 +9,8 @@
 //!   controllers do), a `default` ServiceAccount and a `kube-root-ca.crt`
 //!   ConfigMap in every active namespace, recreated when deleted and
 //!   reset when changed. envtest-style servers have no controller
-//!   manager, so the library leaves these off; `kw serve` and `kw demo`
-//!   turn them on.
+//!   manager, so the library leaves these off; `kw serve` turns them on
+//!   (`kw demo` does not: its listings count the objects it made).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

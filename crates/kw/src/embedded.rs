@@ -92,7 +92,6 @@ impl Embedded {
     pub async fn start(global: &Global) -> Result<Self> {
         let server = Server::builder()
             .tls(true)
-            .namespace_defaults(true)
             .token("kw-demo-admin-token", "admin")
             .start()
             .await
