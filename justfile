@@ -86,9 +86,9 @@ wasm-core:
     echo "core as wasm: $wasm ($(stat -c %s "$wasm") bytes), imports: ${imports:-none}"
     if [ -n "$imports" ]; then echo "the no_std core must import nothing from its host" >&2; exit 1; fi
 
-# Build the core for no_std targets without an OS (a stricter check than wasm).
+# Build the core for no_std targets without an OS (a stricter check than wasm), with its mesh identity.
 no-std target="thumbv7em-none-eabi":
-    CARGO_TARGET_DIR={{wasm_target_dir}} {{debian_cargo}} build -p kubewire --no-default-features \
+    CARGO_TARGET_DIR={{wasm_target_dir}} {{debian_cargo}} build -p kubewire --no-default-features --features mesh \
         --target {{target}} -Zbuild-std=core,alloc
 
 # The main job: kw demo (on the embedded server when no cluster is configured).

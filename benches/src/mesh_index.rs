@@ -96,7 +96,8 @@ fn kubewire_case(n: u64) -> serde_json::Value {
     let mut lw = ListWatch::<PodView>::new(
         Config::new(known::pods().all()).watch_list(false),
         Instant(0),
-    );
+    )
+    .expect("a LIST of all Pods without watch-list is a valid config");
     let mut index = PodIndex::new();
     let mut body = gen::ListBody::new(n, 7, CHUNK);
     let mut done = false;

@@ -111,7 +111,7 @@
 //! - A `curl` rendering of any request with credentials redacted ([`curl()`]).
 //! - Streaming decoders for watch streams and LIST bodies ([`decode`]),
 //!   bounded by the size of one object.
-//! - Mesh identity ([`mesh`]): peer address → Pod → service account from a
+//! - Mesh identity (`mesh`, behind the feature of that name): peer address → Pod → service account from a
 //!   projected Pod watch, node address blocks, audience-bound tokens
 //!   refreshed as the kubelet does, JWT claims, TokenReview.
 //!
@@ -127,7 +127,8 @@
 //! shape and need a heap, but nothing else of `std` is needed, and leaving it
 //! out is what lets the core build for `wasm32-unknown-unknown` and embedded
 //! targets. The default features add `std` (for `std::error::Error`) and
-//! `http` (conversion into `http::Request<Vec<u8>>`).
+//! `http` (conversion into `http::Request<Vec<u8>>`); `mesh` adds mesh
+//! identity, which a program that only lists and watches does not compile.
 #![no_std]
 // The no_std hygiene lints, here where they matter: anything taken from
 // `std` that `core` or `alloc` has would break the build without `std`.
@@ -152,6 +153,7 @@ pub mod from_query;
 pub mod go_duration;
 pub mod kubeconfig;
 pub mod listwatch;
+#[cfg(feature = "mesh")]
 pub mod mesh;
 pub mod pager;
 pub mod params;

@@ -148,6 +148,7 @@ mod machine;
 mod rng;
 mod time;
 
+#[cfg(feature = "mesh")]
 pub(crate) use backoff::Backoff;
 pub use backoff::BackoffConfig;
 pub use config::{
