@@ -28,6 +28,7 @@
 //! - A snapshot or log header also names the collection it caches; a cache
 //!   for something else is ignored rather than loaded.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -298,18 +299,72 @@ impl<T: DeserializeOwned> Loader<T> {
     /// Read the snapshot file's content. A snapshot that is not whole (no
     /// final checkpoint, a bad frame) or is for another collection is
     /// ignored entirely; returns whether it was used.
+    ///
+    /// A snapshot is written as puts in key order and one checkpoint, and
+    /// is used whole or not at all, so its objects need no pending list:
+    /// they go straight into a map built in one pass from sorted input
+    /// (`BTreeMap`'s bulk build: full nodes, no search per insert). On a
+    /// 100,000-object cache this is most of a restart's work.
     pub fn snapshot(&mut self, bytes: &[u8]) -> bool {
-        let mut store = Store::new();
-        let Some((generation, rv, end)) = self.replay(bytes, None, &mut store) else {
+        let mut frames = Frames { bytes, at: 0 };
+        let Some(generation) = self.header(&mut frames, None) else {
             return false;
         };
-        if end != bytes.len() || rv.is_none() {
-            return false;
+        let mut checkpoint: Option<(String, usize)> = None;
+        let mut broken = false;
+        let objects: BTreeMap<ObjectKey, Stored<T>> = frames
+            .by_ref()
+            .map_while(
+                |(body, after)| match serde_json::from_slice::<Record<T>>(body) {
+                    Ok(Record {
+                        op: Op::Put,
+                        ns,
+                        name,
+                        rv,
+                        labels,
+                        value: Some(value),
+                        ..
+                    }) if checkpoint.is_none() => Some((
+                        ObjectKey {
+                            namespace: ns,
+                            name,
+                        },
+                        Stored {
+                            resource_version: rv,
+                            labels,
+                            value,
+                        },
+                    )),
+                    Ok(Record {
+                        op: Op::Checkpoint,
+                        rv,
+                        ..
+                    }) if checkpoint.is_none() => {
+                        checkpoint = Some((rv, after));
+                        None
+                    }
+                    // A deletion, a second checkpoint, a record that does not
+                    // decode: not a snapshot this loader wrote.
+                    _ => {
+                        broken = true;
+                        None
+                    }
+                },
+            )
+            .collect();
+        match checkpoint {
+            Some((rv, end)) if !broken && end == bytes.len() => {
+                self.store = Store {
+                    objects,
+                    resource_version: None,
+                    synced: false,
+                };
+                self.rv = Some(rv);
+                self.generation = generation;
+                true
+            }
+            _ => false,
         }
-        self.store = store;
-        self.rv = rv;
-        self.generation = generation;
-        true
     }
 
     /// Read the log file's content and finish.
@@ -336,6 +391,20 @@ impl<T: DeserializeOwned> Loader<T> {
         }
     }
 
+    /// The generation in the file's header, if the file is this
+    /// collection's (and, with `expected`, of that generation).
+    fn header(&self, frames: &mut Frames<'_>, expected: Option<u64>) -> Option<u64> {
+        let (first, _) = frames.next()?;
+        let generation = match serde_json::from_slice::<Record<serde::de::IgnoredAny>>(first) {
+            Ok(r) if r.op == Op::Header && r.identity == self.identity => r.generation,
+            _ => return None,
+        };
+        match expected {
+            Some(g) if g != generation => None,
+            _ => Some(generation),
+        }
+    }
+
     /// Apply the records of one file to `store`, up to its last checkpoint;
     /// nothing if the file is another collection's or (with `generation`)
     /// another generation's. Returns the file's generation, the last
@@ -347,14 +416,8 @@ impl<T: DeserializeOwned> Loader<T> {
         store: &mut Store<T>,
     ) -> Option<(u64, Option<String>, usize)> {
         let mut frames = Frames { bytes, at: 0 };
-        let (first, mut end) = frames.next()?;
-        let generation = match serde_json::from_slice::<Record<serde::de::IgnoredAny>>(first) {
-            Ok(r) if r.op == Op::Header && r.identity == self.identity => r.generation,
-            _ => return None,
-        };
-        if expected.is_some_and(|g| g != generation) {
-            return None;
-        }
+        let generation = self.header(&mut frames, expected)?;
+        let mut end = frames.at;
         let mut pending: Vec<Pending<T>> = Vec::new();
         let mut rv = None;
         for (body, after) in frames.by_ref() {
@@ -586,5 +649,45 @@ mod tests {
         // A torn snapshot, or one of another collection, is not used at all.
         assert!(!Loader::<u32>::new("cms").snapshot(&snap[..snap.len() - 1]));
         assert!(!Loader::<u32>::new("secrets").snapshot(&snap));
+    }
+
+    #[test]
+    fn a_snapshot_loads_whole_or_not_at_all() {
+        let mut store = Store::<u32>::new();
+        for i in 0..40u32 {
+            let labels: Labels = [("n".to_string(), i.to_string())].into_iter().collect();
+            store.insert(
+                key(&alloc::format!("o{i:02}")),
+                Stored {
+                    resource_version: i.to_string(),
+                    labels,
+                    value: i,
+                },
+            );
+        }
+        let mut snap = Vec::new();
+        write::snapshot(&mut snap, 3, "cms", &store, "40").unwrap();
+        let mut loader = Loader::<u32>::new("cms");
+        assert!(loader.snapshot(&snap));
+        let loaded = loader.log(&[]);
+        assert_eq!(loaded.resource_version.as_deref(), Some("40"));
+        assert_eq!(loaded.generation, 3);
+        assert!(loaded.store.iter().eq(store.iter()));
+        for cut in 0..snap.len() {
+            assert!(
+                !Loader::<u32>::new("cms").snapshot(&snap[..cut]),
+                "cut at {cut}"
+            );
+        }
+        // Anything after the checkpoint, or a deletion inside, is not a
+        // snapshot this module wrote.
+        let mut longer = snap.clone();
+        write::checkpoint(&mut longer, "41");
+        assert!(!Loader::<u32>::new("cms").snapshot(&longer));
+        let mut with_delete = Vec::new();
+        write::header(&mut with_delete, 3, "cms");
+        write::delete(&mut with_delete, &key("o01"));
+        write::checkpoint(&mut with_delete, "40");
+        assert!(!Loader::<u32>::new("cms").snapshot(&with_delete));
     }
 }
