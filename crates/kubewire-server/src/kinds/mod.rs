@@ -212,6 +212,7 @@ pub static ALL: &[&Builtin] = &[
     &core::SECRETS,
     &core::SERVICE_ACCOUNTS,
     &core::SERVICES,
+    &other::API_SERVICES,
     &apps::CONTROLLER_REVISIONS,
     &apps::DAEMON_SETS,
     &apps::DEPLOYMENTS,
