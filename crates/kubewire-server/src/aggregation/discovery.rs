@@ -27,8 +27,12 @@ pub fn aggregator() -> User {
     }))
 }
 
-/// Remote groups: `(group, versions by versionPriority, APIServices)`.
-fn remote_groups(ctx: &Ctx) -> Vec<(String, Vec<(String, Arc<Value>)>)> {
+/// A remote group: its name and its versions (by versionPriority), each
+/// with its APIService.
+type RemoteGroup = (String, Vec<(String, Arc<Value>)>);
+
+/// The remote groups, in kube-aggregator's order.
+fn remote_groups(ctx: &Ctx) -> Vec<RemoteGroup> {
     let mut apis: Vec<Arc<Value>> = front::remote_services(&ctx.store)
         .into_iter()
         .filter(|a| front::is_available(a))
@@ -41,7 +45,7 @@ fn remote_groups(ctx: &Ctx) -> Vec<(String, Vec<(String, Arc<Value>)>)> {
             .cmp(&prio(a, "groupPriorityMinimum"))
             .then(prio(b, "versionPriority").cmp(&prio(a, "versionPriority")))
     });
-    let mut out: Vec<(String, Vec<(String, Arc<Value>)>)> = Vec::new();
+    let mut out: Vec<RemoteGroup> = Vec::new();
     for a in apis {
         let g = a["spec"]["group"].as_str().unwrap_or("").to_string();
         let v = a["spec"]["version"].as_str().unwrap_or("").to_string();

@@ -87,14 +87,21 @@ pub static API_SERVICES: Builtin = Builtin {
     subresources: &["status"],
     columns: &[
         super::NAME,
-        super::col("Service", "string", 0, |o| {
-            let s = &o["spec"]["service"];
-            match (s["namespace"].as_str(), s["name"].as_str()) {
-                (Some(ns), Some(n)) => format!("{ns}/{n}").into(),
-                _ => "Local".into(),
-            }
-        }),
-        super::col("Available", "string", 0, api_service_available),
+        // kube-aggregator's printer columns, with its descriptions.
+        super::Column {
+            description: "The reference to the service that hosts this API endpoint.",
+            ..super::col("Service", "string", 0, |o| {
+                let s = &o["spec"]["service"];
+                match (s["namespace"].as_str(), s["name"].as_str()) {
+                    (Some(ns), Some(n)) => format!("{ns}/{n}").into(),
+                    _ => "Local".into(),
+                }
+            })
+        },
+        super::Column {
+            description: "Whether this service is available.",
+            ..super::col("Available", "string", 0, api_service_available)
+        },
         super::AGE,
     ],
     validate: api_service_name,
