@@ -260,6 +260,15 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         assert!(res.contains("flunders") && res.contains("Flunder"), "{res}");
         let groups = f.ok(&["get", "--raw", "/apis"]);
         assert!(groups.contains("\"wardle.example.com/v1alpha1\""), "{groups}");
+        let group = f.ok(&["get", "--raw", "/apis/wardle.example.com"]);
+        assert!(
+            group.contains("\"kind\":\"APIGroup\"")
+                && group.contains("\"preferredVersion\":{\"groupVersion\":\"wardle.example.com/v1alpha1\""),
+            "{group}"
+        );
+        // The backend's own document, through the proxy.
+        let resources = f.ok(&["get", "--raw", "/apis/wardle.example.com/v1alpha1"]);
+        assert!(resources.contains("\"name\":\"flunders\""), "{resources}");
 
         // Create, list and watch through the front.
         f.ok(&["create", "-f", &write(&path, "one.yaml", &flunder("one"))]);
@@ -309,20 +318,42 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         // Reading is all the reader may do.
         let (ok, _, err) = f.run(&["--token", reader.trim(), "create", "-f", &path.join("one.yaml").to_string_lossy()]);
         assert!(!ok && err.contains("cannot create resource \"flunders\""), "{err}");
+        nobody.trim().to_string()
     })
     .await;
-    if let Err(e) = res {
-        std::panic::resume_unwind(e.into_panic());
-    }
-
-    // Straight to the backend: identity headers count only on a
-    // connection with the front-proxy certificate and an allowed name.
-    let ca = backend.ca_pem().unwrap().to_string();
+    let nobody = match res {
+        Ok(t) => t,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let list = "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders";
     let claim = [
         ("X-Remote-User", "admin"),
         ("X-Remote-Group", "system:masters"),
     ];
+
+    // A caller's own X-Remote-* headers never reach the backend: the
+    // front names the caller itself.
+    let bearer = format!("Bearer {nobody}");
+    let mut forged_claim = claim.to_vec();
+    forged_claim.push(("Authorization", &bearer));
+    let (code, body) = https_get(
+        front.addr(),
+        front.ca_pem().unwrap(),
+        None,
+        list,
+        &forged_claim,
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 403, "{body}");
+    assert!(
+        body.contains("system:serviceaccount:default:nobody"),
+        "{body}"
+    );
+
+    // Straight to the backend: identity headers count only on a
+    // connection with the front-proxy certificate and an allowed name.
+    let ca = backend.ca_pem().unwrap().to_string();
     let (code, body) = https_get(backend_addr, &ca, None, list, &claim)
         .await
         .unwrap();

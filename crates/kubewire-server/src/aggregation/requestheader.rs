@@ -179,10 +179,91 @@ pub fn percent_encode_key(k: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+    fn ca() -> (rcgen::Certificate, KeyPair) {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name
+            .push(DnType::CommonName, "front-proxy-ca");
+        (p.self_signed(&key).unwrap(), key)
+    }
+
+    fn leaf(ca: &(rcgen::Certificate, KeyPair), cn: &str) -> CertificateDer<'static> {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        p.signed_by(&key, &ca.0, &ca.1).unwrap().der().clone()
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                hyper::header::HeaderName::try_from(*k).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_cas_certificates_are_proxies() {
+        let ours = ca();
+        let rh = RequestHeader::new(Options::new(ours.0.pem())).unwrap();
+        assert_eq!(
+            rh.proxy_name(&[leaf(&ours, "front-proxy-client")]),
+            Some("front-proxy-client".into())
+        );
+        assert_eq!(rh.proxy_name(&[leaf(&ca(), "front-proxy-client")]), None);
+        assert_eq!(rh.proxy_name(&[]), None);
+        assert!(RequestHeader::new(Options::new("not pem".into())).is_err());
+    }
+
+    #[test]
+    fn headers_name_the_user_its_groups_and_extras() {
+        let mut o = Options::new(ca().0.pem());
+        o.allowed_names = vec!["front-proxy-client".into()];
+        let rh = RequestHeader::new(o).unwrap();
+        let h = headers(&[
+            ("x-remote-user", "alice"),
+            ("x-remote-group", "devs"),
+            ("x-remote-group", "system:authenticated"),
+            ("x-remote-extra-Scopes.example.com%2Fkind", "a"),
+            ("x-remote-extra-scopes.example.com%2fkind", "b"),
+            ("x-remote-extra-reason", "audit"),
+        ]);
+        let Ok(Some(User::Remote(r))) = rh.user("front-proxy-client", &h) else {
+            panic!("no remote user");
+        };
+        assert_eq!(r.name, "alice");
+        assert_eq!(r.groups, ["devs", "system:authenticated"]);
+        assert_eq!(
+            r.extra,
+            [
+                (
+                    "scopes.example.com/kind".to_string(),
+                    vec!["a".to_string(), "b".to_string()]
+                ),
+                ("reason".to_string(), vec!["audit".to_string()]),
+            ]
+        );
+        // A certificate of the CA with a name not allowed: 401.
+        let e = rh.user("someone-else", &h).unwrap_err();
+        assert_eq!(e.code(), 401);
+        // No user header: the request's other credentials decide.
+        assert!(rh
+            .user("front-proxy-client", &headers(&[("x-remote-group", "g")]))
+            .unwrap()
+            .is_none());
+    }
 
     #[test]
     fn extra_keys_round_trip() {
         let k = "scopes.example.com/a b";
+        assert_eq!(percent_encode_key(k), "scopes.example.com%2Fa%20b");
         assert_eq!(percent_decode(&percent_encode_key(k)), k);
         assert_eq!(percent_decode("%zz"), "%zz");
     }
