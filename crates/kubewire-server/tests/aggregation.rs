@@ -178,11 +178,15 @@ fn registration(backend: SocketAddr, ca_pem: &str) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kubectl_through_the_front_to_an_aggregated_backend() {
-    let kubectl_bin = common::kubectls()
-        .into_iter()
-        .find(|(l, _)| *l == "1.37")
-        .map(|(_, p)| p)
-        .unwrap();
+    let kubectls = common::kubectls();
+    let bin = |label: &str| {
+        kubectls
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, p)| p.clone())
+            .unwrap()
+    };
+    let (kubectl_bin, kubectl_1_20) = (bin("1.37"), bin("1.20"));
     let dir = tempfile::tempdir().unwrap();
     let front_proxy_ca = ca("front-proxy-ca");
     let fp_ca = front_proxy_ca.0.pem();
@@ -225,6 +229,12 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         bin: kubectl_bin.clone(),
         kubeconfig: front_kc.clone(),
         home: home.join("front-home"),
+    };
+    // kubectl 1.20 reads the legacy discovery documents (no v2).
+    let old = Kubectl {
+        bin: kubectl_1_20,
+        kubeconfig: front_kc.clone(),
+        home: home.join("old-home"),
     };
     let b = Kubectl {
         bin: kubectl_bin,
@@ -292,6 +302,8 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         );
         let _ = watch.kill();
         let _ = watch.wait();
+        let listed = old.ok(&["get", "fl", "-o", "name"]);
+        assert_eq!(listed.lines().count(), 2, "kubectl 1.20: {listed}");
         // It is the backend that stores them.
         let stored = b.ok(&["get", "flunders", "-o", "name"]);
         assert_eq!(stored.lines().count(), 2, "{stored}");
