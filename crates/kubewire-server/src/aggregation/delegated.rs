@@ -158,3 +158,81 @@ fn review_spec(user: &User, a: &Attributes<'_>) -> Value {
     }
     spec
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Remote;
+
+    /// POSTs `body` to `path` as the kubeconfig's user; the status code.
+    async fn post(d: &Delegated, path: &str, body: Value) -> u16 {
+        let token = d.credentials.header().unwrap().unwrap();
+        let req = hyper::Request::post(path)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(hyper::header::AUTHORIZATION, token.expose())
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        client::send(&d.target, req)
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    #[tokio::test]
+    async fn answers_are_cached_for_the_ttl_then_asked_again() {
+        let main = crate::Server::builder()
+            .tls(true)
+            .token("main-admin", "admin")
+            .start()
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kc = dir.path().join("kubeconfig");
+        main.write_kubeconfig(&kc).unwrap();
+        let mut d = Delegated::from_kubeconfig(&kc).unwrap();
+        let user = User::Remote(Box::new(Remote {
+            name: "system:serviceaccount:default:reader".into(),
+            groups: vec![
+                "system:serviceaccounts".into(),
+                "system:authenticated".into(),
+            ],
+            extra: Vec::new(),
+        }));
+        let a = Attributes {
+            verb: "list",
+            group: "wardle.example.com",
+            resource: "flunders",
+            namespace: Some("default"),
+            ..Default::default()
+        };
+        assert_eq!(d.authorize(&user, &a).await.unwrap(), Decision::Deny);
+        let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r"},
+            "rules": [{"verbs": ["list"], "apiGroups": ["wardle.example.com"], "resources": ["flunders"]}]});
+        let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "r"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+            "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}]});
+        let rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/default";
+        assert_eq!(post(&d, &format!("{rbac}/roles"), role).await, 201);
+        assert_eq!(
+            post(&d, &format!("{rbac}/rolebindings"), binding).await,
+            201
+        );
+        // Within the TTL the denial is reused; another question is asked.
+        assert_eq!(d.authorize(&user, &a).await.unwrap(), Decision::Deny);
+        let get = Attributes {
+            verb: "get",
+            ..a.clone()
+        };
+        assert_eq!(d.authorize(&user, &get).await.unwrap(), Decision::Deny);
+        // Once the TTL is over, the main server is asked again.
+        d.ttl = Duration::ZERO;
+        assert!(matches!(
+            d.authorize(&user, &a).await.unwrap(),
+            Decision::Allow(_)
+        ));
+        main.shutdown().await;
+    }
+}
