@@ -19,6 +19,20 @@ pub enum User {
     ServiceAccount(String, String),
     /// No credentials.
     Anonymous,
+    /// Someone a trusted front proxy vouches for in request headers
+    /// ([`crate::aggregation::requestheader`]).
+    Remote(Box<Remote>),
+}
+
+/// A user as a front proxy names it: any name, its groups and extras.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// `X-Remote-User`.
+    pub name: String,
+    /// `X-Remote-Group`, in order.
+    pub groups: Vec<String>,
+    /// `X-Remote-Extra-KEY`: keys lower-cased and unescaped.
+    pub extra: Vec<(String, Vec<String>)>,
 }
 
 impl User {
@@ -28,6 +42,7 @@ impl User {
             User::Admin(n) => n.clone(),
             User::ServiceAccount(ns, n) => format!("system:serviceaccount:{ns}:{n}"),
             User::Anonymous => "system:anonymous".into(),
+            User::Remote(r) => r.name.clone(),
         }
     }
 }

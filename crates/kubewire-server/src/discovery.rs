@@ -48,7 +48,8 @@ fn groups(defs: &[ResourceDef]) -> Vec<(String, Vec<String>)> {
     out
 }
 
-fn group_json(name: &str, versions: &[String]) -> Value {
+/// One group of an APIGroupList: its versions, the first preferred.
+pub fn group_json(name: &str, versions: &[String]) -> Value {
     let vs: Vec<Value> = versions
         .iter()
         .map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v}))

@@ -11,7 +11,7 @@
 //! - Storage of JSON objects with one global, strictly increasing
 //!   resourceVersion, uid, creationTimestamp, generation, generateName,
 //!   DNS-1123 names, namespace checks; optional crash-safe persistence.
-//! - 48 built-in resources of the standard groups ([`kinds`]) and
+//! - 49 built-in resources of the standard groups ([`kinds`]) and
 //!   CustomResourceDefinitions; JSON, YAML and Kubernetes protobuf bodies,
 //!   answers and watch streams ([`pb`]); events.k8s.io/v1 Events stored as
 //!   core/v1 Events ([`kinds::StoredAs`]).
@@ -33,6 +33,11 @@
 //! - RBAC for service accounts and the self reviews ([`authz`]).
 //! - TokenRequest with ES256 JWTs and OIDC discovery; static bearer tokens;
 //!   TLS with a generated CA and client certificates.
+//! - The aggregation layer ([`aggregation`]): as an aggregated API server,
+//!   request-header authentication, delegated authorization by
+//!   SubjectAccessReview and only its own groups; as the front,
+//!   `APIService`s proxied with front-proxy credentials, in discovery, with
+//!   kube-aggregator's `Available` condition.
 //! - CORS for explicitly allowed origins, so a page can call the API
 //!   directly ([`ServerBuilder::cors_origin`]).
 //!
@@ -58,6 +63,7 @@
 // (result_large_err) would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod aggregation;
 pub mod auth;
 pub mod authz;
 mod conns;

@@ -18,6 +18,7 @@ const USAGE: &str =
     "usage: kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
                        [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
                        [--service-cluster-ip-range CIDR] [--namespace-defaults]
+                       [aggregation flags, below]
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
@@ -32,11 +33,48 @@ const USAGE: &str =
                            where Services' cluster IPs come from (default 10.96.0.0/12)
   --namespace-defaults     give every namespace a `default` ServiceAccount and a
                            `kube-root-ca.crt` ConfigMap, as kube-controller-manager does
+  --tls-san NAME           another name for the generated server certificate
+                           (SERVICE.NAMESPACE.svc for an aggregated API server)
+
+Aggregated API server (behind kube-apiserver, or a kubewire-server front):
+  --requestheader-client-ca-file FILE
+                           clients with a certificate from this CA may name the
+                           user in headers (needs --tls)
+  --requestheader-allowed-names A,B
+                           ... only with one of these common names (default any)
+  --requestheader-username-headers H,...      (default X-Remote-User)
+  --requestheader-group-headers H,...         (default X-Remote-Group)
+  --requestheader-extra-headers-prefix P,...  (default X-Remote-Extra-)
+  --authorization-kubeconfig FILE
+                           authorize those users with SubjectAccessReviews to
+                           this kubeconfig's server (answers cached 10 s)
+  --serve-group GROUP,...  serve only these groups to them (discovery, OpenAPI,
+                           requests); this server's own admins see everything
+Front (kube-aggregator): APIService objects proxy their group to a backend
+  --proxy-client-cert-file FILE, --proxy-client-key-file FILE
+                           the client certificate presented to backends
 ";
 
 fn main() {
     let mut builder = kubewire_server::Server::builder();
     let mut kubeconfig: Option<PathBuf> = None;
+    let mut rh: Option<kubewire_server::aggregation::requestheader::Options> = None;
+    let mut rh_lists: Vec<(String, Vec<String>)> = Vec::new();
+    let mut proxy_cert: Option<String> = None;
+    let mut proxy_key: Option<String> = None;
+    let read = |p: &str| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| {
+            eprintln!("kubewire-server: reading {p}: {e}");
+            std::process::exit(2)
+        })
+    };
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect()
+    };
     let mut args = std::env::args().skip(1);
     let fail = |m: String| -> ! {
         eprintln!("kubewire-server: {m}\n\n{USAGE}");
@@ -73,12 +111,52 @@ fn main() {
                     kubewire_server::services::IpRange::parse(&value()).unwrap_or_else(|e| fail(e));
                 builder = builder.service_cluster_ip_range(range);
             }
+            "--tls-san" => builder = builder.tls_san(&value()),
+            "--requestheader-client-ca-file" => {
+                rh = Some(kubewire_server::aggregation::requestheader::Options::new(
+                    read(&value()),
+                ))
+            }
+            "--requestheader-allowed-names"
+            | "--requestheader-username-headers"
+            | "--requestheader-group-headers"
+            | "--requestheader-extra-headers-prefix" => {
+                rh_lists.push((flag.clone(), list(&value())));
+            }
+            "--authorization-kubeconfig" => builder = builder.authorization_kubeconfig(value()),
+            "--serve-group" => {
+                for g in list(&value()) {
+                    builder = builder.serve_group(&g);
+                }
+            }
+            "--proxy-client-cert-file" => proxy_cert = Some(read(&value())),
+            "--proxy-client-key-file" => proxy_key = Some(read(&value())),
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return;
             }
             other => fail(format!("unknown flag {other}")),
         }
+    }
+    match (rh, rh_lists.is_empty()) {
+        (Some(mut o), _) => {
+            for (flag, values) in rh_lists {
+                match flag.as_str() {
+                    "--requestheader-allowed-names" => o.allowed_names = values,
+                    "--requestheader-username-headers" => o.username_headers = values,
+                    "--requestheader-group-headers" => o.group_headers = values,
+                    _ => o.extra_prefixes = values,
+                }
+            }
+            builder = builder.requestheader(o);
+        }
+        (None, false) => fail("--requestheader-* flags need --requestheader-client-ca-file".into()),
+        (None, true) => {}
+    }
+    match (proxy_cert, proxy_key) {
+        (Some(c), Some(k)) => builder = builder.proxy_client_cert(&c, &k),
+        (None, None) => {}
+        _ => fail("--proxy-client-cert-file and --proxy-client-key-file go together".into()),
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -20,7 +20,7 @@ use crate::http::{ConnIdentity, Ctx};
 use crate::objects::prepare_create;
 use crate::resources::builtins;
 use crate::storage::{persist, Faults, HistoryLimits, Key, Mutation, Store, StoreError};
-use crate::tls::{client_cert_user, Pki};
+use crate::tls::Pki;
 use crate::tokens::TokenIssuer;
 
 /// Entry point: `Server::builder()`.
@@ -47,6 +47,11 @@ impl Server {
             timeouts: conns::Timeouts::default(),
             service_range: crate::services::IpRange::default(),
             namespace_defaults: false,
+            requestheader: None,
+            authorization_kubeconfig: None,
+            served_groups: Vec::new(),
+            proxy_client: None,
+            tls_names: Vec::new(),
         }
     }
 }
@@ -69,6 +74,11 @@ pub struct ServerBuilder {
     timeouts: conns::Timeouts,
     service_range: crate::services::IpRange,
     namespace_defaults: bool,
+    requestheader: Option<crate::aggregation::requestheader::Options>,
+    authorization_kubeconfig: Option<PathBuf>,
+    served_groups: Vec<String>,
+    proxy_client: Option<(String, String)>,
+    tls_names: Vec<String>,
 }
 
 /// Why a server did not start.
@@ -210,6 +220,73 @@ impl ServerBuilder {
         self
     }
 
+    /// Request-header authentication (`--requestheader-*`): clients with a
+    /// certificate from `options`' CA may name the user in headers, as a
+    /// kube-apiserver front proxy does for an aggregated API server.
+    /// Needs TLS.
+    pub fn requestheader(mut self, options: crate::aggregation::requestheader::Options) -> Self {
+        self.requestheader = Some(options);
+        self
+    }
+
+    /// Delegated authorization (`--authorization-kubeconfig`): users a
+    /// front proxy names are allowed what SubjectAccessReviews to the
+    /// kubeconfig's server allow.
+    pub fn authorization_kubeconfig(mut self, path: impl Into<PathBuf>) -> Self {
+        self.authorization_kubeconfig = Some(path.into());
+        self
+    }
+
+    /// Serve only `group` (call once per group) to everyone but this
+    /// server's admins: discovery, OpenAPI and requests of other groups
+    /// are not there for them, as on an aggregated API server.
+    pub fn serve_group(mut self, group: &str) -> Self {
+        self.served_groups.push(group.to_string());
+        self
+    }
+
+    /// The client certificate and key (PEM) presented to the backends of
+    /// `APIService`s (`--proxy-client-cert-file`/`--proxy-client-key-file`).
+    pub fn proxy_client_cert(mut self, cert_pem: &str, key_pem: &str) -> Self {
+        self.proxy_client = Some((cert_pem.to_string(), key_pem.to_string()));
+        self
+    }
+
+    /// Another name (DNS name or IP address) for the generated server
+    /// certificate, such as `SERVICE.NAMESPACE.svc` for an aggregated API
+    /// server; the listen address is added by itself.
+    pub fn tls_san(mut self, name: &str) -> Self {
+        self.tls_names.push(name.to_string());
+        self
+    }
+
+    fn aggregation(&self) -> Result<crate::aggregation::Aggregation, StartError> {
+        let mut agg = crate::aggregation::Aggregation {
+            groups: self.served_groups.clone(),
+            ..Default::default()
+        };
+        if let Some(o) = &self.requestheader {
+            if !self.tls {
+                return Err(StartError(
+                    "request-header authentication needs --tls: the front proxy is known by its client certificate".into(),
+                ));
+            }
+            agg.requestheader =
+                Some(crate::aggregation::RequestHeader::new(o.clone()).map_err(StartError)?);
+        }
+        if let Some(p) = &self.authorization_kubeconfig {
+            agg.delegated =
+                Some(crate::aggregation::Delegated::from_kubeconfig(p).map_err(StartError)?);
+        }
+        if let Some((cert, key)) = &self.proxy_client {
+            let c = kubewire_config::tls::ClientCert::default();
+            c.set_pem(cert.as_bytes(), key.as_bytes())
+                .map_err(|e| StartError(format!("proxy client certificate: {e}")))?;
+            agg.proxy_client = Some(Arc::new(c));
+        }
+        Ok(agg)
+    }
+
     /// Binds, loads the data directory and starts serving.
     pub async fn start(mut self) -> Result<RunningServer, StartError> {
         let e = |what: &str, err: &dyn core::fmt::Display| StartError(format!("{what}: {err}"));
@@ -247,6 +324,7 @@ impl ServerBuilder {
                 )
             }));
         }
+        let aggregation = self.aggregation()?;
         let dir = self.data_dir.as_deref();
         let store = match dir {
             Some(d) => {
@@ -267,12 +345,23 @@ impl ServerBuilder {
         seed(&store);
         let issuer = TokenIssuer::load_or_generate(dir).map_err(|x| e("signing key", &x))?;
         let pki = if self.tls {
-            Some(Pki::load_or_generate(dir).map_err(|x| e("TLS material", &x))?)
+            let mut names = self.tls_names.clone();
+            if !self.listen.ip().is_unspecified() {
+                names.push(self.listen.ip().to_string());
+            }
+            Some(Pki::load_or_generate(dir, &names).map_err(|x| e("TLS material", &x))?)
         } else {
             None
         };
         let tls_cfg = match &pki {
-            Some(p) => Some(p.server_config().map_err(|x| e("TLS config", &x))?),
+            Some(p) => {
+                let roots = aggregation
+                    .requestheader
+                    .as_ref()
+                    .map(|r| r.roots().to_vec())
+                    .unwrap_or_default();
+                Some(p.server_config(&roots).map_err(|x| e("TLS config", &x))?)
+            }
             None => None,
         };
         let listener = TcpListener::bind(self.listen)
@@ -293,6 +382,7 @@ impl ServerBuilder {
             shutdown: stop_rx.clone(),
             cors,
             service_range: self.service_range,
+            aggregation,
         });
         let conns = Conns {
             table: conns::Table::new(conns::cap(self.max_connections)),
@@ -311,9 +401,14 @@ impl ServerBuilder {
             copts,
             stop_rx.clone(),
         ));
+        let apiservices = tokio::spawn(crate::aggregation::available::run(
+            ctx.clone(),
+            stop_rx.clone(),
+        ));
         let controller = tokio::spawn(async move {
             let _ = namespaces.await;
             let _ = others.await;
+            let _ = apiservices.await;
         });
         let task = tokio::spawn(accept_loop(listener, ctx, tls_cfg, conns, stop_rx));
         Ok(RunningServer {
@@ -427,7 +522,7 @@ async fn accept_loop(
             let serve = async {
                 match acceptor {
                     None => {
-                        let svc = service(ctx, ConnIdentity(None), slot.clone());
+                        let svc = service(ctx, ConnIdentity(None, None), slot.clone());
                         let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
                     }
                     Some(acc) => {
@@ -436,13 +531,10 @@ async fn accept_loop(
                         else {
                             return;
                         };
-                        let user = tls
-                            .get_ref()
-                            .1
-                            .peer_certificates()
-                            .and_then(|c| c.first())
-                            .and_then(|c| client_cert_user(c));
-                        let svc = service(ctx, ConnIdentity(user), slot.clone());
+                        let id = ctx
+                            .aggregation
+                            .conn_identity(tls.get_ref().1.peer_certificates());
+                        let svc = service(ctx, id, slot.clone());
                         let _ = builder.serve_connection(TokioIo::new(tls), svc).await;
                     }
                 }

@@ -40,8 +40,11 @@ fn rc(e: rcgen::Error) -> std::io::Error {
 }
 
 impl Pki {
-    /// Loads `dir/pki/*` or generates (and saves) a fresh PKI.
-    pub fn load_or_generate(dir: Option<&Path>) -> std::io::Result<Pki> {
+    /// Loads `dir/pki/*` or generates (and saves) a fresh PKI whose server
+    /// certificate names localhost, 127.0.0.1 and `extra_names` (DNS names
+    /// or IP addresses: an aggregated API server's `SERVICE.NAMESPACE.svc`,
+    /// say). A PKI loaded from `dir` keeps the names it was made with.
+    pub fn load_or_generate(dir: Option<&Path>, extra_names: &[String]) -> std::io::Result<Pki> {
         let pki_dir = dir.map(|d| d.join("pki"));
         if let Some(p) = &pki_dir {
             if FILES.iter().all(|f| p.join(f).exists()) {
@@ -69,8 +72,13 @@ impl Pki {
         let ca_cert = ca.self_signed(&ca_key).map_err(rc)?;
 
         let server_key = KeyPair::generate().map_err(rc)?;
-        let mut sp = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .map_err(rc)?;
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        for n in extra_names {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        let mut sp = CertificateParams::new(names).map_err(rc)?;
         sp.distinguished_name
             .push(DnType::CommonName, "kubewire-server");
         sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -111,13 +119,20 @@ impl Pki {
     }
 
     /// A rustls server config: the server certificate, HTTP/2 and HTTP/1.1
-    /// via ALPN, and optional client certificates signed by the CA.
-    pub fn server_config(&self) -> std::io::Result<Arc<rustls::ServerConfig>> {
+    /// via ALPN, and optional client certificates signed by the CA or by
+    /// one of `extra_client_roots` (a request-header CA).
+    pub fn server_config(
+        &self,
+        extra_client_roots: &[CertificateDer<'static>],
+    ) -> std::io::Result<Arc<rustls::ServerConfig>> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let bad = |e: &dyn core::fmt::Display| std::io::Error::other(e.to_string());
         let mut roots = rustls::RootCertStore::empty();
         for c in CertificateDer::pem_slice_iter(self.ca_cert.as_bytes()) {
             roots.add(c.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        }
+        for c in extra_client_roots {
+            roots.add(c.clone()).map_err(|e| bad(&e))?;
         }
         let verifier =
             WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())

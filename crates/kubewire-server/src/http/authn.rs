@@ -1,4 +1,6 @@
-//! Who is asking: a verified client certificate, a static bearer token,
+//! Who is asking: a front proxy's request headers (on a connection whose
+//! certificate the request-header CA signed), a verified client
+//! certificate, a static bearer token,
 //! a service-account token whose account (and bound object) still exists,
 //! or nobody.
 
@@ -15,6 +17,9 @@ pub fn authenticate(
     req: &Request<Incoming>,
     conn: &ConnIdentity,
 ) -> Result<User, ApiError> {
+    if let Some(asserted) = ctx.aggregation.proxied_user(req, conn) {
+        return asserted;
+    }
     if let Some(cn) = &conn.0 {
         return Ok(User::Admin(cn.clone()));
     }

@@ -47,11 +47,15 @@ pub struct Ctx {
     pub cors: cors::Cors,
     /// Where Services' cluster IPs come from.
     pub service_range: crate::services::IpRange,
+    /// Aggregated API server and kube-aggregator settings.
+    pub aggregation: crate::aggregation::Aggregation,
 }
 
-/// Identity established by the connection (a verified client certificate).
+/// Identity established by the connection: the user of a verified client
+/// certificate of this server's CA, or the name of a front proxy whose
+/// certificate the request-header CA signed.
 #[derive(Debug, Clone, Default)]
-pub struct ConnIdentity(pub Option<String>);
+pub struct ConnIdentity(pub Option<String>, pub Option<String>);
 
 /// Query parameters: the raw string (for the core's option parsers) and
 /// its decoded pairs (first value wins).
@@ -150,7 +154,7 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
     if head.method == Method::POST && head.path == crate::tokens::TOKEN_REVIEWS {
         return token_review(&ctx, &user, &head, req).await;
     }
-    let defs = ctx.store.registry();
+    let defs = ctx.aggregation.visible(&user, ctx.store.registry());
     let route = route::route(&defs, &head.path);
     // Anonymous requests reach resources only to be refused by the
     // authorizer there (same message as kube-apiserver); every other path
@@ -168,6 +172,10 @@ pub async fn handle(ctx: Arc<Ctx>, conn: ConnIdentity, req: Request<Incoming>) -
         .with_empty_details();
         return error(&e);
     }
+    let req = match crate::aggregation::serve_front(&ctx, &user, &defs, &head, req).await {
+        Ok(resp) => return resp,
+        Err(req) => req,
+    };
     if let Some(resp) = nonresource::discovery(&ctx, &defs, &head, &route) {
         return resp;
     }

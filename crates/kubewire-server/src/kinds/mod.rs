@@ -212,6 +212,7 @@ pub static ALL: &[&Builtin] = &[
     &core::SECRETS,
     &core::SERVICE_ACCOUNTS,
     &core::SERVICES,
+    &other::API_SERVICES,
     &apps::CONTROLLER_REVISIONS,
     &apps::DAEMON_SETS,
     &apps::DEPLOYMENTS,
@@ -333,6 +334,8 @@ mod tests {
         ("apiextensions.k8s.io", "customresourcedefinitions", &[c("Name"), c("Created At")]),
         ("scheduling.k8s.io", "priorityclasses", &[c("Name"), c("Value"), c("Global-Default"), c("Age"), c("PreemptionPolicy")]),
         ("coordination.k8s.io", "leases", &[c("Name"), c("Holder"), c("Age")]),
+        // kube-aggregator's printer (no capture lists APIServices).
+        ("apiregistration.k8s.io", "apiservices", &[c("Name"), c("Service"), c("Available"), c("Age")]),
         ("node.k8s.io", "runtimeclasses", &[c("Name"), c("Handler"), c("Age")]),
         ("discovery.k8s.io", "endpointslices", &[c("Name"), c("AddressType"), c("Ports"), c("Endpoints"), c("Age")]),
     ];

@@ -77,3 +77,98 @@ fn crd_name(o: &Value, causes: &mut Vec<Cause>) {
         ));
     }
 }
+
+/// `apiregistration.k8s.io/v1` APIService: what kube-aggregator proxies
+/// (see [`crate::aggregation`]); its `Available` condition is set by
+/// [`crate::aggregation::available`].
+pub static API_SERVICES: Builtin = Builtin {
+    group: "apiregistration.k8s.io",
+    plural: "apiservices",
+    subresources: &["status"],
+    columns: &[
+        super::NAME,
+        // kube-aggregator's printer columns, with its descriptions.
+        super::Column {
+            description: "The reference to the service that hosts this API endpoint.",
+            ..super::col("Service", "string", 0, |o| {
+                let s = &o["spec"]["service"];
+                match (s["namespace"].as_str(), s["name"].as_str()) {
+                    (Some(ns), Some(n)) => format!("{ns}/{n}").into(),
+                    _ => "Local".into(),
+                }
+            })
+        },
+        super::Column {
+            description: "Whether this service is available.",
+            ..super::col("Available", "string", 0, api_service_available)
+        },
+        super::AGE,
+    ],
+    validate: api_service_name,
+    ..BASE
+};
+
+/// kube-aggregator's printer: `True`, or `False (Reason)`.
+fn api_service_available(o: &Value) -> Value {
+    let c = o["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Available");
+    match c {
+        None => "Unknown".into(),
+        Some(c) if c["status"] == "True" => "True".into(),
+        Some(c) => format!(
+            "{} ({})",
+            c["status"].as_str().unwrap_or("Unknown"),
+            c["reason"].as_str().unwrap_or("")
+        )
+        .into(),
+    }
+}
+
+/// An APIService is named `VERSION.GROUP`, and names a group and version.
+fn api_service_name(o: &Value, causes: &mut Vec<Cause>) {
+    let name = o["metadata"]["name"].as_str().unwrap_or("");
+    let spec = &o["spec"];
+    let group = spec["group"].as_str().unwrap_or("");
+    let version = spec["version"].as_str().unwrap_or("");
+    if version.is_empty() {
+        causes.push(cause(
+            "FieldValueRequired",
+            "Required value",
+            "spec.version",
+        ));
+    }
+    if name != format!("{version}.{group}") {
+        causes.push(cause(
+            "FieldValueInvalid",
+            format!("Invalid value: \"{name}\": must be `spec.version+\".\"+spec.group`: \"{version}.{group}\""),
+            "metadata.name",
+        ));
+    }
+    if let Some(s) = spec["service"].as_object() {
+        if s.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            causes.push(cause(
+                "FieldValueRequired",
+                "Required value",
+                "spec.service.name",
+            ));
+        }
+        if s.get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            causes.push(cause(
+                "FieldValueRequired",
+                "Required value",
+                "spec.service.namespace",
+            ));
+        }
+    }
+}

@@ -141,7 +141,7 @@ async fn dispatch(r: &Request<'_>) -> Res {
     let named = r.rp.name.is_some();
     match (&r.method, named, r.rp.sub.as_deref()) {
         (&Method::GET, true, Some("scale")) => {
-            r.authorize("get")?;
+            r.authorize("get").await?;
             subresource::get_scale(r)
         }
         (&Method::PUT | &Method::PATCH, true, Some("scale")) => {
@@ -149,53 +149,54 @@ async fn dispatch(r: &Request<'_>) -> Res {
                 "update"
             } else {
                 "patch"
-            })?;
+            })
+            .await?;
             subresource::write_scale(r)
         }
         (&Method::GET, true, Some("log")) => {
-            r.authorize("get")?;
+            r.authorize("get").await?;
             subresource::log(r)
         }
         (&Method::GET, false, _) => {
             let watching = r.rp.legacy_watch || r.query.flag("watch");
             if watching {
-                r.authorize("watch")?;
+                r.authorize("watch").await?;
                 watch::start(r)
             } else {
-                r.authorize("list")?;
+                r.authorize("list").await?;
                 read::list(r)
             }
         }
         (&Method::GET, true, _) => {
-            r.authorize("get")?;
+            r.authorize("get").await?;
             read::get(r)
         }
         (&Method::POST, false, None) if review::is_review(r.def()) => {
-            r.authorize("create")?;
+            r.authorize("create").await?;
             review::answer(r)
         }
         (&Method::POST, false, None) => {
-            r.authorize("create")?;
+            r.authorize("create").await?;
             write::create(r)
         }
         (&Method::POST, true, Some("token")) => {
-            r.authorize("create")?;
+            r.authorize("create").await?;
             token::request(r)
         }
         (&Method::PUT, true, _) => {
-            r.authorize("update")?;
+            r.authorize("update").await?;
             write::update(r)
         }
         (&Method::PATCH, true, _) => {
-            r.authorize("patch")?;
+            r.authorize("patch").await?;
             write::patch(r)
         }
         (&Method::DELETE, true, None) => {
-            r.authorize("delete")?;
+            r.authorize("delete").await?;
             delete::one(r)
         }
         (&Method::DELETE, false, None) => {
-            r.authorize("deletecollection")?;
+            r.authorize("deletecollection").await?;
             delete::collection(r)
         }
         _ => Err(ApiError::method_not_allowed()),
@@ -317,7 +318,7 @@ impl Request<'_> {
 
     /// The authorizer's decision on `verb` for this request, as the real
     /// server's 403 when refused.
-    fn authorize(&self, verb: &str) -> Result<(), ApiError> {
+    async fn authorize(&self, verb: &str) -> Result<(), ApiError> {
         let d = self.def();
         let a = crate::authz::Attributes {
             verb,
@@ -328,7 +329,7 @@ impl Request<'_> {
             namespace: self.rp.namespace.as_deref(),
         };
         if let crate::authz::Decision::Allow(_) =
-            crate::authz::authorize(&self.ctx.store, &self.user, &a)
+            crate::aggregation::authorize(self.ctx, &self.user, &a).await?
         {
             return Ok(());
         }

@@ -135,7 +135,8 @@ fn access_review(r: &Request<'_>, body: &Value, user: &User) -> Result<Value, Ap
 fn non_resource(user: &User, path: &str, verb: &str) -> Decision {
     match user {
         User::Admin(_) => Decision::Allow(String::new()),
-        User::Anonymous => Decision::Deny,
+        User::Remote(_) if authz::is_master(user) => Decision::Allow(String::new()),
+        User::Anonymous | User::Remote(_) => Decision::Deny,
         User::ServiceAccount(..) => {
             let (_, non) = authz::bootstrap_rules();
             let allowed = non.iter().any(|rule| {
