@@ -225,6 +225,11 @@ async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
         .unwrap()
 }
 
+/// The configmaps of context `c{ctx}` labelled `w=k`.
+fn selected(ctx: u32, k: u32) -> String {
+    format!("/clusters/c{ctx}/api/v1/namespaces/default/configmaps?labelSelector=w%3D{k}")
+}
+
 /// The newest `"resourceVersion":"N"` in a watch body.
 fn last_rv(body: &str) -> String {
     body.rsplit(r#""resourceVersion":""#)
@@ -245,6 +250,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
         let data = dir.path().join(format!("data{i}"));
         let s = start_server(&data, SocketAddr::from(([127, 0, 0, i], 0))).await;
         let (cert_pem, key_pem) = s.client_identity_pem().unwrap();
+        let (cert_pem, key_pem) = (cert_pem.to_string(), key_pem.to_string());
         let (ca, cert, key) = (
             dir.path().join(format!("ca{i}.pem")),
             dir.path().join(format!("client{i}.pem")),
@@ -252,7 +258,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
         );
         std::fs::write(&ca, s.ca_pem().unwrap()).unwrap();
         std::fs::write(&cert, cert_pem).unwrap();
-        std::fs::write(&key, key_pem).unwrap();
+        std::fs::write(&key, &key_pem).unwrap();
         // The server's certificate names localhost and 127.0.0.1.
         config.push_str(&format!(
             "- name: c{i}\n  cluster: {{server: '{}', certificate-authority: '{}', tls-server-name: localhost}}\n",
@@ -267,7 +273,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
         contexts.push_str(&format!(
             "- name: c{i}\n  context: {{cluster: c{i}, user: u{i}, namespace: default}}\n"
         ));
-        servers.push((s, data, key_pem.to_string()));
+        servers.push((s, data, key_pem));
     }
     config.push_str(&users);
     config.push_str(&contexts);
@@ -291,9 +297,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
 
     let mut stream = Stream::open(p);
     // 30 watches: 10 label selectors in each of the 3 contexts.
-    let mut rvs = Vec::new();
     for (i, (s, _, _)) in servers.iter().enumerate() {
-        rvs.push(s.resource_version());
         for k in 0..10u32 {
             let id = (i as u32) * 10 + k;
             open(
@@ -412,17 +416,40 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
         stream.seen[&200]
     );
     let s2 = start_server(&data2, addr2).await;
+    // What the page's list+watch machine does next, over the stream: watch
+    // on from the last resourceVersion; the restarted server has no history
+    // that old, so the 410 arrives on that watch, as on a fetch; relist and
+    // watch from the list.
     for k in 0..10u32 {
         let rv = last_rv(&stream.seen[&(10 + k)].body);
         open(
             p,
             300 + k,
-            &format!(
-                "/clusters/c2/api/v1/namespaces/default/configmaps?labelSelector=w%3D{k}&resourceVersion={rv}&watch=1"
-            ),
+            &format!("{}&resourceVersion={rv}&watch=1", selected(2, k)),
+        );
+        open(p, 350 + k, &selected(2, k));
+    }
+    assert!(stream.until(Duration::from_secs(10), |seen| (350..360)
+        .all(|id| seen.get(&id).is_some_and(|e| e.ended))));
+    // A watch from a resourceVersion older than the restarted server's
+    // history ends with its 410; one from the newest goes on.
+    stream.until(Duration::from_millis(500), |_| false);
+    for k in 0..10u32 {
+        let old = &stream.seen[&(300 + k)];
+        assert_eq!(old.status, Some(200));
+        assert_eq!(old.ended, old.body.contains(r#""code":410"#), "{old:?}");
+        let list: serde_json::Value = serde_json::from_str(&stream.seen[&(350 + k)].body).unwrap();
+        assert_eq!(list["kind"], "ConfigMapList");
+        // The objects made before the restart are still there.
+        assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+        let rv = list["metadata"]["resourceVersion"].as_str().unwrap();
+        open(
+            p,
+            400 + k,
+            &format!("{}&resourceVersion={rv}&watch=1", selected(2, k)),
         );
     }
-    assert!(stream.until(Duration::from_secs(10), |seen| (300..310)
+    assert!(stream.until(Duration::from_secs(10), |seen| (400..410)
         .all(|id| seen.get(&id).is_some_and(|e| e.status == Some(200)))));
     for k in 0..10u32 {
         let (code, _, body) = request(
@@ -436,7 +463,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
     }
     assert!(
         stream.until(Duration::from_secs(1), |seen| (0..10u32)
-            .all(|k| seen[&(300 + k)]
+            .all(|k| seen[&(400 + k)]
                 .body
                 .contains(&format!(r#""name":"back-{k}""#)))),
         "{:?}",
@@ -455,7 +482,6 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
     for (s, _, _) in servers {
         s.shutdown().await;
     }
-    let _ = rvs;
 }
 
 #[tokio::test(flavor = "multi_thread")]

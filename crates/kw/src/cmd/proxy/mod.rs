@@ -356,7 +356,7 @@ impl Proxy {
         method: &Method,
         context: &str,
         api_path: &str,
-    ) -> Result<&Client, Response<Body>> {
+    ) -> std::result::Result<&Client, Response<Body>> {
         let Some(client) = self.clusters.get(context) else {
             return Err(status(
                 StatusCode::NOT_FOUND,
