@@ -26,7 +26,10 @@ use kubewire::{Method, Request};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, ReadableStream, ReadableStreamDefaultController, Response, ResponseInit};
+use web_sys::{
+    AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultController, Response,
+    ResponseInit,
+};
 
 use crate::error::{set, Error};
 use crate::transport::{Body, Credentials, Endpoint};
@@ -63,6 +66,9 @@ enum State {
 
 struct Session {
     id: String,
+    /// Aborts the stream's fetch: a session given up lets go of its
+    /// connection.
+    stream: AbortController,
     next: Cell<u32>,
     exchanges: RefCell<BTreeMap<u32, Exchange>>,
     closed: Cell<bool>,
@@ -153,7 +159,13 @@ impl Link {
         };
         let b = crate::seed().unwrap_or(a.rotate_left(17));
         let id = alloc::format!("{a:016x}{b:016x}");
-        let probe = self.plain().fetch(&get(&query(&id)), None).await;
+        let Ok(stream) = AbortController::new() else {
+            return State::Absent(f64::INFINITY);
+        };
+        let probe = self
+            .plain()
+            .fetch(&get(&query(&id)), Some(&stream.signal()))
+            .await;
         let resp = match probe {
             Ok(r) => r,
             Err(_) => return State::Absent(crate::listwatch::now_ms() + RETRY_PROBE_MS),
@@ -166,6 +178,7 @@ impl Link {
         }
         let session = Rc::new(Session {
             id,
+            stream,
             next: Cell::new(0),
             exchanges: RefCell::new(BTreeMap::new()),
             closed: Cell::new(false),
@@ -258,9 +271,7 @@ impl Link {
                 });
             }
         }
-        let resp = JsFuture::from(answered)
-            .await
-            .map_err(Error::from_fetch)?;
+        let resp = JsFuture::from(answered).await.map_err(Error::from_fetch)?;
         Ok(resp.unchecked_into())
     }
 
@@ -393,6 +404,7 @@ impl Session {
         if self.closed.replace(true) {
             return;
         }
+        self.stream.abort();
         let ids: Vec<u32> = self.exchanges.borrow().keys().copied().collect();
         for id in ids {
             self.finish(id, Err(js_sys::TypeError::new(why).into()));
