@@ -354,6 +354,10 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
             "round {round}: not every watch saw its change within a second of the last write ({made:?} to make them): {:?}",
             stream.seen
         );
+        eprintln!(
+            "round {round}: 30 writes in {made:?}; every watch had its change {:?} after the last write",
+            started.elapsed().saturating_sub(made)
+        );
         // ... and only its own.
         for id in 0..30u32 {
             let other = format!(r#""name":"{round}-{}""#, (id + 1) % 10);
@@ -502,4 +506,53 @@ async fn the_proxy_speaks_http2_to_clients_that_ask() {
     assert_eq!(head[3], 4, "{head:?}");
     drop(proxy);
     s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kw_dashboard_serves_the_page_beside_every_context_or_the_embedded_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    std::fs::create_dir(&www).unwrap();
+    std::fs::write(www.join("index.html"), "<h1>dashboard</h1>").unwrap();
+    // No kubeconfig at all: the embedded server, as context "kubewire".
+    let missing = dir.path().join("no-such-kubeconfig");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kw"))
+        .args(["dashboard", "--www", www.to_str().unwrap()])
+        .env("KUBECONFIG", &missing)
+        .env("HOME", dir.path())
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut addr = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(a) = line.trim().strip_prefix("Starting to serve on http://") {
+            addr = Some(a.to_string());
+            break;
+        }
+    }
+    let proxy = Proxy {
+        child,
+        addr: addr.expect("kw dashboard printed its address"),
+        _stdout: stdout,
+    };
+    let p = proxy.addr.as_str();
+    let (code, _, body) = request(p, "GET", "/", &[], "");
+    assert_eq!((code, body.as_str()), (200, "<h1>dashboard</h1>"));
+    let (code, _, body) = request(p, "GET", "/.kw/clusters", &[], "");
+    assert_eq!(code, 200);
+    assert_eq!(body, r#"{"clusters":["kubewire"]}"#);
+    let (code, _, body) = request(p, "GET", "/clusters/kubewire/api/v1/namespaces", &[], "");
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("kube-system"), "{body}");
+    // The embedded server's admin token stays in the proxy.
+    assert!(!body.contains("kw-demo-admin-token"));
+    drop(proxy);
 }
