@@ -89,14 +89,8 @@ impl Link {
     /// The link for `base`, when it has the shape of a proxy's context
     /// (`…/clusters/NAME`); `None` otherwise (no probe, plain fetches).
     pub(crate) fn for_base(base: &str, credentials: Credentials) -> Option<Rc<Link>> {
-        let trimmed = base.trim_end_matches('/');
-        let i = trimmed.rfind("/clusters/")?;
-        let name = &trimmed[i + "/clusters/".len()..];
-        if name.is_empty() || name.contains('/') {
-            return None;
-        }
         Some(Rc::new(Link {
-            root: String::from(&trimmed[..i]),
+            root: String::from(mux::proxy_root(base)?),
             credentials,
             state: RefCell::new(State::Unknown),
         }))
@@ -118,9 +112,12 @@ impl Link {
         if req.method != Method::Get {
             return None;
         }
-        let session = self.session().await?;
         // The path under the proxy's root: `/clusters/NAME/...`.
-        let mut path = String::from(&base.trim_end_matches('/')[self.root.len()..]);
+        let mut path = String::from(
+            base.trim_end_matches('/')
+                .strip_prefix(self.root.as_str())?,
+        );
+        let session = self.session().await?;
         path.push_str(&req.path_and_query);
         Some(self.exchange(session, path, req, signal).await)
     }

@@ -373,6 +373,21 @@ impl Control {
     }
 }
 
+/// The proxy root of a base URL that names one of its contexts
+/// (`http://127.0.0.1:8001/clusters/prod` → `http://127.0.0.1:8001`,
+/// `/clusters/prod/` → the empty string: the page's own origin), where
+/// [`PATH`] would be; `None` for any other
+/// base URL (a page then has no stream to probe).
+pub fn proxy_root(base: &str) -> Option<&str> {
+    let trimmed = base.trim_end_matches('/');
+    let i = trimmed.rfind("/clusters/")?;
+    let name = &trimmed[i + "/clusters/".len()..];
+    if name.is_empty() || name.contains(['/', '?', '#']) {
+        return None;
+    }
+    Some(&trimmed[..i])
+}
+
 fn u32_text(n: u32) -> String {
     use core::fmt::Write as _;
     let mut s = String::new();
@@ -529,6 +544,28 @@ mod tests {
                 offset: bytes.len() as u64
             })
         );
+    }
+
+    #[test]
+    fn proxy_roots_of_context_urls() {
+        assert_eq!(
+            proxy_root("http://127.0.0.1:8001/clusters/prod"),
+            Some("http://127.0.0.1:8001")
+        );
+        assert_eq!(proxy_root("/clusters/dev/"), Some(""));
+        assert_eq!(
+            proxy_root("https://dash.example/k8s/clusters/a"),
+            Some("https://dash.example/k8s")
+        );
+        for other in [
+            "http://127.0.0.1:8001",
+            "",
+            "/clusters/",
+            "/clusters/a/b",
+            "/clusters/a?x",
+        ] {
+            assert_eq!(proxy_root(other), None, "{other}");
+        }
     }
 
     #[test]
