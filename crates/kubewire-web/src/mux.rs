@@ -221,8 +221,9 @@ impl Link {
             let (link, weak) = (self.clone(), Rc::downgrade(&session));
             let f = Closure::<dyn FnMut()>::new(move || {
                 if let Some(session) = weak.upgrade() {
-                    session.finish(id, Err(abort_error()));
-                    link.stop(&session, id);
+                    if session.finish(id, Err(abort_error())) {
+                        link.stop(&session, id);
+                    }
                 }
             });
             let _ = s.add_event_listener_with_callback("abort", f.as_ref().unchecked_ref());
@@ -233,8 +234,9 @@ impl Link {
         let (link, weak) = (self.clone(), Rc::downgrade(&session));
         let on_cancel = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             if let Some(session) = weak.upgrade() {
-                session.finish(id, Ok(()));
-                link.stop(&session, id);
+                if session.finish(id, Ok(())) {
+                    link.stop(&session, id);
+                }
             }
         });
         session.exchanges.borrow_mut().insert(
@@ -254,7 +256,13 @@ impl Link {
         };
         let sent = self.control(&session, &open).await;
         match sent {
-            Ok(r) if r.status() == 204 => {}
+            Ok(r) if r.status() == 204 => {
+                // Given up while the OPEN was on its way (its STOP may have
+                // overtaken it): stop it now that the proxy has it.
+                if !session.exchanges.borrow().contains_key(&id) {
+                    self.stop(&session, id);
+                }
+            }
             other => {
                 // The proxy lost the session (it restarted) or refused the
                 // request: the stream is of no more use.
@@ -367,17 +375,22 @@ impl Session {
                     let _ = c.enqueue_with_chunk(&Uint8Array::from(bytes.as_slice()));
                 }
             }
-            FrameKind::End => self.finish(id, Ok(())),
-            FrameKind::Cut(why) => self.finish(id, Err(js_sys::TypeError::new(&why).into())),
+            FrameKind::End => {
+                self.finish(id, Ok(()));
+            }
+            FrameKind::Cut(why) => {
+                self.finish(id, Err(js_sys::TypeError::new(&why).into()));
+            }
             _ => {}
         }
     }
 
     /// The exchange is over: close its body, or fail its head or body
     /// with `err` (a `TypeError`, as fetch fails; an `AbortError`).
-    fn finish(&self, id: u32, outcome: Result<(), JsValue>) {
+    /// `false` when it was over already.
+    fn finish(&self, id: u32, outcome: Result<(), JsValue>) -> bool {
         let Some(mut e) = self.exchanges.borrow_mut().remove(&id) else {
-            return;
+            return false;
         };
         if let (Some(s), Some(f)) = (&e.signal, &e.on_abort) {
             let _ = s.remove_event_listener_with_callback("abort", f.as_ref().unchecked_ref());
@@ -394,6 +407,7 @@ impl Session {
         }
         // Dropped after the calls: a closure may be the caller.
         drop(e);
+        true
     }
 
     /// The stream is gone: every exchange fails as a cut connection.
