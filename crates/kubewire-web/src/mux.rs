@@ -13,7 +13,6 @@
 //! `GET /.kw/mux` with the mux media type is not a `kw proxy`, and every
 //! request goes out as its own fetch, as before.
 
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -70,8 +69,40 @@ struct Session {
     /// connection.
     stream: AbortController,
     next: Cell<u32>,
-    exchanges: RefCell<BTreeMap<u32, Exchange>>,
+    exchanges: RefCell<Table>,
     closed: Cell<bool>,
+}
+
+/// The exchanges in flight, by id: a few dozen, so a vector (smaller
+/// code than a map, and the page downloads the code).
+#[derive(Default)]
+struct Table(Vec<(u32, Exchange)>);
+
+impl Table {
+    fn insert(&mut self, id: u32, e: Exchange) {
+        self.0.push((id, e));
+    }
+
+    fn get(&self, id: &u32) -> Option<&Exchange> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, e)| e)
+    }
+
+    fn get_mut(&mut self, id: &u32) -> Option<&mut Exchange> {
+        self.0.iter_mut().find(|(k, _)| k == id).map(|(_, e)| e)
+    }
+
+    fn contains_key(&self, id: &u32) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&mut self, id: &u32) -> Option<Exchange> {
+        let i = self.0.iter().position(|(k, _)| k == id)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter().map(|(k, _)| k)
+    }
 }
 
 /// An exchange in flight: waiting for its head, then streaming.
@@ -177,7 +208,7 @@ impl Link {
             id,
             stream,
             next: Cell::new(0),
-            exchanges: RefCell::new(BTreeMap::new()),
+            exchanges: RefCell::default(),
             closed: Cell::new(false),
         });
         let link = self.clone();
