@@ -21,8 +21,14 @@ async function loadConfig() {
   const q = new URLSearchParams(location.search);
   if (q.has("server")) return { server: q.get("server") ?? "", token: q.get("token") ?? undefined };
   const r = await fetch("./config.json", { cache: "no-store" });
-  if (!r.ok) throw new Error("no ./config.json and no ?server= in the URL");
-  return r.json();
+  if (r.ok) return r.json();
+  // Served by `kw dashboard` / `kw proxy --www`: the contexts it serves.
+  const c = await fetch("/.kw/clusters", { cache: "no-store" });
+  if (!c.ok) throw new Error("no ./config.json, no ?server= in the URL, and not served by kw proxy");
+  /** @type {{clusters: string[]}} */
+  const served = await c.json();
+  if (!served.clusters.length) throw new Error("kw proxy serves no context");
+  return { server: `/clusters/${served.clusters[0]}` };
 }
 
 /** @param {KubeObject} o */

@@ -15,6 +15,7 @@ use web_sys::AbortController;
 
 use crate::error::{set, Error};
 use crate::listwatch::LiveCollection;
+use crate::mux::Link;
 use crate::options;
 use crate::transport::{read_whole, status_of, Body, Credentials, Endpoint};
 use crate::watch::WatchHandle;
@@ -76,15 +77,48 @@ impl Client {
                 }
             };
             let token = options::string_option(&options, "token")?.filter(|t| !t.is_empty());
+            let mux = match options::flag_option(&options, "mux")? {
+                Some(false) => None,
+                _ => Link::for_base(&base, credentials),
+            };
             Ok(Endpoint {
                 base,
                 token,
                 credentials,
+                mux,
             })
         };
         let endpoint = read().map_err(Error::into_js)?;
         Ok(Client {
             endpoint: Rc::new(endpoint),
+        })
+    }
+
+    /// A client for context `name` of the same proxy (the base URL with
+    /// its `/clusters/NAME` replaced), with the same token and sharing the
+    /// proxy's multiplexed stream: every context's watches on one
+    /// connection.
+    pub fn cluster(&self, name: &str) -> Result<Client, JsValue> {
+        let e = &self.endpoint;
+        let Some(link) = &e.mux else {
+            return Err(Error::Invalid(
+                "cluster() needs a kw proxy base URL (.../clusters/NAME)".into(),
+            )
+            .into_js());
+        };
+        if name.is_empty() || name.contains(['/', '?', '#']) {
+            return Err(Error::Invalid(alloc::format!("invalid context name {name:?}")).into_js());
+        }
+        let mut base = String::from(link.root());
+        base.push_str("/clusters/");
+        base.push_str(name);
+        Ok(Client {
+            endpoint: Rc::new(Endpoint {
+                base,
+                token: e.token.clone(),
+                credentials: e.credentials,
+                mux: Some(link.clone()),
+            }),
         })
     }
 

@@ -51,6 +51,7 @@ extern crate alloc;
 mod client;
 pub mod error;
 mod listwatch;
+mod mux;
 mod options;
 pub mod transport;
 mod watch;
@@ -90,6 +91,12 @@ export interface ClientOptions {
   token?: string;
   /** fetch's cookie mode; "include" for a proxy that authenticates with a session cookie. */
   credentials?: "omit" | "same-origin" | "include";
+  /**
+   * For a kw proxy base URL (".../clusters/NAME"): carry GETs (lists, watches) over the proxy's
+   * multiplexed stream, one connection for every watch (default true; probed once, plain fetches
+   * when the server is not a kw proxy).
+   */
+  mux?: boolean;
 }
 
 /** A built-in resource name ("pods", "cm", "deployments", ...) or any resource by group/version/plural. */

@@ -43,6 +43,11 @@ extern "C" {
     fn performance_now() -> f64;
 }
 
+/// `performance.now()`: milliseconds on a monotonic clock.
+pub(crate) fn now_ms() -> f64 {
+    performance_now()
+}
+
 /// A collection kept in view: the objects of `resource` (in a namespace or
 /// all, filtered by selectors), current as the server changes them.
 /// `onEvent` sees every change; `get` and `list` read the objects held.

@@ -1,6 +1,7 @@
 //! The transport: the core's [`Request`] over the browser's `fetch`, and
 //! response bodies read chunk by chunk through a `ReadableStream` reader.
 
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -13,6 +14,7 @@ use web_sys::{
 };
 
 use crate::error::Error;
+use crate::mux::Link;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
@@ -34,6 +36,9 @@ pub struct Endpoint {
     /// Whether the browser sends cookies (`include` for a proxy that
     /// authenticates with a session cookie).
     pub credentials: Credentials,
+    /// The `kw proxy` stream GETs go over, when the base URL is a
+    /// proxy's context (probed on first use).
+    pub(crate) mux: Option<Rc<Link>>,
 }
 
 /// The `credentials` mode of `fetch`.
@@ -56,8 +61,23 @@ impl Endpoint {
     }
 
     /// Send `req`; the answer's body is left unread. `signal` aborts the
-    /// request and the reading of its body.
+    /// request and the reading of its body. GETs to a `kw proxy` go over
+    /// its multiplexed stream; the answer reads the same.
     pub async fn send(
+        &self,
+        req: &Request,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Response, Error> {
+        if let Some(link) = &self.mux {
+            if let Some(answer) = link.send(&self.base, req, signal).await {
+                return answer;
+            }
+        }
+        self.fetch(req, signal).await
+    }
+
+    /// Send `req` as a fetch of its own.
+    pub(crate) async fn fetch(
         &self,
         req: &Request,
         signal: Option<&AbortSignal>,

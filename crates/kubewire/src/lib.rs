@@ -111,6 +111,9 @@
 //! - A `curl` rendering of any request with credentials redacted ([`curl()`]).
 //! - Streaming decoders for watch streams and LIST bodies ([`decode`]),
 //!   bounded by the size of one object.
+//! - The frames of many exchanges over one stream ([`mux`]), between
+//!   `kw proxy` and a page: transport only, each exchange's bytes as a
+//!   fetch would give them.
 //! - Mesh identity (`mesh`, behind the feature of that name): peer address → Pod → service account from a
 //!   projected Pod watch, node address blocks, audience-bound tokens
 //!   refreshed as the kubelet does, JWT claims, TokenReview.
@@ -155,6 +158,7 @@ pub mod kubeconfig;
 pub mod listwatch;
 #[cfg(feature = "mesh")]
 pub mod mesh;
+pub mod mux;
 pub mod pager;
 pub mod params;
 mod query;

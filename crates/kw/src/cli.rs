@@ -73,6 +73,10 @@ pub enum Command {
     /// Serve the API of the kubeconfig's contexts under
     /// `/clusters/CONTEXT/` on loopback, with their credentials, for pages.
     Proxy(cmd::proxy::ProxyArgs),
+    /// Serve a page (`--www`, e.g. examples/dashboard with the kubewire-web
+    /// package: `just dashboard`) behind `kw proxy`, against every context
+    /// of the kubeconfig, or the embedded server when there is none.
+    Dashboard(cmd::dashboard::DashboardArgs),
     /// Request a service-account token (TokenRequest).
     Token(cmd::token::TokenArgs),
     /// Modify or read kubeconfig files.

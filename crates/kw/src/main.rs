@@ -70,6 +70,7 @@ async fn run(cli: Cli) -> failure::Result<()> {
         }
         Command::Wait(args) => cmd::wait::run(&global, args).await,
         Command::Proxy(args) => cmd::proxy::run(&global, args).await,
+        Command::Dashboard(args) => cmd::dashboard::run(&global, args).await,
         Command::Token(args) => cmd::token::run(&global, args).await,
         Command::Config { command } => cmd::config::run(&global, command),
         #[cfg(feature = "server")]

@@ -62,7 +62,8 @@ pub fn single(global: &Global) -> Result<Target, Error> {
     Ok(targets(&g)?.remove(0))
 }
 
-fn target(context: String, client: Client) -> Target {
+/// A target for `client`, its discovery cached on disk.
+pub fn target(context: String, client: Client) -> Target {
     let discovery = Discovery::new(client.clone(), cache_dir().as_deref(), DEFAULT_TTL);
     Target {
         context,

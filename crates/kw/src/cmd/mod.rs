@@ -3,6 +3,7 @@
 
 pub mod api_resources;
 pub mod config;
+pub mod dashboard;
 pub mod delete;
 pub mod demo;
 pub mod get;

@@ -22,17 +22,19 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use clap::Args;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Method, Response, StatusCode};
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use kubewire_hyper::Client;
 use regex::Regex;
 
 use crate::cli::Global;
 use crate::failure::{Failure, Result};
 use crate::session;
+
+mod mux;
 
 /// kubectl proxy's default `--accept-paths`.
 const ACCEPT_PATHS: &str = "^.*";
@@ -85,10 +87,18 @@ pub struct ProxyArgs {
     pub reject_methods: String,
 }
 
-type Body = Either<Incoming, Full<Bytes>>;
+/// What the proxy answers with: an upstream body streamed through, a
+/// body of its own, or a multiplexed stream.
+type Body = Either<Incoming, Either<Full<Bytes>, mux::MuxBody>>;
+
+fn full(bytes: Bytes) -> Body {
+    Either::Right(Either::Left(Full::new(bytes)))
+}
 
 struct Proxy {
     clusters: HashMap<String, Client>,
+    /// The multiplexed streams' sessions.
+    hub: mux::Hub,
     filter: Filter,
     origins: Vec<String>,
     www: Option<PathBuf>,
@@ -137,8 +147,13 @@ impl Filter {
 
 /// `kw proxy`.
 pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
-    let filter = Filter::new(&args)?;
-    let targets = if global.context.is_some() && args.contexts.is_empty() {
+    let targets = targets(global, &args)?;
+    serve(global, args, targets).await
+}
+
+/// The contexts `args` and the global flags select.
+pub fn targets(global: &Global, args: &ProxyArgs) -> Result<Vec<session::Target>> {
+    Ok(if global.context.is_some() && args.contexts.is_empty() {
         vec![session::single(global)?]
     } else {
         let mut g = global.clone();
@@ -156,7 +171,12 @@ pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
         all.into_iter()
             .filter(|t| args.contexts.is_empty() || args.contexts.contains(&t.context))
             .collect()
-    };
+    })
+}
+
+/// Serve `targets` until Ctrl-C.
+pub async fn serve(global: &Global, args: ProxyArgs, targets: Vec<session::Target>) -> Result<()> {
+    let filter = Filter::new(&args)?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.address, args.port))
         .await
         .map_err(|e| Failure::Message(format!("cannot listen on {}: {e}", args.address)))?;
@@ -179,6 +199,7 @@ pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
     drop(out);
     let proxy = Arc::new(Proxy {
         clusters: targets.into_iter().map(|t| (t.context, t.client)).collect(),
+        hub: mux::Hub::default(),
         filter,
         origins: args.allow_origins,
         www: args.www,
@@ -197,9 +218,13 @@ pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let proxy = proxy.clone();
-                async move { Ok::<_, Infallible>(proxy.handle(req).await) }
+                async move { Ok::<_, Infallible>(Proxy::handle(&proxy, req).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            // HTTP/1.1, and HTTP/2 for clients that speak it in clear text
+            // (prior knowledge). Browsers use HTTP/2 only over TLS, so a
+            // page gets its many watches onto few connections through the
+            // multiplexed stream instead (mux.rs).
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
@@ -207,14 +232,14 @@ pub async fn run(global: &Global, args: ProxyArgs) -> Result<()> {
 }
 
 impl Proxy {
-    async fn handle(&self, req: hyper::Request<Incoming>) -> Response<Body> {
+    async fn handle(proxy: &Arc<Proxy>, req: hyper::Request<Incoming>) -> Response<Body> {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let resp = self.answer(req).await;
+        let resp = proxy.answer(proxy, req).await;
         // Upstream exchanges are logged by the client (redacted); this line
         // tells what the page asked and what it got.
-        if self.verbosity >= 6 {
+        if proxy.verbosity >= 6 {
             eprintln!(
                 "proxy: {method} {} {} in {} milliseconds",
                 crate::sanitize::for_terminal(&path),
@@ -225,7 +250,7 @@ impl Proxy {
         resp
     }
 
-    async fn answer(&self, req: hyper::Request<Incoming>) -> Response<Body> {
+    async fn answer(&self, proxy: &Arc<Proxy>, req: hyper::Request<Incoming>) -> Response<Body> {
         let host = req
             .headers()
             .get(header::HOST)
@@ -252,7 +277,7 @@ impl Proxy {
         let mut resp = if req.method() == Method::OPTIONS {
             preflight(&req)
         } else {
-            self.route(req).await
+            self.route(proxy, req).await
         };
         if let Some(origin) = cors {
             let h = resp.headers_mut();
@@ -264,8 +289,14 @@ impl Proxy {
         resp
     }
 
-    async fn route(&self, req: hyper::Request<Incoming>) -> Response<Body> {
+    async fn route(&self, proxy: &Arc<Proxy>, req: hyper::Request<Incoming>) -> Response<Body> {
         let path = req.uri().path().to_string();
+        if path == kubewire::mux::PATH {
+            return mux::serve(proxy, req).await;
+        }
+        if path == CLUSTERS {
+            return self.cluster_names();
+        }
         let Some(rest) = path.strip_prefix("/clusters/") else {
             return match &self.www {
                 Some(dir) => serve_file(dir, req.method(), &path).await,
@@ -276,16 +307,10 @@ impl Proxy {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let Some(client) = self.clusters.get(context) else {
-            return status(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                &format!("context {context:?} is not served by this proxy"),
-            );
+        let client = match self.admit(req.method(), context, api_path) {
+            Ok(c) => c,
+            Err(refused) => return refused,
         };
-        if !self.filter.request_ok(req.method().as_str(), api_path) {
-            return unauthorized();
-        }
         let Some(method) = kube_method(req.method()) else {
             return status(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -297,7 +322,11 @@ impl Proxy {
             Some(q) => format!("{api_path}?{q}"),
             None => api_path.to_string(),
         };
-        let headers = forwarded(req.headers());
+        let headers = forwarded(
+            req.headers()
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))),
+        );
         let body = match Limited::new(req.into_body(), kubewire::MAX_WHOLE_BODY)
             .collect()
             .await
@@ -317,23 +346,67 @@ impl Proxy {
             headers,
             body,
         };
-        match client.send(&upstream).await {
-            Ok(resp) => {
-                let (mut parts, body) = resp.into_parts();
-                for name in HOP_BY_HOP {
-                    parts.headers.remove(*name);
-                }
-                Response::from_parts(parts, Either::Left(body))
-            }
-            Err(e) => status(
-                StatusCode::BAD_GATEWAY,
-                "ServiceUnavailable",
-                &format!(
-                    "context {context:?}: {}",
-                    crate::failure::describe(&e).trim_start_matches("error: ")
-                ),
-            ),
+        forward(context, client, &upstream).await
+    }
+
+    /// The client of `context`, if it is served and kubectl proxy's rules
+    /// let `method` `api_path` through; else the answer to give.
+    fn admit(
+        &self,
+        method: &Method,
+        context: &str,
+        api_path: &str,
+    ) -> std::result::Result<&Client, Response<Body>> {
+        let Some(client) = self.clusters.get(context) else {
+            return Err(status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("context {context:?} is not served by this proxy"),
+            ));
+        };
+        if !self.filter.request_ok(method.as_str(), api_path) {
+            return Err(unauthorized());
         }
+        Ok(client)
+    }
+
+    /// `GET /.kw/clusters`: the contexts served, sorted, for a page that
+    /// shows every cluster (`{"clusters": ["a", "b"]}`).
+    fn cluster_names(&self) -> Response<Body> {
+        let mut names: Vec<&String> = self.clusters.keys().collect();
+        names.sort();
+        let body = serde_json::json!({ "clusters": names });
+        let mut resp = Response::new(full(Bytes::from(body.to_string())));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        resp
+    }
+}
+
+/// The path listing the contexts served.
+const CLUSTERS: &str = "/.kw/clusters";
+
+/// Send `upstream` to `context` and stream its answer back, or say why it
+/// could not be sent.
+async fn forward(context: &str, client: &Client, upstream: &kubewire::Request) -> Response<Body> {
+    match client.send(upstream).await {
+        Ok(resp) => {
+            let (mut parts, body) = resp.into_parts();
+            for name in HOP_BY_HOP {
+                parts.headers.remove(*name);
+            }
+            Response::from_parts(parts, Either::Left(body))
+        }
+        Err(e) => status(
+            StatusCode::BAD_GATEWAY,
+            "ServiceUnavailable",
+            &format!(
+                "context {context:?}: {}",
+                crate::failure::describe(&e).trim_start_matches("error: ")
+            ),
+        ),
     }
 }
 
@@ -352,11 +425,10 @@ const HOP_BY_HOP: &[&str] = &[
     "trailer",
 ];
 
-fn forwarded(headers: &HeaderMap) -> Vec<(String, String)> {
+fn forwarded<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
     headers
-        .iter()
-        .filter(|(n, _)| FORWARDED.contains(&n.as_str()))
-        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .filter(|(n, _)| FORWARDED.iter().any(|f| n.eq_ignore_ascii_case(f)))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
         .collect()
 }
 
@@ -382,7 +454,7 @@ fn host_name(host: &str) -> &str {
 /// The answer to a CORS preflight of an allowed origin (the caller has
 /// refused the others).
 fn preflight(req: &hyper::Request<Incoming>) -> Response<Body> {
-    let mut resp = Response::new(Either::Right(Full::default()));
+    let mut resp = Response::new(full(Bytes::new()));
     *resp.status_mut() = StatusCode::NO_CONTENT;
     let h = resp.headers_mut();
     h.insert(
@@ -401,7 +473,7 @@ fn preflight(req: &hyper::Request<Incoming>) -> Response<Body> {
 
 /// kubectl proxy's answer to a refused host, path or method, byte for byte.
 fn unauthorized() -> Response<Body> {
-    let mut resp = Response::new(Either::Right(Full::from("<h3>Unauthorized</h3>")));
+    let mut resp = Response::new(full(Bytes::from_static(b"<h3>Unauthorized</h3>")));
     *resp.status_mut() = StatusCode::FORBIDDEN;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -421,7 +493,7 @@ fn status(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
         "reason": reason,
         "code": code.as_u16(),
     });
-    let mut resp = Response::new(Either::Right(Full::from(body.to_string())));
+    let mut resp = Response::new(full(Bytes::from(body.to_string())));
     *resp.status_mut() = code;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -453,11 +525,7 @@ async fn serve_file(root: &Path, method: &Method, url_path: &str) -> Response<Bo
         return status(StatusCode::NOT_FOUND, "NotFound", "not found");
     };
     let length = bytes.len();
-    let mut resp = Response::new(Either::Right(Full::from(if head {
-        Vec::new()
-    } else {
-        bytes
-    })));
+    let mut resp = Response::new(full(Bytes::from(if head { Vec::new() } else { bytes })));
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
