@@ -1,0 +1,528 @@
+//! The proof of issue 19 in headless Chromium: three kubewire-servers that
+//! know only client certificates (on 127.0.0.1, .2 and .3) as three
+//! contexts behind one `kw proxy`, and a page of its `--www` holding 30
+//! live `listWatch`es (10 label selectors × 3 contexts) through the proxy's
+//! multiplexed stream. Every change made from outside reaches its watch
+//! within a second; a page of another origin is refused; no upstream
+//! credential reaches the page; an upstream restarts and the page's watches
+//! of it resume and see what follows. A screenshot is saved.
+//!
+//! The `kw` binary comes from `$KW_BIN` (`just test-browser` builds it).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kubewire_browser_tests::files::Files;
+use kubewire_browser_tests::webdriver::{Browser, Web};
+use kubewire_browser_tests::{pkg_dir, repo, site};
+use kubewire_server::{RunningServer, Server};
+use serde_json::{json, Value};
+
+/// The longest a change may take from its write being answered to the
+/// page's watch having it.
+const LIVE: u64 = 1000;
+const CONTEXTS: u32 = 3;
+const SELECTORS: u32 = 10;
+
+fn kw() -> PathBuf {
+    let bin = std::env::var_os("KW_BIN")
+        .map(PathBuf::from)
+        .expect("KW_BIN: the kw binary (`just test-browser` builds it and sets this)");
+    assert!(bin.exists(), "no kw binary at {}", bin.display());
+    bin
+}
+
+struct Proxy {
+    child: Child,
+    addr: String,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_proxy(kubeconfig: &Path, home: &Path, www: &Path) -> Proxy {
+    let mut child = Command::new(kw())
+        .arg("proxy")
+        .arg("--www")
+        .arg(www)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("kw proxy starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("kw proxy's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("Starting to serve on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Proxy {
+        child,
+        addr,
+        _stdout: stdout,
+    }
+}
+
+/// One request to the proxy on its own connection, as a program outside
+/// the page makes it: (status, head, body).
+fn request(addr: &str, method: &str, target: &str, extra: &[&str], body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("the proxy");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut text = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for h in extra {
+        text.push_str(h);
+        text.push_str("\r\n");
+    }
+    text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(text.as_bytes()).expect("written");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("an answer");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn configmaps(ctx: u32) -> String {
+    format!("/clusters/c{ctx}/api/v1/namespaces/default/configmaps")
+}
+
+fn configmap(name: &str, k: u32, v: &str) -> String {
+    json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "labels": {"w": k.to_string()}}, "data": {"v": v}})
+    .to_string()
+}
+
+/// One change per watch in context `ctx`: create, replace or delete
+/// `name-K` (K the selector), answered by the server; when each was answered.
+fn change(proxy: &str, ctx: u32, name: &str, what: &str) -> BTreeMap<u32, u64> {
+    let mut answered = BTreeMap::new();
+    for k in 0..SELECTORS {
+        let object = format!("{name}-{k}");
+        let value = format!("c{ctx}:{what}");
+        let json = ["Content-Type: application/json"];
+        let (code, raw) = match what {
+            "created" => request(
+                proxy,
+                "POST",
+                &configmaps(ctx),
+                &json,
+                &configmap(&object, k, &value),
+            ),
+            "changed" => request(
+                proxy,
+                "PUT",
+                &format!("{}/{object}", configmaps(ctx)),
+                &json,
+                &configmap(&object, k, &value),
+            ),
+            _ => request(
+                proxy,
+                "DELETE",
+                &format!("{}/{object}", configmaps(ctx)),
+                &[],
+                "",
+            ),
+        };
+        assert!(
+            (200..300).contains(&code),
+            "{what} {object} in c{ctx}: {raw}"
+        );
+        answered.insert(k, now_ms());
+    }
+    answered
+}
+
+/// The page's watches, as `window.muxPage.watches` holds them.
+fn watches(browser: &Browser) -> Vec<Value> {
+    let v = browser.run(
+        "return window.muxPage && window.muxPage.ready ? window.muxPage.watches.map(w => ({context: w.context, selector: w.selector, status: w.status, objects: w.objects, deleted: w.deleted, errors: w.errors})) : []",
+        json!([]),
+    );
+    v.as_array().cloned().unwrap_or_default()
+}
+
+/// Wait (up to `limit`) until every watch written to shows `name-K` in the
+/// state `what` left it, then check each had it within `lag` ms of its
+/// write, by the page's clock (and that each watch holds only its own
+/// selector's objects of its own context). The slowest, in milliseconds.
+fn follow(
+    browser: &Browser,
+    writes: &BTreeMap<(u32, u32), u64>,
+    (name, what): (&str, &str),
+    lag: u64,
+    limit: Duration,
+) -> u64 {
+    let started = std::time::Instant::now();
+    let arrived = |w: &Value, ctx: u32, k: u32| -> Option<u64> {
+        let object = format!("{name}-{k}");
+        if what == "deleted" {
+            return w["deleted"][&object].as_u64();
+        }
+        let o = &w["objects"][&object];
+        (o["v"] == format!("c{ctx}:{what}"))
+            .then(|| o["at"].as_u64())
+            .flatten()
+    };
+    loop {
+        let all = watches(browser);
+        let mut slowest = 0;
+        let mut missing = Vec::new();
+        for w in &all {
+            let ctx: u32 = w["context"].as_str().unwrap_or("c0")[1..]
+                .parse()
+                .unwrap_or(0);
+            let k: u32 = w["selector"].as_str().unwrap_or("w=99")[2..]
+                .parse()
+                .unwrap_or(99);
+            let Some(written) = writes.get(&(ctx, k)) else {
+                continue;
+            };
+            match arrived(w, ctx, k) {
+                Some(at) => slowest = slowest.max(at.saturating_sub(*written)),
+                None => missing.push(format!("c{ctx} w={k}: {w}")),
+            }
+            // Only its own objects: its selector's, its context's.
+            if let Some(objects) = w["objects"].as_object() {
+                for (n, o) in objects {
+                    assert!(
+                        n.ends_with(&format!("-{k}"))
+                            && o["v"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .starts_with(&format!("c{ctx}:")),
+                        "c{ctx} w={k} holds {n} = {o}"
+                    );
+                }
+            }
+        }
+        if !all.is_empty() && missing.is_empty() {
+            assert!(
+                slowest <= lag,
+                "{name} {what}: a watch had its change {slowest} ms after the write"
+            );
+            println!(
+                "{name} {what}: {} watches, each had its change within {slowest} ms of the write",
+                writes.len()
+            );
+            return slowest;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{name} {what}: not every watch had it within {limit:?}: {missing:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn all_writes(proxy: &str, ctxs: &[u32], name: &str, what: &str) -> BTreeMap<(u32, u32), u64> {
+    let mut writes = BTreeMap::new();
+    for &ctx in ctxs {
+        for (k, at) in change(proxy, ctx, name, what) {
+            writes.insert((ctx, k), at);
+        }
+    }
+    writes
+}
+
+async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
+    Server::builder()
+        .tls(true)
+        .data_dir(dir)
+        .listen(addr)
+        .start()
+        .await
+        .expect("kubewire-server starts")
+}
+
+/// The page's stage for `kw proxy --www`: the package under `/pkg/`, the
+/// page at `/mux.html`.
+fn stage(dir: &Path) -> PathBuf {
+    let www = dir.join("www");
+    let pkg = www.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("stage");
+    for entry in std::fs::read_dir(pkg_dir()).expect("the package") {
+        let entry = entry.expect("a package file");
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), pkg.join(entry.file_name())).expect("copied");
+        }
+    }
+    for f in ["mux.html", "mux.js"] {
+        std::fs::copy(repo().join("tests/browser/page").join(f), www.join(f)).expect("copied");
+    }
+    www
+}
+
+fn screenshot(browser: &Browser, name: &str) {
+    let png = browser.screenshot();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a real screenshot"
+    );
+    let dir = std::env::var_os("KUBEWIRE_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/kubewire/screenshots")
+        });
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    let path = dir.join(name);
+    std::fs::write(&path, png).expect("screenshot written");
+    println!("screenshot: {}", path.display());
+}
+
+/// Blocking WebDriver calls, without starving the runtime the servers are on.
+fn page<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut servers = Vec::new();
+    let mut secrets = Vec::new();
+    let mut config = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    let mut users = String::from("users:\n");
+    let mut contexts = String::from("contexts:\n");
+    for i in 1..=CONTEXTS {
+        let data = dir.path().join(format!("data{i}"));
+        let s = start_server(&data, SocketAddr::from(([127, 0, 0, i as u8], 0))).await;
+        let (cert_pem, key_pem) = s.client_identity_pem().expect("a client identity");
+        let (ca, cert, key) = (
+            dir.path().join(format!("ca{i}.pem")),
+            dir.path().join(format!("client{i}.pem")),
+            dir.path().join(format!("client{i}.key")),
+        );
+        std::fs::write(&ca, s.ca_pem().expect("a CA")).expect("written");
+        std::fs::write(&cert, cert_pem).expect("written");
+        std::fs::write(&key, key_pem).expect("written");
+        // What must never reach the page: a line of each key and certificate.
+        for pem in [cert_pem, key_pem] {
+            secrets.extend(pem.lines().nth(1).map(String::from));
+        }
+        // The server's certificate names localhost and 127.0.0.1.
+        config.push_str(&format!(
+            "- name: c{i}\n  cluster: {{server: '{}', certificate-authority: '{}', tls-server-name: localhost}}\n",
+            s.url(),
+            ca.display()
+        ));
+        users.push_str(&format!(
+            "- name: u{i}\n  user: {{client-certificate: '{}', client-key: '{}'}}\n",
+            cert.display(),
+            key.display()
+        ));
+        contexts.push_str(&format!(
+            "- name: c{i}\n  context: {{cluster: c{i}, user: u{i}, namespace: default}}\n"
+        ));
+        servers.push((s, data));
+    }
+    config.push_str(&users);
+    config.push_str(&contexts);
+    config.push_str("current-context: c1\n");
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(&kubeconfig, config).expect("kubeconfig");
+    // The servers are given no token: the proxy gets in with the
+    // contexts' client certificates only.
+    let www = stage(dir.path());
+    let proxy = start_proxy(&kubeconfig, dir.path(), &www);
+    let p = proxy.addr.clone();
+    let every: Vec<u32> = (1..=CONTEXTS).collect();
+
+    let browser = page(|| Browser::start(Web::Secure));
+    page(|| {
+        browser.open(&format!("http://{p}/mux.html"));
+        browser.wait_for(
+            "30 watches live",
+            "return !!window.muxPage && window.muxPage.ready && window.muxPage.watches.length === 30 && window.muxPage.watches.every(w => w.status === 'live')",
+            json!([]),
+            Duration::from_secs(30),
+        );
+    });
+
+    // Rounds of changes from outside: each of the 30 watches sees its own.
+    let mut slowest = 0;
+    for what in ["created", "changed", "deleted"] {
+        let writes = all_writes(&p, &every, "r1", what);
+        slowest = slowest.max(page(|| {
+            follow(
+                &browser,
+                &writes,
+                ("r1", what),
+                LIVE,
+                Duration::from_secs(10),
+            )
+        }));
+    }
+    let writes = all_writes(&p, &every, "kept", "created");
+    slowest = slowest.max(page(|| {
+        follow(
+            &browser,
+            &writes,
+            ("kept", "created"),
+            LIVE,
+            Duration::from_secs(10),
+        )
+    }));
+    println!("30 watches, 120 changes: the slowest reached its watch {slowest} ms after its write");
+    page(|| screenshot(&browser, "kw-proxy-30-watches.png"));
+
+    // One stream, not 30 fetches: every GET of the page to /clusters/ went
+    // over /.kw/mux (Chromium would also have stalled the 7th HTTP/1.1
+    // watch), and the page opened exactly one stream.
+    let fetched = page(|| {
+        browser.run(
+            "return performance.getEntriesByType('resource').map(e => e.name)",
+            json!([]),
+        )
+    });
+    let fetched: Vec<&str> = fetched
+        .as_array()
+        .expect("resource entries")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        fetched.iter().any(|u| u.contains("/.kw/mux?session=")),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched.iter().any(|u| u.contains("/clusters/")),
+        "a request of the page went around the stream: {fetched:?}"
+    );
+
+    // No upstream credential reaches the page: not in what it holds, not in
+    // what the proxy answers it, not in a cookie.
+    let seen = page(|| {
+        browser.run_async(
+            "const done = arguments[arguments.length - 1];
+             const urls = ['/.kw/clusters', '/clusters/c1/api/v1/namespaces/default/configmaps', '/clusters/c2/api', '/clusters/c3/version', '/mux.html'];
+             Promise.all(urls.map(u => fetch(u).then(async r => [...r.headers].join('\\n') + '\\n' + await r.text())))
+               .then(texts => done(texts.join('\\n') + JSON.stringify(window.muxPage.watches.map(w => [w.objects, w.errors])) + document.cookie + document.documentElement.outerHTML),
+                     e => done('failed: ' + e));",
+            json!([]),
+        )
+    });
+    let seen = seen.as_str().expect("text");
+    assert!(!seen.starts_with("failed: "), "{seen}");
+    assert!(seen.contains("\"clusters\""), "{seen}");
+    assert!(!seen.contains("PRIVATE KEY") && !seen.contains("CERTIFICATE-----"));
+    for s in &secrets {
+        assert!(
+            !seen.contains(s.as_str()),
+            "an upstream credential reached the page"
+        );
+    }
+
+    // The upstream of c2 restarts (same data, same address): its watches
+    // notice, the others stay live and keep following.
+    let (s2, data2) = servers.remove(1);
+    let addr2 = s2.addr();
+    s2.shutdown().await;
+    page(|| {
+        browser.wait_for(
+            "c2's watches notice their upstream is gone",
+            "return window.muxPage.watches.filter(w => w.context === 'c2').every(w => w.status.startsWith('error'))",
+            json!([]),
+            Duration::from_secs(20),
+        )
+    });
+    let writes = all_writes(&p, &[1, 3], "down", "created");
+    page(|| {
+        follow(
+            &browser,
+            &writes,
+            ("down", "created"),
+            LIVE,
+            Duration::from_secs(10),
+        )
+    });
+    let back = start_server(&data2, addr2).await;
+    // The page's watches of c2 resume by themselves (their machines retry
+    // with backoff): a change made now reaches all ten...
+    let writes = all_writes(&p, &[2], "back", "created");
+    page(|| {
+        follow(
+            &browser,
+            &writes,
+            ("back", "created"),
+            45_000,
+            Duration::from_secs(45),
+        )
+    });
+    // ... and, resumed, they are live again: later changes within a second.
+    for what in ["changed", "deleted"] {
+        let writes = all_writes(&p, &[2], "back", what);
+        page(|| {
+            follow(
+                &browser,
+                &writes,
+                ("back", what),
+                LIVE,
+                Duration::from_secs(10),
+            )
+        });
+    }
+    page(|| {
+        browser.wait_for(
+            "30 watches live again",
+            "return window.muxPage.watches.every(w => w.status === 'live')",
+            json!([]),
+            Duration::from_secs(10),
+        )
+    });
+    page(|| screenshot(&browser, "kw-proxy-30-watches-after-restart.png"));
+
+    // A page of another origin is refused: the proxy answers it 403 (so
+    // nothing is made upstream with its credentials), and in the browser
+    // the adapter's request fails.
+    let files = Files::start(site(), 0).expect("file server");
+    let other = files.origin();
+    let (code, raw) = request(
+        &p,
+        "GET",
+        "/clusters/c1/api/v1/namespaces",
+        &[&format!("Origin: {other}")],
+        "",
+    );
+    assert_eq!(code, 403, "{raw}");
+    let refused = page(|| {
+        browser.open(&format!("{other}/harness.html"));
+        browser.run_async(
+            "const [url, done] = arguments; window.harnessReady.then(() => window.harness.call('list', [{server: url}, {group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false}, '', {}], done));",
+            json!([format!("http://{p}/clusters/c1")]),
+        )
+    });
+    assert_eq!(refused["err"]["kind"], "network", "{refused}");
+
+    drop(browser);
+    drop(proxy);
+    back.shutdown().await;
+    for (s, _) in servers {
+        s.shutdown().await;
+    }
+}
