@@ -44,6 +44,12 @@ pub(crate) struct Link {
     root: String,
     credentials: Credentials,
     state: RefCell<State>,
+    /// A stream was open once: this is a `kw proxy`. When it cannot be
+    /// reached later (it restarts), requests fail and are retried by their
+    /// callers rather than going out as plain fetches: a page's dozens of
+    /// long watches as plain fetches would stall behind the browser's six
+    /// HTTP/1.1 connections and stay there after the proxy is back.
+    known: Cell<bool>,
 }
 
 impl fmt::Debug for Link {
@@ -124,6 +130,7 @@ impl Link {
             root: String::from(mux::proxy_root(base)?),
             credentials,
             state: RefCell::new(State::Unknown),
+            known: Cell::new(false),
         }))
     }
 
@@ -148,16 +155,21 @@ impl Link {
             base.trim_end_matches('/')
                 .strip_prefix(self.root.as_str())?,
         );
-        let session = self.session().await?;
+        let session = match self.session().await {
+            Ok(s) => s?,
+            Err(e) => return Some(Err(e)),
+        };
         path.push_str(&req.path_and_query);
         Some(self.exchange(session, path, req, signal).await)
     }
 
-    async fn session(self: &Rc<Self>) -> Option<Rc<Session>> {
+    /// The open session; `Ok(None)`: no stream, fetch plainly; `Err`: the
+    /// known proxy is unreachable.
+    async fn session(self: &Rc<Self>) -> Result<Option<Rc<Session>>, Error> {
         loop {
             let opening = match &*self.state.borrow() {
-                State::Open(s) if !s.closed.get() => return Some(s.clone()),
-                State::Absent(until) if crate::listwatch::now_ms() < *until => return None,
+                State::Open(s) if !s.closed.get() => return Ok(Some(s.clone())),
+                State::Absent(until) if crate::listwatch::now_ms() < *until => return Ok(None),
                 State::Opening(p) => Some(p.clone()),
                 _ => None,
             };
@@ -170,25 +182,32 @@ impl Link {
                     let mut done = None;
                     let p = Promise::new(&mut |resolve, _| done = Some(resolve));
                     *self.state.borrow_mut() = State::Opening(p);
-                    let next = self.open().await;
+                    let (next, failed) = match self.open().await {
+                        Ok(next) => (next, None),
+                        Err(e) => (State::Unknown, Some(e)),
+                    };
                     *self.state.borrow_mut() = next;
                     if let Some(done) = done {
                         let _ = done.call0(&JsValue::NULL);
+                    }
+                    if let Some(e) = failed {
+                        return Err(e);
                     }
                 }
             }
         }
     }
 
-    /// Probe and open the stream: `GET /.kw/mux?session=S`.
-    async fn open(self: &Rc<Self>) -> State {
+    /// Probe and open the stream: `GET /.kw/mux?session=S`; `Err` when a
+    /// proxy that had a stream cannot be reached.
+    async fn open(self: &Rc<Self>) -> Result<State, Error> {
         let Ok(a) = crate::seed() else {
-            return State::Absent(f64::INFINITY);
+            return Ok(State::Absent(f64::INFINITY));
         };
         let b = crate::seed().unwrap_or(a.rotate_left(17));
         let id = alloc::format!("{a:016x}{b:016x}");
         let Ok(stream) = AbortController::new() else {
-            return State::Absent(f64::INFINITY);
+            return Ok(State::Absent(f64::INFINITY));
         };
         let probe = self
             .plain()
@@ -196,14 +215,16 @@ impl Link {
             .await;
         let resp = match probe {
             Ok(r) => r,
-            Err(_) => return State::Absent(crate::listwatch::now_ms() + RETRY_PROBE_MS),
+            Err(e) if self.known.get() => return Err(e),
+            Err(_) => return Ok(State::Absent(crate::listwatch::now_ms() + RETRY_PROBE_MS)),
         };
         let media = resp.headers().get("content-type").ok().flatten();
         if !resp.ok() || media.as_deref() != Some(mux::MEDIA_TYPE) {
             // Dropping the body cancels it.
             drop(Body::new(&resp));
-            return State::Absent(f64::INFINITY);
+            return Ok(State::Absent(f64::INFINITY));
         }
+        self.known.set(true);
         let session = Rc::new(Session {
             id,
             stream,
@@ -220,7 +241,7 @@ impl Link {
                 *link.state.borrow_mut() = State::Unknown;
             }
         });
-        State::Open(session)
+        Ok(State::Open(session))
     }
 
     /// An endpoint for the proxy's own paths: no token (the proxy never

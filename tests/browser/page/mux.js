@@ -46,6 +46,9 @@ function draw() {
   });
 }
 
+// The test reads which requests the page made: room for all of them.
+performance.setResourceTimingBufferSize(100000);
+
 await init();
 // A relative base URL ending in /clusters/NAME: the page's own origin is
 // the proxy, and the adapter finds its stream at /.kw/mux.

@@ -49,9 +49,11 @@ impl Drop for Proxy {
     }
 }
 
-fn start_proxy(kubeconfig: &Path, home: &Path, www: &Path) -> Proxy {
+fn start_proxy(kubeconfig: &Path, home: &Path, www: &Path, port: u16) -> Proxy {
     let mut child = Command::new(kw())
         .arg("proxy")
+        .arg("--port")
+        .arg(port.to_string())
         .arg("--www")
         .arg(www)
         .env("KUBECONFIG", kubeconfig)
@@ -250,6 +252,30 @@ fn all_writes(proxy: &str, ctxs: &[u32], name: &str, what: &str) -> BTreeMap<(u3
     writes
 }
 
+/// One stream, not 30 fetches: every GET of the page to `/clusters/`
+/// went over `/.kw/mux` (Chromium would also have stalled the 7th
+/// HTTP/1.1 watch).
+fn around_the_stream(browser: &Browser) {
+    let fetched = browser.run(
+        "return performance.getEntriesByType('resource').map(e => e.name)",
+        json!([]),
+    );
+    let fetched: Vec<&str> = fetched
+        .as_array()
+        .expect("resource entries")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        fetched.iter().any(|u| u.contains("/.kw/mux?session=")),
+        "{fetched:?}"
+    );
+    assert!(
+        !fetched.iter().any(|u| u.contains("/clusters/")),
+        "a request of the page went around the stream: {fetched:?}"
+    );
+}
+
 async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
     Server::builder()
         .tls(true)
@@ -349,7 +375,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
     // The servers are given no token: the proxy gets in with the
     // contexts' client certificates only.
     let www = stage(dir.path());
-    let proxy = start_proxy(&kubeconfig, dir.path(), &www);
+    let proxy = start_proxy(&kubeconfig, dir.path(), &www, 0);
     let p = proxy.addr.clone();
     let every: Vec<u32> = (1..=CONTEXTS).collect();
 
@@ -391,29 +417,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
     println!("30 watches, 120 changes: the slowest reached its watch {slowest} ms after its write");
     page(|| screenshot(&browser, "kw-proxy-30-watches.png"));
 
-    // One stream, not 30 fetches: every GET of the page to /clusters/ went
-    // over /.kw/mux (Chromium would also have stalled the 7th HTTP/1.1
-    // watch), and the page opened exactly one stream.
-    let fetched = page(|| {
-        browser.run(
-            "return performance.getEntriesByType('resource').map(e => e.name)",
-            json!([]),
-        )
-    });
-    let fetched: Vec<&str> = fetched
-        .as_array()
-        .expect("resource entries")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(
-        fetched.iter().any(|u| u.contains("/.kw/mux?session=")),
-        "{fetched:?}"
-    );
-    assert!(
-        !fetched.iter().any(|u| u.contains("/clusters/")),
-        "a request of the page went around the stream: {fetched:?}"
-    );
+    page(|| around_the_stream(&browser));
 
     // No upstream credential reaches the page: not in what it holds, not in
     // what the proxy answers it, not in a cookie.
@@ -422,7 +426,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
             "const done = arguments[arguments.length - 1];
              const urls = ['/.kw/clusters', '/clusters/c1/api/v1/namespaces/default/configmaps', '/clusters/c2/api', '/clusters/c3/version', '/mux.html'];
              Promise.all(urls.map(u => fetch(u).then(async r => [...r.headers].join('\\n') + '\\n' + await r.text())))
-               .then(texts => done(texts.join('\\n') + JSON.stringify(window.muxPage.watches.map(w => [w.objects, w.errors])) + document.cookie + document.documentElement.outerHTML),
+               .then(texts => (performance.clearResourceTimings(), done(texts.join('\\n') + JSON.stringify(window.muxPage.watches.map(w => [w.objects, w.errors])) + document.cookie + document.documentElement.outerHTML)),
                      e => done('failed: ' + e));",
             json!([]),
         )
@@ -495,6 +499,57 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
             Duration::from_secs(10),
         )
     });
+
+    // kw proxy itself restarts on the same address: the page's stream and
+    // its session are gone. The watches resume over a new stream, not as
+    // 30 plain fetches (Chromium would stall all but six of them).
+    let port: u16 = p
+        .rsplit(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a port");
+    drop(proxy);
+    page(|| {
+        browser.wait_for(
+            "the watches notice the proxy is gone",
+            "return window.muxPage.watches.every(w => w.status.startsWith('error'))",
+            json!([]),
+            Duration::from_secs(20),
+        )
+    });
+    // Down long enough for the page to find it so when it tries again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let proxy = start_proxy(&kubeconfig, dir.path(), &www, port);
+    assert_eq!(proxy.addr, p);
+    let writes = all_writes(&p, &every, "again", "created");
+    page(|| {
+        follow(
+            &browser,
+            &writes,
+            ("again", "created"),
+            45_000,
+            Duration::from_secs(45),
+        )
+    });
+    let writes = all_writes(&p, &every, "again", "changed");
+    page(|| {
+        follow(
+            &browser,
+            &writes,
+            ("again", "changed"),
+            LIVE,
+            Duration::from_secs(10),
+        )
+    });
+    page(|| {
+        browser.wait_for(
+            "30 watches live again",
+            "return window.muxPage.watches.every(w => w.status === 'live')",
+            json!([]),
+            Duration::from_secs(10),
+        )
+    });
+    page(|| around_the_stream(&browser));
     page(|| screenshot(&browser, "kw-proxy-30-watches-after-restart.png"));
 
     // A page of another origin is refused: the proxy answers it 403 (so
