@@ -1,5 +1,6 @@
 // @ts-check
-// A live view of pods and configmaps in every namespace, with kubewire-web.
+// A live view of pods, configmaps and events in every namespace of every
+// cluster the page is given, with kubewire-web.
 // No build step: a plain ES module, typed with JSDoc against the package's
 // kubewire_web.d.ts.
 //
@@ -16,19 +17,24 @@ import init, { Client } from "../pkg/kubewire_web.js";
 /** @typedef {import("../pkg/kubewire_web.js").LiveCollection} LiveCollection */
 /** @typedef {"connecting" | "live" | "offline"} State */
 
-/** The server comes from `?server=&token=` or from ./config.json. */
+/** @typedef {{server: string, token?: string, clusters?: string[]}} Config */
+
+/**
+ * The server comes from `?server=&token=` or from ./config.json; served by
+ * `kw dashboard` / `kw proxy --www`, every context it serves is a cluster.
+ * @returns {Promise<Config>}
+ */
 async function loadConfig() {
   const q = new URLSearchParams(location.search);
   if (q.has("server")) return { server: q.get("server") ?? "", token: q.get("token") ?? undefined };
   const r = await fetch("./config.json", { cache: "no-store" });
   if (r.ok) return r.json();
-  // Served by `kw dashboard` / `kw proxy --www`: the contexts it serves.
   const c = await fetch("/.kw/clusters", { cache: "no-store" });
   if (!c.ok) throw new Error("no ./config.json, no ?server= in the URL, and not served by kw proxy");
   /** @type {{clusters: string[]}} */
   const served = await c.json();
   if (!served.clusters.length) throw new Error("kw proxy serves no context");
-  return { server: `/clusters/${served.clusters[0]}` };
+  return { server: `/clusters/${served.clusters[0]}`, clusters: served.clusters };
 }
 
 /** @param {KubeObject} o */
@@ -51,15 +57,17 @@ function cell(text, cls) {
   return td;
 }
 
-/** One live collection: its table and its connection state. */
+/** One live collection of one cluster: its rows and its watch's state. */
 class Collection {
   /**
    * @param {Client} kube
+   * @param {string} cluster
    * @param {string} resource
    * @param {(o: KubeObject) => HTMLTableCellElement[]} columns
    * @param {() => void} changed
    */
-  constructor(kube, resource, columns, changed) {
+  constructor(kube, cluster, resource, columns, changed) {
+    this.cluster = cluster;
     this.resource = resource;
     this.columns = columns;
     this.changed = changed;
@@ -82,6 +90,12 @@ class Collection {
 
   /** @param {ListWatchEvent} e */
   apply(e) {
+    // Kubernetes events are their own panel, not changes to log.
+    if (this.resource === "events" && e.type !== "Error" && e.type !== "InitDone" && e.type !== "Bookmark") {
+      if (this.live?.synced && this.state !== "live") this.setState("live");
+      else this.changed();
+      return;
+    }
     switch (e.type) {
       case "Error":
         // The machine retries by itself; until data flows again the view may be stale.
@@ -96,14 +110,14 @@ class Collection {
       case "InitApply":
         return;
       case "InitDelete":
-        logEvent(`gone while away: ${this.resource} ${keyOf(e.object)}`);
+        logEvent(`gone while away: ${this.resource} ${keyOf(e.object)}${where(this.cluster)}`);
         break;
       case "Apply":
         this.flash.add(keyOf(e.object));
-        logEvent(`changed ${this.resource} ${keyOf(e.object)}`);
+        logEvent(`changed ${this.resource} ${keyOf(e.object)}${where(this.cluster)}`);
         break;
       case "Delete":
-        logEvent(`deleted ${this.resource} ${keyOf(e.object)}`);
+        logEvent(`deleted ${this.resource} ${keyOf(e.object)}${where(this.cluster)}`);
         break;
     }
     // A change through a working watch: the connection is back.
@@ -111,22 +125,35 @@ class Collection {
     else this.changed();
   }
 
-  /** @param {HTMLTableSectionElement} body @param {string} namespace */
-  render(body, namespace) {
-    const rows = this.live.list({ namespace });
-    body.replaceChildren(
-      ...rows.map((o) => {
-        const tr = document.createElement("tr");
-        tr.dataset.key = keyOf(o);
-        tr.append(cell(o.metadata.namespace ?? ""), cell(o.metadata.name ?? ""), ...this.columns(o));
-        if (this.flash.has(keyOf(o))) tr.className = "changed";
-        return tr;
-      }),
-    );
+  /**
+   * The rows the filters select (the label selector is the core's, in the
+   * store), with the cluster as the last column.
+   * @param {{namespace: string, labelSelector?: string}} filter
+   */
+  rows(filter) {
+    const rows = this.live.list(filter).map((o) => {
+      const tr = document.createElement("tr");
+      tr.dataset.key = keyOf(o);
+      tr.dataset.cluster = this.cluster;
+      tr.dataset.resource = this.resource;
+      tr.append(cell(o.metadata.namespace ?? ""), cell(o.metadata.name ?? ""), ...this.columns(o), cell(this.cluster, "cluster"));
+      if (this.flash.has(keyOf(o))) tr.className = "changed";
+      if (selected && selected.cluster === this.cluster && selected.resource === this.resource && selected.key === keyOf(o)) tr.classList.add("selected");
+      return tr;
+    });
     this.flash.clear();
-    return rows.length;
+    return rows;
   }
 }
+
+/** The row whose object the details pane shows. @type {{cluster: string, resource: string, key: string} | null} */
+let selected = null;
+
+/** The names of the clusters shown, once known. @type {string[]} */
+let clusterNames = [];
+
+/** " in CLUSTER" when the page shows more than one. @param {string} cluster */
+const where = (cluster) => (clusterNames.length > 1 ? ` in ${cluster}` : "");
 
 /** @param {string} text */
 function logEvent(text) {
@@ -160,13 +187,43 @@ function configMapColumns(cm) {
   ];
 }
 
+/** @param {KubeObject} ev A Kubernetes Event (core v1). */
+function eventColumns(ev) {
+  const e = /** @type {{type?: string, reason?: string, message?: string, count?: number, lastTimestamp?: string, eventTime?: string, involvedObject?: {kind?: string, name?: string}}} */ (ev);
+  const about = e.involvedObject ?? {};
+  return [
+    cell(e.type ?? "", `event-${e.type ?? ""}`),
+    cell(e.reason ?? ""),
+    cell(`${about.kind ?? ""}/${about.name ?? ""}`),
+    cell(e.message ?? ""),
+    cell(age(e.lastTimestamp ?? e.eventTime ?? ev.metadata.creationTimestamp)),
+  ];
+}
+
+/** When an event last happened, for the newest first. @param {KubeObject} ev */
+const eventTime = (ev) => {
+  const e = /** @type {{lastTimestamp?: string, eventTime?: string}} */ (ev);
+  return Date.parse(e.lastTimestamp ?? e.eventTime ?? ev.metadata.creationTimestamp ?? "") || 0;
+};
+
+/** How many events the panel shows. */
+const EVENTS_SHOWN = 50;
+
 async function main() {
   const status = /** @type {HTMLElement} */ (document.getElementById("connection"));
   const select = /** @type {HTMLSelectElement} */ (document.getElementById("namespace"));
+  const labels = /** @type {HTMLInputElement} */ (document.getElementById("labels"));
+  const details = /** @type {HTMLElement} */ (document.getElementById("details"));
   const config = await loadConfig();
   await init();
-  const kube = new Client({ server: config.server, token: config.token });
-  /** @type {HTMLElement} */ (document.getElementById("server")).textContent = kube.server;
+  const first = new Client({ server: config.server, token: config.token });
+  /** @type {HTMLElement} */ (document.getElementById("server")).textContent = first.server;
+  // Behind kw proxy: every context through the one multiplexed stream.
+  const clusters = (config.clusters ?? [""]).map((name) => ({
+    name: name || "default",
+    kube: name && `/clusters/${name}` !== config.server ? first.cluster(name) : first,
+  }));
+  clusterNames = clusters.map((c) => c.name);
 
   let pending = false;
   const changed = () => {
@@ -178,28 +235,88 @@ async function main() {
       draw();
     });
   };
-  const pods = new Collection(kube, "pods", podColumns, changed);
-  const configMaps = new Collection(kube, "configmaps", configMapColumns, changed);
-  const all = [pods, configMaps];
+  /** resource, its columns, its table's id. @type {[string, (o: KubeObject) => HTMLTableCellElement[], string][]} */
+  const kinds = [["pods", podColumns, "pods"], ["configmaps", configMapColumns, "configmaps"], ["events", eventColumns, "kube-events"]];
+  /** @type {Map<string, Collection[]>} by resource */
+  const byKind = new Map(kinds.map(([resource, columns]) => [resource, clusters.map((c) => new Collection(c.kube, c.name, resource, columns, changed))]));
+  const tableOf = new Map(kinds.map(([resource, , id]) => [resource, id]));
+  const all = [...byKind.values()].flat();
+
+  /** The filters: the namespace, and a label selector ("" = everything). */
+  function filter() {
+    const labelSelector = labels.value.trim();
+    return labelSelector ? { namespace: select.value, labelSelector } : { namespace: select.value };
+  }
 
   function draw() {
-    const ns = select.value;
-    const tables = /** @type {const} */ ([["pods", pods], ["configmaps", configMaps]]);
-    for (const [id, c] of tables) {
+    const f = filter();
+    let invalid = "";
+    for (const [resource, collections] of byKind) {
+      const id = tableOf.get(resource) ?? resource;
       const body = /** @type {HTMLTableSectionElement} */ (document.querySelector(`#${id} tbody`));
-      /** @type {HTMLElement} */ (document.getElementById(`${id}-count`)).textContent = String(c.render(body, ns));
+      /** @type {HTMLTableRowElement[]} */
+      let rows = [];
+      try {
+        rows = collections.flatMap((c) => c.rows(f));
+      } catch (e) {
+        // A selector the core's parser refuses: say so, show nothing.
+        invalid = String(/** @type {Error} */ (e).message ?? e);
+      }
+      if (resource === "events") {
+        const time = (/** @type {HTMLTableRowElement} */ tr) => {
+          const c = collections.find((c) => c.cluster === tr.dataset.cluster);
+          const [ns, name] = (tr.dataset.key ?? "").split("/");
+          const ev = c?.live.get(name, ns);
+          return ev ? eventTime(ev) : 0;
+        };
+        rows = rows.map((tr) => /** @type {[number, HTMLTableRowElement]} */ ([time(tr), tr])).sort((a, b) => b[0] - a[0]).slice(0, EVENTS_SHOWN).map(([, tr]) => tr);
+      }
+      body.replaceChildren(...rows);
+      /** @type {HTMLElement} */ (document.getElementById(`${id}-count`)).textContent = String(rows.length);
     }
+    labels.classList.toggle("invalid", invalid !== "");
+    labels.title = invalid;
     const namespaces = new Set(all.flatMap((c) => c.live.list().map((o) => o.metadata.namespace ?? "")));
     const known = new Set([...select.options].map((o) => o.value));
     for (const n of [...namespaces].sort()) if (n && !known.has(n)) select.add(new Option(n, n));
-    // The worst state wins: one collection offline means the view is stale.
+    // Each watch's own state, then the worst wins: one offline means the view is stale.
+    const watches = /** @type {HTMLElement} */ (document.getElementById("watches"));
+    watches.replaceChildren(
+      ...all.map((c) => {
+        const li = document.createElement("li");
+        li.dataset.state = c.state;
+        li.dataset.watch = `${c.resource}@${c.cluster}`;
+        li.textContent = `${c.resource} · ${c.cluster}: ${c.state}`;
+        li.title = c.detail;
+        return li;
+      }),
+    );
     const state = all.some((c) => c.state === "offline") ? "offline" : all.every((c) => c.state === "live") ? "live" : "connecting";
     status.dataset.state = state;
     /** @type {HTMLElement} */ (status.querySelector(".text")).textContent = state === "offline" ? "offline, retrying" : state;
     status.title = all.map((c) => c.detail).filter(Boolean).join("\n");
+    showDetails();
   }
 
+  /** The selected object as the collection holds it now (JSON, as the server sent it). */
+  function showDetails() {
+    if (!selected) return;
+    const { cluster, resource, key } = selected;
+    const c = byKind.get(resource)?.find((c) => c.cluster === cluster);
+    const [ns, name] = key.split("/");
+    const o = c?.live.get(name, ns);
+    /** @type {HTMLElement} */ (document.getElementById("details-title")).textContent = `${resource} ${key}${where(cluster)}${o ? "" : " (deleted)"}`;
+    details.textContent = o ? JSON.stringify(o, null, 2) : "";
+  }
+
+  document.querySelector("main")?.addEventListener("click", (e) => {
+    const tr = /** @type {HTMLElement} */ (e.target).closest?.("tbody tr");
+    if (!(tr instanceof HTMLTableRowElement) || !tr.dataset.resource) return;
+    selected = { cluster: tr.dataset.cluster ?? "", resource: tr.dataset.resource, key: tr.dataset.key ?? "" };
+    draw();
+  });
   select.addEventListener("change", draw);
+  labels.addEventListener("input", draw);
   setInterval(draw, 5000); // ages
   draw();
 }
