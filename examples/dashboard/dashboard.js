@@ -257,7 +257,8 @@ async function main() {
       /** @type {HTMLTableRowElement[]} */
       let rows = [];
       try {
-        rows = collections.flatMap((c) => c.rows(f));
+        // Events carry no labels of their own: only the namespace applies.
+        rows = collections.flatMap((c) => c.rows(resource === "events" ? { namespace: f.namespace } : f));
       } catch (e) {
         // A selector the core's parser refuses: say so, show nothing.
         invalid = String(/** @type {Error} */ (e).message ?? e);

@@ -287,7 +287,7 @@ async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
 }
 
 /// The page's stage for `kw proxy --www`: the package under `/pkg/`, the
-/// page at `/mux.html`.
+/// page at `/mux.html`, the dashboard under `/dashboard/`.
 fn stage(dir: &Path) -> PathBuf {
     let www = dir.join("www");
     let pkg = www.join("pkg");
@@ -300,6 +300,19 @@ fn stage(dir: &Path) -> PathBuf {
     }
     for f in ["mux.html", "mux.js"] {
         std::fs::copy(repo().join("tests/browser/page").join(f), www.join(f)).expect("copied");
+    }
+    // examples/dashboard as `kw dashboard` serves it, under /dashboard/.
+    let dashboard = www.join("dashboard");
+    std::fs::create_dir_all(&dashboard).expect("stage");
+    for entry in std::fs::read_dir(repo().join("examples/dashboard")).expect("the dashboard") {
+        let entry = entry.expect("a dashboard file");
+        let name = entry.file_name();
+        if [".js", ".html", ".css"]
+            .iter()
+            .any(|x| name.to_string_lossy().ends_with(x))
+        {
+            std::fs::copy(entry.path(), dashboard.join(name)).expect("copied");
+        }
     }
     www
 }
@@ -322,27 +335,33 @@ fn screenshot(browser: &Browser, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
-/// Blocking WebDriver calls, without starving the runtime the servers are on.
-fn page<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
+/// The three upstreams and the kubeconfig naming them.
+struct Clusters {
+    /// Each server with its data directory (to restart it on).
+    servers: Vec<(RunningServer, PathBuf)>,
+    /// A line of each client certificate and key: never for the page.
+    secrets: Vec<String>,
+    kubeconfig: PathBuf,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Three kubewire-servers that know only client certificates, on
+/// 127.0.0.1, .2 and .3, as contexts c1-c3 of a kubeconfig in `dir`.
+/// The servers are given no token: the proxy gets in with the contexts'
+/// client certificates only.
+async fn clusters(dir: &Path) -> Clusters {
     let mut servers = Vec::new();
     let mut secrets = Vec::new();
     let mut config = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
     let mut users = String::from("users:\n");
     let mut contexts = String::from("contexts:\n");
     for i in 1..=CONTEXTS {
-        let data = dir.path().join(format!("data{i}"));
+        let data = dir.join(format!("data{i}"));
         let s = start_server(&data, SocketAddr::from(([127, 0, 0, i as u8], 0))).await;
         let (cert_pem, key_pem) = s.client_identity_pem().expect("a client identity");
         let (ca, cert, key) = (
-            dir.path().join(format!("ca{i}.pem")),
-            dir.path().join(format!("client{i}.pem")),
-            dir.path().join(format!("client{i}.key")),
+            dir.join(format!("ca{i}.pem")),
+            dir.join(format!("client{i}.pem")),
+            dir.join(format!("client{i}.key")),
         );
         std::fs::write(&ca, s.ca_pem().expect("a CA")).expect("written");
         std::fs::write(&cert, cert_pem).expect("written");
@@ -370,10 +389,28 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
     config.push_str(&users);
     config.push_str(&contexts);
     config.push_str("current-context: c1\n");
-    let kubeconfig = dir.path().join("config");
+    let kubeconfig = dir.join("config");
     std::fs::write(&kubeconfig, config).expect("kubeconfig");
-    // The servers are given no token: the proxy gets in with the
-    // contexts' client certificates only.
+    Clusters {
+        servers,
+        secrets,
+        kubeconfig,
+    }
+}
+
+/// Blocking WebDriver calls, without starving the runtime the servers are on.
+fn page<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Clusters {
+        mut servers,
+        secrets,
+        kubeconfig,
+    } = clusters(dir.path()).await;
     let www = stage(dir.path());
     let proxy = start_proxy(&kubeconfig, dir.path(), &www, 0);
     let p = proxy.addr.clone();
@@ -577,6 +614,161 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
     drop(browser);
     drop(proxy);
     back.shutdown().await;
+    for (s, _) in servers {
+        s.shutdown().await;
+    }
+}
+
+/// examples/dashboard served by `kw proxy --www` (as `kw dashboard` serves
+/// it): a row per object of every context with its cluster, a status per
+/// watch, the label filter, the details pane and the events panel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_every_context_behind_kw_proxy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Clusters {
+        servers,
+        kubeconfig,
+        ..
+    } = clusters(dir.path()).await;
+    let www = stage(dir.path());
+    let proxy = start_proxy(&kubeconfig, dir.path(), &www, 0);
+    let p = proxy.addr.clone();
+    let json = ["Content-Type: application/json"];
+    for ctx in 1..=CONTEXTS {
+        let web = json!({"metadata": {"name": "app-config", "labels": {"app": "web"}}, "data": {"v": format!("c{ctx}")}});
+        let (code, raw) = request(&p, "POST", &configmaps(ctx), &json, &web.to_string());
+        assert_eq!(code, 201, "{raw}");
+    }
+    let db =
+        json!({"metadata": {"name": "db-config", "labels": {"app": "db"}}, "data": {"v": "db"}});
+    let (code, raw) = request(&p, "POST", &configmaps(2), &json, &db.to_string());
+    assert_eq!(code, 201, "{raw}");
+
+    let browser = page(|| Browser::start(Web::Secure));
+    let rows = |table: &str| -> Vec<String> {
+        let v = browser.run(
+            "return [...document.querySelectorAll(`#${arguments[0]} tbody tr`)].map(tr => `${tr.dataset.cluster} ${tr.dataset.key}`)",
+            json!([table]),
+        );
+        let mut rows: Vec<String> = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        rows.sort();
+        rows
+    };
+    page(|| {
+        browser.open(&format!("http://{p}/dashboard/"));
+        browser.wait_for(
+            "every watch of every context live",
+            "const w = [...document.querySelectorAll('#watches li')]; return w.length === 9 && w.every(li => li.dataset.state === 'live') && document.getElementById('connection').dataset.state === 'live'",
+            json!([]),
+            Duration::from_secs(30),
+        );
+        browser.wait_for(
+            "4 configmaps of 3 contexts",
+            "return document.querySelectorAll('#configmaps tbody tr').length === 4",
+            json!([]),
+            Duration::from_secs(10),
+        );
+    });
+    assert_eq!(
+        page(|| rows("configmaps")),
+        [
+            "c1 default/app-config",
+            "c2 default/app-config",
+            "c2 default/db-config",
+            "c3 default/app-config"
+        ]
+    );
+
+    // The label filter: the core's selector, applied to every context.
+    page(|| {
+        browser.run(
+            "const i = document.getElementById('labels'); i.value = 'app=web'; i.dispatchEvent(new Event('input'));",
+            json!([]),
+        );
+    });
+    assert_eq!(
+        page(|| rows("configmaps")),
+        [
+            "c1 default/app-config",
+            "c2 default/app-config",
+            "c3 default/app-config"
+        ]
+    );
+    let invalid = page(|| {
+        browser.run(
+            "const i = document.getElementById('labels'); i.value = 'app in (web'; i.dispatchEvent(new Event('input')); return [i.classList.contains('invalid'), document.querySelectorAll('#configmaps tbody tr').length]",
+            json!([]),
+        )
+    });
+    assert_eq!(invalid, json!([true, 0]), "a selector the core refuses");
+    page(|| {
+        browser.run(
+            "const i = document.getElementById('labels'); i.value = 'app=web'; i.dispatchEvent(new Event('input'));",
+            json!([]),
+        );
+    });
+
+    // Details: the selected object as its collection holds it, live.
+    page(|| {
+        browser.run(
+            "document.querySelector('#configmaps tbody tr[data-cluster=\"c2\"]').cells[1].click()",
+            json!([]),
+        );
+        browser.wait_for(
+            "c2's app-config in the details pane",
+            "return document.getElementById('details').textContent.includes('\"v\": \"c2\"')",
+            json!([]),
+            Duration::from_secs(5),
+        );
+    });
+    let changed = json!({"metadata": {"name": "app-config", "labels": {"app": "web"}}, "data": {"v": "c2 changed"}});
+    let (code, raw) = request(
+        &p,
+        "PUT",
+        &format!("{}/app-config", configmaps(2)),
+        &json,
+        &changed.to_string(),
+    );
+    assert_eq!(code, 200, "{raw}");
+    page(|| {
+        browser.wait_for(
+            "the details pane follows the change",
+            "return document.getElementById('details').textContent.includes('\"v\": \"c2 changed\"')",
+            json!([]),
+            Duration::from_secs(5),
+        )
+    });
+
+    // The events panel: an Event made in c3 shows up with its cluster.
+    let event = json!({"metadata": {"name": "app-config.1"}, "type": "Warning", "reason": "Tested",
+        "message": "made from outside", "involvedObject": {"kind": "ConfigMap", "name": "app-config", "namespace": "default"}});
+    let (code, raw) = request(
+        &p,
+        "POST",
+        "/clusters/c3/api/v1/namespaces/default/events",
+        &json,
+        &event.to_string(),
+    );
+    assert_eq!(code, 201, "{raw}");
+    page(|| {
+        browser.wait_for(
+            "the event in the events panel",
+            "const tr = document.querySelector('#kube-events tbody tr'); return !!tr && tr.dataset.cluster === 'c3' && tr.textContent.includes('Tested') && tr.textContent.includes('made from outside')",
+            json!([]),
+            Duration::from_secs(5),
+        );
+        std::thread::sleep(Duration::from_millis(1600));
+        screenshot(&browser, "dashboard-kw-proxy.png");
+    });
+    drop(browser);
+    drop(proxy);
     for (s, _) in servers {
         s.shutdown().await;
     }
