@@ -41,7 +41,8 @@
 //! Controllers other than the namespace controller (no pods run, no
 //! garbage collection), admission webhooks, enums, formats and required
 //! fields from the OpenAPI schemas of built-in kinds ([`schema`] reads
-//! field names and types), CRD schema validation and defaulting.
+//! field names and types), CRDs' `x-kubernetes-validations` (CEL) rules
+//! ([`structural`] checks the rest of their schemas).
 //!
 //! ## Use in tests
 //!
@@ -64,6 +65,7 @@ mod conns;
 pub mod controllers;
 pub mod decode;
 pub mod discovery;
+mod formats;
 pub mod http;
 pub mod kinds;
 pub mod namespaces;
@@ -79,6 +81,7 @@ pub mod services;
 pub mod shape;
 pub mod status;
 pub mod storage;
+pub mod structural;
 pub mod table;
 pub mod tls;
 pub mod tokens;

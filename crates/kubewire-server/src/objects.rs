@@ -63,6 +63,9 @@ pub fn problems(def: &ResourceDef, obj: &Value, creating: bool) -> Vec<crate::st
         causes.push(crate::validate::invalid("metadata.name", name, &msg));
     }
     crate::validate::metadata(&obj["metadata"], &mut causes);
+    if let (true, Some(schema)) = (def.custom, &def.schema) {
+        causes.extend(crate::structural::validate(schema, obj, def.scale.as_ref()));
+    }
     if let Some(b) = def.builtin {
         (b.validate)(obj, &mut causes);
         if creating {
@@ -195,6 +198,17 @@ pub fn sort_managed(entries: &mut [Value]) {
     });
 }
 
+/// The kind's defaults: a built-in kind's own, a custom resource's from
+/// its CRD's schema ([`crate::structural::apply_defaults`]).
+pub fn defaults(def: &ResourceDef, obj: &mut Value) {
+    if let Some(b) = def.builtin {
+        (b.defaults)(obj);
+    }
+    if let (true, Some(schema)) = (def.custom, &def.schema) {
+        crate::structural::apply_defaults(schema, obj);
+    }
+}
+
 /// Builds the stored form of a new object: metadata the server owns, name
 /// generation, defaults, managedFields. `obj` has passed kind checks.
 pub fn prepare_create(
@@ -249,9 +263,7 @@ pub fn prepare_create(
             m.remove("status");
         }
     }
-    if let Some(b) = def.builtin {
-        (b.defaults)(&mut obj);
-    }
+    defaults(def, &mut obj);
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
@@ -327,9 +339,7 @@ pub fn prepare_update(
     }
     // Defaulting runs on every write, as on a real server: a replacement
     // that leaves a defaulted field out keeps its default.
-    if let Some(b) = def.builtin {
-        (b.defaults)(&mut new);
-    }
+    defaults(def, &mut new);
     if tracks_generation(def, &new) && spec_part(old) != spec_part(&new) {
         let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
