@@ -41,8 +41,8 @@
 //! Controllers other than the namespace controller (no pods run, no
 //! garbage collection), admission webhooks, enums, formats and required
 //! fields from the OpenAPI schemas of built-in kinds ([`schema`] reads
-//! field names and types), CRDs' `x-kubernetes-validations` (CEL) rules
-//! ([`structural`] checks the rest of their schemas).
+//! field names and types), CEL's Kubernetes libraries and cost limits in
+//! CRD rules ([`rules`]).
 //!
 //! ## Use in tests
 //!
@@ -74,6 +74,7 @@ pub mod openapi;
 pub mod patch;
 pub mod pb;
 pub mod resources;
+pub mod rules;
 pub mod schema;
 pub mod selectors;
 mod server;

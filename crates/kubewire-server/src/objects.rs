@@ -56,7 +56,12 @@ fn spec_part(obj: &Value) -> Value {
 /// kind's rule), the metadata rules every kind shares
 /// ([`crate::validate`]), and the kind's own rules (with those for
 /// creates only when `creating`).
-pub fn problems(def: &ResourceDef, obj: &Value, creating: bool) -> Vec<crate::status::Cause> {
+pub fn problems(
+    def: &ResourceDef,
+    obj: &Value,
+    old: Option<&Value>,
+    creating: bool,
+) -> Vec<crate::status::Cause> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
     let mut causes = Vec::new();
     for msg in crate::validate::name(def.name_rule(), name) {
@@ -64,7 +69,12 @@ pub fn problems(def: &ResourceDef, obj: &Value, creating: bool) -> Vec<crate::st
     }
     crate::validate::metadata(&obj["metadata"], &mut causes);
     if let (true, Some(schema)) = (def.custom, &def.schema) {
-        causes.extend(crate::structural::validate(schema, obj, def.scale.as_ref()));
+        causes.extend(crate::structural::validate(
+            schema,
+            obj,
+            old,
+            def.scale.as_ref(),
+        ));
     }
     if let Some(b) = def.builtin {
         (b.validate)(obj, &mut causes);
@@ -88,8 +98,13 @@ pub fn invalid(def: &ResourceDef, name: &str, causes: Vec<crate::status::Cause>)
 }
 
 /// Validation of an object: 422 with every [`problems`] cause.
-pub fn validate(def: &ResourceDef, obj: &Value, creating: bool) -> Result<(), ApiError> {
-    let causes = problems(def, obj, creating);
+pub fn validate(
+    def: &ResourceDef,
+    obj: &Value,
+    old: Option<&Value>,
+    creating: bool,
+) -> Result<(), ApiError> {
+    let causes = problems(def, obj, old, creating);
     if causes.is_empty() {
         Ok(())
     } else {
@@ -267,7 +282,7 @@ pub fn prepare_create(
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
-    validate(def, &obj, true)?;
+    validate(def, &obj, None, true)?;
     let fields = fields_v1(&obj);
     set_managed(
         &mut obj,
@@ -346,7 +361,7 @@ pub fn prepare_update(
     }
     // The real server's update order: metadata, the object as a whole,
     // then what may not change (ValidateDeploymentUpdate and the like).
-    causes.extend(problems(def, &new, false));
+    causes.extend(problems(def, &new, Some(old), false));
     if let Some(b) = def.builtin {
         (b.validate_update)(old, &new, &mut causes);
     }

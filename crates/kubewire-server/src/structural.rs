@@ -29,10 +29,10 @@
 //! walks a Go map, so the real server's order among siblings varies from
 //! request to request (the captures show two different ones).
 //!
-//! `x-kubernetes-validations` (CEL) rules are not evaluated. As on the real
-//! server, an object with a blocking error (wrong type, enum, required,
-//! too long, too many) under a schema with rules gets the cause saying the
-//! rules were not checked.
+//! Last come the `x-kubernetes-validations` (CEL) rules ([`crate::rules`]),
+//! unless a blocking error (wrong type, enum, required, too long, too
+//! many) was found: then, as on the real server, one cause says the rules
+//! were not checked.
 
 use serde_json::{Map, Value};
 
@@ -180,7 +180,7 @@ fn num(n: &serde_json::Number) -> String {
 
 /// How `field.Error` prints a value: strings quoted, numbers and
 /// booleans bare, null as `null`, the rest as JSON.
-fn shown(v: &Value) -> String {
+pub(crate) fn shown(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
@@ -634,18 +634,16 @@ fn go_type(v: &Value) -> &'static str {
     }
 }
 
-fn has_rules(s: &Value) -> bool {
-    match s {
-        Value::Object(m) => m.contains_key("x-kubernetes-validations") || m.values().any(has_rules),
-        Value::Array(a) => a.iter().any(has_rules),
-        _ => false,
-    }
-}
-
 /// Every problem of `obj` (a whole custom object, pruned and defaulted)
 /// under `schema`, in the real server's order; `scale` is the CRD's scale
-/// subresource, if it declares one.
-pub fn validate(schema: &Value, obj: &Value, scale: Option<&ScalePaths>) -> Vec<Cause> {
+/// subresource, if it declares one; `old` is the object an update
+/// replaces (for transition rules).
+pub fn validate(
+    schema: &Value,
+    obj: &Value,
+    old: Option<&Value>,
+    scale: Option<&ScalePaths>,
+) -> Vec<Cause> {
     let mut c = Checker { out: Vec::new() };
     // The root's apiVersion, kind and metadata are the object's own,
     // checked as ObjectMeta (crate::validate), not by the schema.
@@ -672,9 +670,13 @@ pub fn validate(schema: &Value, obj: &Value, scale: Option<&ScalePaths>) -> Vec<
                 | "FieldValueTypeInvalid"
         )
     });
-    if blocking && has_rules(schema) {
-        c.out
-            .push(cause("FieldValueInvalid", RULES_SKIPPED, "<nil>"));
+    if blocking {
+        if crate::rules::any(schema) {
+            c.out
+                .push(cause("FieldValueInvalid", RULES_SKIPPED, "<nil>"));
+        }
+    } else {
+        c.out.extend(crate::rules::check(schema, obj, old));
     }
     c.out
 }
@@ -747,7 +749,7 @@ mod tests {
             "labels": {"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"},
             "ports": [{"name": "x", "port": 0}, {"name": "x", "port": 80}]}});
         assert_eq!(
-            messages(&validate(&s, &v, None)),
+            messages(&validate(&s, &v, None, None)),
             [
                 "spec.color: Unsupported value: \"purple\": supported values: \"red\", \"green\", \"blue\"",
                 "spec.labels: Too many: 5: must have at most 4 items",
@@ -763,7 +765,7 @@ mod tests {
         let v = json!({"spec": {"size": 1, "code": "bad-code", "port": true,
             "when": "yesterday", "ratio": 1}});
         assert_eq!(
-            messages(&validate(&s, &v, None)),
+            messages(&validate(&s, &v, None, None)),
             [
                 "spec.code: Too long: may not be more than 6 bytes",
                 "spec.code: Invalid value: \"bad-code\": spec.code in body should match '^[A-Z]{2}-[0-9]{3}$'",
@@ -775,7 +777,7 @@ mod tests {
         );
         let v = json!({"spec": {"port": "http", "ratio": null, "when": "2026-01-01T00:00:00Z"}});
         assert_eq!(
-            messages(&validate(&s, &v, None)),
+            messages(&validate(&s, &v, None, None)),
             [
                 "spec.size: Required value",
                 "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
@@ -788,10 +790,11 @@ mod tests {
         };
         let v = json!({"spec": {"size": 1, "replicas": -2}});
         assert_eq!(
-            messages(&validate(&s, &v, Some(&scale))),
+            messages(&validate(&s, &v, None, Some(&scale))),
             [
                 "spec.replicas: Invalid value: -2: spec.replicas in body should be greater than or equal to 0",
                 ".spec.replicas: Invalid value: -2: should be a non-negative integer",
+                "spec: Invalid value: failed rule: self.replicas >= 0",
             ]
         );
     }

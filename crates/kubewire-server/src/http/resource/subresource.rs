@@ -187,7 +187,7 @@ pub fn write_scale(r: &Request<'_>) -> Res {
         }
         set(&mut new, &p.spec_replicas, replicas.into());
         if d.custom {
-            crate::objects::validate(d, &new, false)?;
+            crate::objects::validate(d, &new, Some(cur), false)?;
         }
         let g = new["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
