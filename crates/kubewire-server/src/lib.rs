@@ -73,6 +73,7 @@ pub mod objects;
 pub mod openapi;
 pub mod patch;
 pub mod pb;
+pub mod pruning;
 pub mod resources;
 pub mod rules;
 pub mod schema;
