@@ -27,6 +27,10 @@
 //!   names, labels, annotations, finalizers, metadata an update may not
 //!   change ([`validate`]), and per-kind rules (ConfigMap/Secret keys and
 //!   `immutable`, containers and images, workload selectors).
+//! - Custom resources read, defaulted and validated against their CRD's
+//!   structural schema ([`structural`], [`pruning`]) and its
+//!   `x-kubernetes-validations` CEL rules ([`rules`]), with the real
+//!   messages.
 //! - Discovery (plain and aggregated v2), Tables with the real columns,
 //!   PartialObjectMetadata, OpenAPI v2/v3 with the real schemas
 //!   ([`openapi`]), `/scale`, `pods/log`, `/version`, health endpoints.

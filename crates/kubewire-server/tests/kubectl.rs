@@ -283,17 +283,35 @@ spec:
 async fn kubectl_apply_reorders_containers_by_set_element_order() {
     with_kubectl(|k, dir| {
         let f = write(dir, "pair.yaml", TWO_CONTAINERS);
-        assert!(k.ok(&["apply", "-f", &f]).contains("deployment.apps/pair created"));
-        let names = || k.ok(&["get", "deploy", "pair", "-o", "jsonpath={.spec.template.spec.containers[*].name}"]);
+        assert!(k
+            .ok(&["apply", "-f", &f])
+            .contains("deployment.apps/pair created"));
+        let names = || {
+            k.ok(&[
+                "get",
+                "deploy",
+                "pair",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[*].name}",
+            ])
+        };
         assert_eq!(names(), "first second");
-        let swapped = TWO_CONTAINERS
-            .replace("- {name: first, image: busybox}\n      - {name: second, image: nginx}", "- {name: second, image: nginx:1.27}\n      - {name: first, image: busybox}");
+        let swapped = TWO_CONTAINERS.replace(
+            "- {name: first, image: busybox}\n      - {name: second, image: nginx}",
+            "- {name: second, image: nginx:1.27}\n      - {name: first, image: busybox}",
+        );
         assert_ne!(swapped, TWO_CONTAINERS);
         let f = write(dir, "pair2.yaml", &swapped);
         assert!(k.ok(&["apply", "-f", &f]).contains("configured"));
         assert_eq!(names(), "second first");
         assert_eq!(
-            k.ok(&["get", "deploy", "pair", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]),
+            k.ok(&[
+                "get",
+                "deploy",
+                "pair",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].image}"
+            ]),
             "nginx:1.27"
         );
     })
