@@ -507,6 +507,24 @@ fn matches(pattern: &str, text: &str) -> Option<bool> {
     re.as_ref().map(|re| re.is_match(text))
 }
 
+/// The value at a cause's field path (`spec.ports[0].port`), if any.
+fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut cur = v;
+    for seg in path.split('.') {
+        let (name, rest) = seg.split_once('[').unwrap_or((seg, ""));
+        if !name.is_empty() {
+            cur = cur.get(name)?;
+        }
+        for idx in rest.split('[') {
+            let Some(i) = idx.strip_suffix(']') else {
+                continue;
+            };
+            cur = cur.get(i.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(cur)
+}
+
 /// Go's type name of an unstructured value, for the accessor's error.
 fn go_type(v: &Value) -> &'static str {
     match v {
@@ -542,6 +560,14 @@ pub fn validate(
     }
     c.check(schema, &body, "");
     c.lists(schema, &body, "");
+    if let Some(old) = old {
+        // Ratcheting (CRDValidationRatcheting, on in v1.36): an update
+        // may keep a value the schema refuses if it does not change it,
+        // so a CRD that tightens does not lock existing objects.
+        c.out.retain(
+            |e| !matches!((at(obj, &e.field), at(old, &e.field)), (Some(n), Some(o)) if n == o),
+        );
+    }
     if let Some(sc) = scale {
         c.scale(sc, obj);
     }
@@ -637,6 +663,24 @@ mod tests {
                 "spec.size: Required value",
                 "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
             ]
+        );
+        // An update keeping a refused value is not refused for it.
+        let old = json!({"spec": {"size": 1, "tags": ["a", ""]}});
+        let new = json!({"spec": {"size": 1, "tags": ["a", ""], "labels": {"k": 1}}});
+        assert_eq!(
+            messages(&validate(&s, &new, Some(&old), None)),
+            [
+                "spec.labels.k: Invalid value: \"integer\": spec.labels.k in body must be of type string: \"integer\"",
+                "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
+            ]
+        );
+        let old = json!({"spec": {"size": 1, "replicas": 0, "ports": [{"name": "x", "port": 0}]}});
+        assert!(validate(&s, &old, Some(&old), None).is_empty());
+        let changed =
+            json!({"spec": {"size": 1, "replicas": 0, "ports": [{"name": "x", "port": -1}]}});
+        assert_eq!(
+            messages(&validate(&s, &changed, Some(&old), None)),
+            ["spec.ports[0].port: Invalid value: -1: spec.ports[0].port in body should be greater than or equal to 1"]
         );
         let scale = ScalePaths {
             spec_replicas: ".spec.replicas".into(),

@@ -639,6 +639,9 @@ async fn pruning_and_defaulting_on_every_write_and_on_read() {
     let mut crd = get(a, crd_path).await.json();
     crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
         ["weight"]["default"] = json!(2.5);
+    // And tightens spec.size (d has 4): kept values ratchet.
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+        ["size"]["maximum"] = json!(3);
     let r = req(
         a,
         "PUT",
@@ -664,5 +667,24 @@ async fn pruning_and_defaulting_on_every_write_and_on_read() {
     let mut w = common::watch(a, &format!("{GADGETS}?watch=1"), &[]).await;
     let first = w.next_within(5).await.expect("an event");
     assert_eq!(first["object"]["spec"]["weight"], 2.5, "{first}");
+    let r = req(
+        a,
+        "PATCH",
+        &format!("{GADGETS}/d"),
+        &[("content-type", MERGE)],
+        br#"{"spec": {"replicas": 2}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "an unchanged size ratchets: {}", text(&r));
+    let r = req(
+        a,
+        "PATCH",
+        &format!("{GADGETS}/d"),
+        &[("content-type", MERGE)],
+        br#"{"spec": {"size": 5}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(causes(&r.json()), [at_most("spec.size", "5", "3")]);
     s.shutdown().await;
 }
