@@ -99,6 +99,17 @@ demo *args:
 serve *args:
     cargo run --locked -q -p kw -- serve --write-kubeconfig "$CARGO_TARGET_DIR/kubewire-server.kubeconfig" {{args}}
 
+# kubewire-server on its etcd engine, against a real etcd (Debian's etcd-server, started by the tests):
+# the engine's unit tests, the server slice on etcd, and three replicas with a kill -9.
+test-etcd:
+    cargo test --locked -p kubewire-server --lib storage::etcd
+    cargo test --locked -p kubewire-server --test etcd --test replicas
+
+# Start etcd and three kubewire-servers sharing it, for a person to try (Ctrl-C stops all).
+replicas:
+    cargo build --locked -q -p kubewire-server
+    bash scripts/replicas.sh "$CARGO_TARGET_DIR/debug/kubewire-server"
+
 # Build and run kw with any arguments, e.g. `just kw get pods -A`.
 kw *args:
     cargo run --locked -q -p kw -- {{args}}
