@@ -150,7 +150,7 @@ const CAPTURED: &[&str] = &[
 
 #[tokio::test]
 async fn captured_refusals_are_reproduced_exactly() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let index = capture("index.json");
@@ -193,7 +193,7 @@ async fn captured_refusals_are_reproduced_exactly() {
 /// a duplicate key).
 #[tokio::test]
 async fn field_validation_is_answered_as_captured() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let index = capture("index.json");
@@ -640,7 +640,7 @@ fn table() -> Vec<Case> {
 /// qualified finalizers, RBAC names with colons, long-but-legal names).
 #[tokio::test]
 async fn legal_objects_are_accepted() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let ok = [
@@ -708,7 +708,7 @@ async fn legal_objects_are_accepted() {
 
 #[tokio::test]
 async fn invalid_objects_and_patches_get_the_real_answers() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let table = table();
