@@ -10,7 +10,7 @@
 mod common;
 
 use common::{get, post_json, req, watch};
-use kubewire_server::{kinds, Server};
+use kubewire_server::kinds;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Value {

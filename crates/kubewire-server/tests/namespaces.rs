@@ -4,7 +4,6 @@
 mod common;
 
 use common::{get, post_json, req};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Value {

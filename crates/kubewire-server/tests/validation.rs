@@ -11,7 +11,6 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{get, post_json, req, Resp};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 const DATA: &str = concat!(
