@@ -15,7 +15,13 @@
 //!   the cache is known to be complete up to.
 //! - Progress notifications (requested every [`PROGRESS_EVERY`]) move that
 //!   version even when nothing under the prefix changed, so watch bookmarks
-//!   on every replica carry a revision that is really complete.
+//!   on every replica carry a revision that is really complete. Only from
+//!   an etcd whose notifications are ordered with the events (3.4.31+,
+//!   3.5.13+, the versions kube-apiserver trusts them from): before, a
+//!   notification could overtake events of a catching-up watch, and the
+//!   cache would claim a revision it had not seen (the replica test caught
+//!   that against Debian's 3.4.23). With older etcd, bookmarks carry the
+//!   last event's revision.
 //! - A write is one etcd transaction comparing the key's `mod_revision`
 //!   with the revision the decision was made on (0: absent), as
 //!   GuaranteedUpdate does. It is answered only once this process's cache
@@ -99,8 +105,9 @@ impl EtcdConfig {
 pub(super) enum Outcome {
     /// Done at this revision.
     Committed(u64),
-    /// The key changed since the decision; etcd was at this revision.
-    Conflict(u64),
+    /// The key changed since the decision: its revision now (None: it
+    /// was deleted, at a revision no read can name).
+    Conflict(Option<u64>),
 }
 
 /// A range read at a revision failed.
@@ -366,13 +373,22 @@ async fn run(
             return;
         }
     };
+    let progress = match client.clone().status().await {
+        Ok(s) => progress_is_ordered(s.version()),
+        Err(_) => false,
+    };
     if let Err(e) = load(&client, &prefix, &shared).await {
         let _ = ready.send(Err(e));
         return;
     }
     let _ = ready.send(Ok(()));
     let shared = Arc::new(shared);
-    tokio::spawn(feed(client.clone(), prefix.clone(), shared.clone()));
+    tokio::spawn(feed(
+        client.clone(),
+        prefix.clone(),
+        shared.clone(),
+        progress,
+    ));
     if let Some(every) = compaction {
         tokio::spawn(compact_loop(client.clone(), prefix.clone(), shared, every));
     }
@@ -390,16 +406,24 @@ async fn run(
                         Some(v) => TxnOp::put(key.clone(), v, None),
                         None => TxnOp::delete(key.clone(), None),
                     };
+                    // On a failed comparison, read the key: its revision
+                    // is the one the cache must reach before a retry.
                     let txn = Txn::new()
-                        .when([Compare::mod_revision(key, CompareOp::Equal, expect)])
-                        .and_then([op]);
+                        .when([Compare::mod_revision(key.clone(), CompareOp::Equal, expect)])
+                        .and_then([op])
+                        .or_else([TxnOp::get(key, None)]);
                     let r = c.txn(txn).await.map_err(etcd_err).map(|resp| {
-                        let rev = revision_of(resp.header());
                         if resp.succeeded() {
-                            Outcome::Committed(rev)
-                        } else {
-                            Outcome::Conflict(rev)
+                            return Outcome::Committed(revision_of(resp.header()));
                         }
+                        let now = resp.op_responses().into_iter().find_map(|r| match r {
+                            etcd_client::TxnOpResponse::Get(g) => g
+                                .kvs()
+                                .first()
+                                .and_then(|kv| u64::try_from(kv.mod_revision()).ok()),
+                            _ => None,
+                        });
+                        Outcome::Conflict(now)
                     });
                     let _ = reply.send(r);
                 }
@@ -459,7 +483,7 @@ async fn load(client: &Client, prefix: &str, shared: &Shared) -> Result<(), Stri
 
 /// Applies the etcd watch to the cache, for ever; re-watches after a
 /// broken stream, re-lists after falling behind a compaction.
-async fn feed(client: Client, prefix: String, shared: Arc<Shared>) {
+async fn feed(client: Client, prefix: String, shared: Arc<Shared>, progress: bool) {
     let compact_key = format!("{prefix}/{COMPACT_KEY}").into_bytes();
     loop {
         let from = shared.lock().rv + 1;
@@ -480,7 +504,7 @@ async fn feed(client: Client, prefix: String, shared: Arc<Shared>) {
         loop {
             let msg = tokio::select! {
                 m = stream.message() => m,
-                _ = tick.tick() => {
+                _ = tick.tick(), if progress => {
                     if stream.request_progress().await.is_err() { break; }
                     continue;
                 }
@@ -520,7 +544,7 @@ async fn feed(client: Client, prefix: String, shared: Arc<Shared>) {
             }
             // Events come whole per revision, and a progress notification
             // (no events) says everything up to its header was sent.
-            if resp.events().is_empty() && !resp.created() {
+            if progress && resp.events().is_empty() && !resp.created() {
                 st.rv = st.rv.max(rev);
             }
             if crd {
@@ -536,6 +560,24 @@ async fn feed(client: Client, prefix: String, shared: Arc<Shared>) {
             shared.changed.send_replace(now);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether this etcd version sends progress notifications only after the
+/// events before them (etcd-io/etcd#15220, fixed in 3.4.31 and 3.5.13 as
+/// kube-apiserver counts it).
+fn progress_is_ordered(version: &str) -> bool {
+    let mut it = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor, patch) = (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    );
+    match (major, minor) {
+        (3, 4) => patch >= 31,
+        (3, 5) => patch >= 13,
+        (3, m) => m > 5,
+        (m, _) => m > 3,
     }
 }
 
@@ -673,6 +715,21 @@ mod tests {
         }
         assert_eq!(parse_key("/registry", b"/registry/compact_rev_key"), None);
         assert_eq!(parse_key("/registry", b"/other/core/a/b/c"), None);
+    }
+
+    #[test]
+    fn progress_is_trusted_from_the_fixed_versions() {
+        for (v, ok) in [
+            ("3.4.23", false),
+            ("3.4.31", true),
+            ("3.5.12", false),
+            ("3.5.13", true),
+            ("3.6.0", true),
+            ("3.3.27", false),
+            ("", false),
+        ] {
+            assert_eq!(progress_is_ordered(v), ok, "{v}");
+        }
     }
 
     #[test]

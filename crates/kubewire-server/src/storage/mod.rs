@@ -344,10 +344,14 @@ impl Store {
         let failed = |why: String| E::from(StoreError::Persist(std::io::Error::other(why)));
         let (rev, ok) = match engine.txn(engine.key(key), expect, value).map_err(failed)? {
             etcd::Outcome::Committed(rev) => (rev, true),
-            etcd::Outcome::Conflict(rev) => (rev, false),
+            // Deleted meanwhile: the cache catches up on its own.
+            etcd::Outcome::Conflict(None) => {
+                return Err(E::from(StoreError::Conflict(key.clone())))
+            }
+            etcd::Outcome::Conflict(Some(rev)) => (rev, false),
         };
-        // Either way, let the cache catch up to etcd's revision first: the
-        // next decision (or the client's retry) then sees the change.
+        // Either way, let the cache catch up to the key's revision first:
+        // the next decision (or the client's retry) then sees the change.
         let st = self.lock();
         let (st, waited) = self
             .applied
