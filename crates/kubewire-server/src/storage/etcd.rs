@@ -62,6 +62,8 @@ use serde_json::Value;
 
 use super::{Event, EventType, Key, State};
 
+mod compactor;
+
 /// How often the cache asks etcd for a progress notification.
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// How long a request waits for etcd or for the cache to catch up.
@@ -390,7 +392,12 @@ async fn run(
         progress,
     ));
     if let Some(every) = compaction {
-        tokio::spawn(compact_loop(client.clone(), prefix.clone(), shared, every));
+        tokio::spawn(compactor::run(
+            client.clone(),
+            prefix.clone(),
+            shared,
+            every,
+        ));
     }
     while let Some(cmd) = cmds.recv().await {
         let mut c = client.clone();
@@ -647,50 +654,6 @@ fn apply(
             encoded_protobuf: Default::default(),
         },
     );
-}
-
-/// Each interval: if no replica compacted since, compact etcd to the
-/// revision seen one interval ago (so watchers have an interval to catch up).
-async fn compact_loop(client: Client, prefix: String, shared: Arc<Shared>, every: Duration) {
-    let key = format!("{prefix}/{COMPACT_KEY}");
-    let mut seen = 0u64;
-    let mut tick = tokio::time::interval(every);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        let target = seen;
-        seen = shared.lock().rv;
-        if target == 0 {
-            continue;
-        }
-        let mut c = client.clone();
-        let Ok(resp) = c.get(key.clone(), None).await else {
-            continue;
-        };
-        let (done, mod_rev) = resp.kvs().first().map_or((0, 0), |kv| {
-            let done = std::str::from_utf8(kv.value())
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                .unwrap_or(0);
-            (done, kv.mod_revision())
-        });
-        if target <= done {
-            continue;
-        }
-        // Only the replica whose transaction moves the key compacts.
-        let txn = Txn::new()
-            .when([Compare::mod_revision(
-                key.clone(),
-                CompareOp::Equal,
-                mod_rev,
-            )])
-            .and_then([TxnOp::put(key.clone(), target.to_string(), None)]);
-        if let Ok(r) = c.txn(txn).await {
-            if r.succeeded() {
-                let _ = c.compact(i64::try_from(target).unwrap_or(0), None).await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]
