@@ -52,6 +52,7 @@ impl Server {
             served_groups: Vec::new(),
             proxy_client: None,
             tls_names: Vec::new(),
+            #[cfg(feature = "etcd")]
             etcd: None,
         }
     }
@@ -59,6 +60,7 @@ impl Server {
 
 /// Configures and starts a server.
 pub struct ServerBuilder {
+    #[cfg(feature = "etcd")]
     etcd: Option<crate::storage::etcd::EtcdConfig>,
     listen: SocketAddr,
     data_dir: Option<PathBuf>,
@@ -104,6 +106,7 @@ impl ServerBuilder {
         self
     }
 
+    #[cfg(feature = "etcd")]
     /// Keep objects in etcd instead of the embedded log (several servers
     /// may share one etcd; see `storage::etcd`). A data directory, if also
     /// given, still holds the signing key and TLS material.
@@ -336,10 +339,17 @@ impl ServerBuilder {
         }
         let aggregation = self.aggregation()?;
         let dir = self.data_dir.as_deref();
-        let store = match (dir, &self.etcd) {
-            (_, Some(cfg)) => {
-                Store::etcd(cfg, self.history).map_err(|x| e("connecting to etcd", &x))?
+        #[cfg(feature = "etcd")]
+        let in_etcd = match &self.etcd {
+            Some(cfg) => {
+                Some(Store::etcd(cfg, self.history).map_err(|x| e("connecting to etcd", &x))?)
             }
+            None => None,
+        };
+        #[cfg(not(feature = "etcd"))]
+        let in_etcd: Option<Store> = None;
+        let store = match (dir, in_etcd) {
+            (_, Some(store)) => store,
             (Some(d), None) => {
                 let options = persist::Options {
                     recover: self.recover,

@@ -16,13 +16,16 @@
 //! default) and etcd v3 ([`etcd`]), where the same in-memory state is a
 //! watch cache fed by one etcd watch and writes are etcd transactions.
 
+#[cfg(feature = "etcd")]
 pub mod etcd;
 pub mod persist;
 mod record;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(feature = "etcd")]
+use std::sync::Condvar;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
 
@@ -164,6 +167,8 @@ pub struct State {
     /// Every event with rv > oldest_rv is in `history`.
     oldest_rv: u64,
     /// etcd: the newest revision compacted away (0: none, or not etcd).
+    /// Only the etcd engine reads it (kept without it for one shape of State).
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     compacted: u64,
     registry: Arc<Vec<ResourceDef>>,
     persist: Option<persist::Log>,
@@ -197,7 +202,9 @@ pub struct Store {
     state: Arc<Mutex<State>>,
     changed: Arc<tokio::sync::watch::Sender<u64>>,
     /// Signalled whenever the etcd watch moved `State::rv`.
+    #[cfg(feature = "etcd")]
     applied: Arc<Condvar>,
+    #[cfg(feature = "etcd")]
     engine: Option<etcd::Engine>,
 }
 
@@ -291,11 +298,14 @@ impl Store {
         Store {
             state: Arc::new(Mutex::new(state)),
             changed: Arc::new(changed),
+            #[cfg(feature = "etcd")]
             applied: Arc::new(Condvar::new()),
+            #[cfg(feature = "etcd")]
             engine: None,
         }
     }
 
+    #[cfg(feature = "etcd")]
     /// A store kept in etcd: connects, loads every object under the
     /// prefix, and follows etcd's watch from then on (see [`etcd`]).
     pub fn etcd(config: &etcd::EtcdConfig, limits: HistoryLimits) -> Result<Self, String> {
@@ -309,6 +319,7 @@ impl Store {
         Ok(store)
     }
 
+    #[cfg(feature = "etcd")]
     /// The etcd engine's write: a transaction comparing the key's
     /// mod_revision with the version `f` decided on, answered once this
     /// process's cache has applied it.
@@ -417,6 +428,7 @@ impl Store {
         F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
         E: From<StoreError>,
     {
+        #[cfg(feature = "etcd")]
         if let Some(engine) = &self.engine {
             return self.mutate_etcd(engine, key, f);
         }
@@ -509,6 +521,7 @@ impl Store {
         let rv = match at {
             Some(at) if at < st.rv => {
                 if at < st.oldest_rv {
+                    #[cfg(feature = "etcd")]
                     if let Some(engine) = &self.engine {
                         // Older than the cache: etcd itself, at that
                         // revision, unless it was compacted away.
