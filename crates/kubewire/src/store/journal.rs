@@ -348,7 +348,7 @@ impl<T: DeserializeOwned> Loader<T> {
     ) -> Option<(u64, Option<String>, usize)> {
         let mut frames = Frames { bytes, at: 0 };
         let (first, mut end) = frames.next()?;
-        let generation = match serde_json::from_slice::<Record<serde::de::IgnoredAny>>(first) {
+        let generation = match crate::json::from_bytes::<Record<serde::de::IgnoredAny>>(first) {
             Ok(r) if r.op == Op::Header && r.identity == self.identity => r.generation,
             _ => return None,
         };
@@ -358,7 +358,7 @@ impl<T: DeserializeOwned> Loader<T> {
         let mut pending: Vec<Pending<T>> = Vec::new();
         let mut rv = None;
         for (body, after) in frames.by_ref() {
-            let record = serde_json::from_slice::<Record<T>>(body);
+            let record = crate::json::from_bytes::<Record<T>>(body);
             match record {
                 Ok(Record {
                     op: Op::Put,
