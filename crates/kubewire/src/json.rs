@@ -27,6 +27,8 @@ pub(crate) fn not_utf8(e: core::str::Utf8Error) -> serde_json::Error {
 
 #[cfg(test)]
 mod tests {
+    use alloc::string::ToString;
+
     use super::*;
 
     #[test]
