@@ -146,9 +146,9 @@ fn main() {
             "--proxy-client-cert-file" => proxy_cert = Some(read(&value())),
             "--proxy-client-key-file" => proxy_key = Some(read(&value())),
             #[cfg(not(feature = "etcd"))]
-            f if f.starts_with("--etcd-") => {
-                fail(format!("{f}: this kubewire-server was built without its `etcd` feature"))
-            }
+            f if f.starts_with("--etcd-") => fail(format!(
+                "{f}: this kubewire-server was built without its `etcd` feature"
+            )),
             #[cfg(feature = "etcd")]
             "--etcd-servers" => {
                 etcd.endpoints = value()
