@@ -27,10 +27,11 @@ setup:
     bash scripts/setup.sh
 
 # (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
-# the generated protobuf glue, the no_std builds, the component under wasmtime and its bindings,
+# the server suite on etcd, the generated protobuf glue, the no_std builds, the component under
+# wasmtime (and a Python guest composed with it) and its bindings,
 # the browser, the list+watch faults, and the server's crash, full-disk and damage suite.)
 # Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
-test: setup lint test-rust pb-glue-check no-std wasm-core test-wasi wasi-bindings-check test-browser faults chaos
+test: setup lint test-rust test-etcd pb-glue-check no-std wasm-core test-wasi test-python-guest wasi-bindings-check test-browser faults chaos
 
 # The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:
@@ -98,6 +99,18 @@ demo *args:
 # Run kubewire-server in the foreground (kubeconfig written to target/kubewire-server.kubeconfig).
 serve *args:
     cargo run --locked -q -p kw -- serve --write-kubeconfig "$CARGO_TARGET_DIR/kubewire-server.kubeconfig" {{args}}
+
+# kubewire-server's suite on its etcd engine, against a real etcd (Debian's etcd-server): the API,
+# namespace, events and validation tests with KUBEWIRE_TEST_ETCD set (each server its own prefix),
+# then the etcd-specific tests and three replicas with a kill -9 (these two start their own etcd).
+test-etcd:
+    bash scripts/with-etcd.sh cargo test --locked -p kubewire-server --test api --test namespaces --test events --test validation
+    cargo test --locked -p kubewire-server --test etcd --test replicas
+
+# Start etcd and three kubewire-servers sharing it, for a person to try (Ctrl-C stops all).
+replicas:
+    cargo build --locked -q -p kubewire-server
+    bash scripts/replicas.sh "$CARGO_TARGET_DIR/debug/kubewire-server"
 
 # Build and run kw with any arguments, e.g. `just kw get pods -A`.
 kw *args:

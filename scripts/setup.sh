@@ -7,7 +7,9 @@ set -euo pipefail
 need_apt=()
 # Debian's rust-web toolchain builds the wasm targets (see TOOLCHAIN.md);
 # lld-22 is what its /usr/bin/rust-lld points to.
-for pkg in rustc-web cargo-web rust-web-src rust-web-llvm lld-22; do
+# etcd-server: the real etcd the etcd-engine tests start; protobuf-compiler:
+# protoc, which the etcd-client crate's build script runs on etcd's .proto files.
+for pkg in rustc-web cargo-web rust-web-src rust-web-llvm lld-22 etcd-server protobuf-compiler; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

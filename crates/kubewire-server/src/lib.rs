@@ -27,6 +27,10 @@
 //!   names, labels, annotations, finalizers, metadata an update may not
 //!   change ([`validate`]), and per-kind rules (ConfigMap/Secret keys and
 //!   `immutable`, containers and images, workload selectors).
+//! - Custom resources read, defaulted and validated against their CRD's
+//!   structural schema ([`structural`], [`pruning`]) and its
+//!   `x-kubernetes-validations` CEL rules ([`rules`]), with the real
+//!   messages.
 //! - Discovery (plain and aggregated v2), Tables with the real columns,
 //!   PartialObjectMetadata, OpenAPI v2/v3 with the real schemas
 //!   ([`openapi`]), `/scale`, `pods/log`, `/version`, health endpoints.
@@ -46,7 +50,8 @@
 //! Controllers other than the namespace controller (no pods run, no
 //! garbage collection), admission webhooks, enums, formats and required
 //! fields from the OpenAPI schemas of built-in kinds ([`schema`] reads
-//! field names and types), CRD schema validation and defaulting.
+//! field names and types), CEL's Kubernetes libraries and cost limits in
+//! CRD rules ([`rules`]).
 //!
 //! ## Use in tests
 //!
@@ -70,6 +75,7 @@ mod conns;
 pub mod controllers;
 pub mod decode;
 pub mod discovery;
+mod formats;
 pub mod http;
 pub mod kinds;
 pub mod namespaces;
@@ -77,7 +83,9 @@ pub mod objects;
 pub mod openapi;
 pub mod patch;
 pub mod pb;
+pub mod pruning;
 pub mod resources;
+pub mod rules;
 pub mod schema;
 pub mod selectors;
 mod server;
@@ -85,6 +93,7 @@ pub mod services;
 pub mod shape;
 pub mod status;
 pub mod storage;
+pub mod structural;
 pub mod table;
 pub mod tls;
 pub mod tokens;

@@ -4,6 +4,8 @@
 //! kubewire-server [--listen ADDR] [--data DIR] [--recover] [--token-file FILE] [--tls]
 //!                 [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
 //!                 [--service-cluster-ip-range CIDR] [--namespace-defaults]
+//!                 [--etcd-servers URL,...] [--etcd-prefix P] [--etcd-cafile F]
+//!                 [--etcd-certfile F] [--etcd-keyfile F] [--etcd-compaction-interval D]
 //! ```
 
 // Status errors are built once per failed request, so boxing them
@@ -19,6 +21,8 @@ const USAGE: &str =
                        [--write-kubeconfig FILE] [--cors-origin ORIGIN]...
                        [--service-cluster-ip-range CIDR] [--namespace-defaults]
                        [aggregation flags, below]
+                       [--etcd-servers URL,...] [--etcd-prefix P] [--etcd-cafile F]
+                       [--etcd-certfile F] [--etcd-keyfile F] [--etcd-compaction-interval D]
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
   --data DIR               keep objects in DIR (crash-safe); in memory without
@@ -33,6 +37,14 @@ const USAGE: &str =
                            where Services' cluster IPs come from (default 10.96.0.0/12)
   --namespace-defaults     give every namespace a `default` ServiceAccount and a
                            `kube-root-ca.crt` ConfigMap, as kube-controller-manager does
+  --etcd-servers URL,...   keep objects in etcd v3 (http:// or https://) instead of
+                           the embedded log; several servers may share one etcd
+  --etcd-prefix P          prefix of every etcd key (default /registry)
+  --etcd-cafile F          CA of etcd's serving certificate (TLS to etcd)
+  --etcd-certfile F        client certificate for etcd (with --etcd-keyfile)
+  --etcd-keyfile F         its key
+  --etcd-compaction-interval D
+                           compact etcd this often (5m default; 0 = never; 500ms, 10s, 1h)
   --tls-san NAME           another name for the generated server certificate
                            (SERVICE.NAMESPACE.svc for an aggregated API server)
 
@@ -75,6 +87,8 @@ fn main() {
             .map(String::from)
             .collect()
     };
+    #[cfg(feature = "etcd")]
+    let mut etcd = kubewire_server::storage::etcd::EtcdConfig::new(Vec::new());
     let mut args = std::env::args().skip(1);
     let fail = |m: String| -> ! {
         eprintln!("kubewire-server: {m}\n\n{USAGE}");
@@ -131,6 +145,32 @@ fn main() {
             }
             "--proxy-client-cert-file" => proxy_cert = Some(read(&value())),
             "--proxy-client-key-file" => proxy_key = Some(read(&value())),
+            #[cfg(not(feature = "etcd"))]
+            f if f.starts_with("--etcd-") => fail(format!(
+                "{f}: this kubewire-server was built without its `etcd` feature"
+            )),
+            #[cfg(feature = "etcd")]
+            "--etcd-servers" => {
+                etcd.endpoints = value()
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+            #[cfg(feature = "etcd")]
+            "--etcd-prefix" => etcd.prefix = value(),
+            #[cfg(feature = "etcd")]
+            "--etcd-cafile" => etcd.ca_file = Some(PathBuf::from(value())),
+            #[cfg(feature = "etcd")]
+            "--etcd-certfile" => etcd.cert_file = Some(PathBuf::from(value())),
+            #[cfg(feature = "etcd")]
+            "--etcd-keyfile" => etcd.key_file = Some(PathBuf::from(value())),
+            #[cfg(feature = "etcd")]
+            "--etcd-compaction-interval" => {
+                let v = value();
+                let d = parse_duration(&v).unwrap_or_else(|| fail(format!("bad duration {v}")));
+                etcd.compaction_interval = (!d.is_zero()).then_some(d);
+            }
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return;
@@ -157,6 +197,10 @@ fn main() {
         (Some(c), Some(k)) => builder = builder.proxy_client_cert(&c, &k),
         (None, None) => {}
         _ => fail("--proxy-client-cert-file and --proxy-client-key-file go together".into()),
+    }
+    #[cfg(feature = "etcd")]
+    if !etcd.endpoints.is_empty() {
+        builder = builder.etcd(etcd);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -193,4 +237,24 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `0`, or a number with `ms`, `s`, `m` or `h` (Go's duration units that
+/// kube-apiserver's flag is usually given in).
+#[cfg(feature = "etcd")]
+fn parse_duration(v: &str) -> Option<std::time::Duration> {
+    if v == "0" {
+        return Some(std::time::Duration::ZERO);
+    }
+    let split = v.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = v.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(n.checked_mul(ms)?))
 }

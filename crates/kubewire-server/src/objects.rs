@@ -56,13 +56,26 @@ fn spec_part(obj: &Value) -> Value {
 /// kind's rule), the metadata rules every kind shares
 /// ([`crate::validate`]), and the kind's own rules (with those for
 /// creates only when `creating`).
-pub fn problems(def: &ResourceDef, obj: &Value, creating: bool) -> Vec<crate::status::Cause> {
+pub fn problems(
+    def: &ResourceDef,
+    obj: &Value,
+    old: Option<&Value>,
+    creating: bool,
+) -> Vec<crate::status::Cause> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
     let mut causes = Vec::new();
     for msg in crate::validate::name(def.name_rule(), name) {
         causes.push(crate::validate::invalid("metadata.name", name, &msg));
     }
     crate::validate::metadata(&obj["metadata"], &mut causes);
+    if let (true, Some(schema)) = (def.custom, &def.schema) {
+        causes.extend(crate::structural::validate(
+            schema,
+            obj,
+            old,
+            def.scale.as_ref(),
+        ));
+    }
     if let Some(b) = def.builtin {
         (b.validate)(obj, &mut causes);
         if creating {
@@ -85,8 +98,13 @@ pub fn invalid(def: &ResourceDef, name: &str, causes: Vec<crate::status::Cause>)
 }
 
 /// Validation of an object: 422 with every [`problems`] cause.
-pub fn validate(def: &ResourceDef, obj: &Value, creating: bool) -> Result<(), ApiError> {
-    let causes = problems(def, obj, creating);
+pub fn validate(
+    def: &ResourceDef,
+    obj: &Value,
+    old: Option<&Value>,
+    creating: bool,
+) -> Result<(), ApiError> {
+    let causes = problems(def, obj, old, creating);
     if causes.is_empty() {
         Ok(())
     } else {
@@ -195,6 +213,17 @@ pub fn sort_managed(entries: &mut [Value]) {
     });
 }
 
+/// The kind's defaults: a built-in kind's own, a custom resource's from
+/// its CRD's schema ([`crate::structural::apply_defaults`]).
+pub fn defaults(def: &ResourceDef, obj: &mut Value) {
+    if let Some(b) = def.builtin {
+        (b.defaults)(obj);
+    }
+    if let (true, Some(schema)) = (def.custom, &def.schema) {
+        crate::structural::apply_defaults(schema, obj);
+    }
+}
+
 /// Builds the stored form of a new object: metadata the server owns, name
 /// generation, defaults, managedFields. `obj` has passed kind checks.
 pub fn prepare_create(
@@ -249,13 +278,11 @@ pub fn prepare_create(
             m.remove("status");
         }
     }
-    if let Some(b) = def.builtin {
-        (b.defaults)(&mut obj);
-    }
+    defaults(def, &mut obj);
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
-    validate(def, &obj, true)?;
+    validate(def, &obj, None, true)?;
     let fields = fields_v1(&obj);
     set_managed(
         &mut obj,
@@ -327,16 +354,14 @@ pub fn prepare_update(
     }
     // Defaulting runs on every write, as on a real server: a replacement
     // that leaves a defaulted field out keeps its default.
-    if let Some(b) = def.builtin {
-        (b.defaults)(&mut new);
-    }
+    defaults(def, &mut new);
     if tracks_generation(def, &new) && spec_part(old) != spec_part(&new) {
         let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
     }
     // The real server's update order: metadata, the object as a whole,
     // then what may not change (ValidateDeploymentUpdate and the like).
-    causes.extend(problems(def, &new, false));
+    causes.extend(problems(def, &new, Some(old), false));
     if let Some(b) = def.builtin {
         (b.validate_update)(old, &new, &mut causes);
     }

@@ -128,6 +128,22 @@ pub fn strategic_merge(target: &Value, patch: &Value) -> Value {
                     }
                 }
             }
+            for (k, order) in p {
+                let (Some(field), Value::Array(order)) =
+                    (k.strip_prefix("$setElementOrder/"), order)
+                else {
+                    continue;
+                };
+                let server = match t.get(field) {
+                    Some(Value::Array(a)) => a.as_slice(),
+                    _ => &[],
+                };
+                if let Some(Value::Array(merged)) = out.get_mut(field) {
+                    let key = list_key(field, merged, order);
+                    let items = std::mem::take(merged);
+                    *merged = set_element_order(items, order, server, key.as_deref());
+                }
+            }
             Value::Object(out)
         }
         (_, Value::Object(p)) => {
@@ -164,6 +180,65 @@ fn merge_list(cur: &[Value], patch: &[Value], key: &str) -> Value {
         }
     }
     Value::Array(out)
+}
+
+/// What identifies an item of list `field` for `$setElementOrder`: its
+/// merge key (a Container port's `containerPort`), or the item itself in
+/// a list of scalars (`None`).
+fn list_key(field: &str, items: &[Value], order: &[Value]) -> Option<String> {
+    let key = merge_key(field)?;
+    let container_port = key == "port"
+        && items
+            .iter()
+            .chain(order)
+            .any(|i| i.get("containerPort").is_some());
+    Some(if container_port { "containerPort" } else { key }.to_string())
+}
+
+/// Reorders a merged list as apimachinery's strategic merge does for
+/// `$setElementOrder/field` (`normalizeElementOrder`): the items the
+/// order names come in its order; the items only the server had keep the
+/// server's order; the two are interleaved by where the server had them,
+/// an item the server did not have going before the server's own ones.
+fn set_element_order(
+    merged: Vec<Value>,
+    order: &[Value],
+    server: &[Value],
+    key: Option<&str>,
+) -> Vec<Value> {
+    let id = |v: &Value| -> Value {
+        match key {
+            Some(k) => v.get(k).cloned().unwrap_or(Value::Null),
+            None => v.clone(),
+        }
+    };
+    let index = |list: &[Value], v: &Value| {
+        let want = id(v);
+        list.iter().position(|x| id(x) == want)
+    };
+    let (mut named, mut server_only): (Vec<Value>, Vec<Value>) =
+        merged.into_iter().partition(|v| index(order, v).is_some());
+    named.sort_by_key(|v| index(order, v));
+    server_only.sort_by_key(|v| index(server, v).unwrap_or(usize::MAX));
+    let mut out = Vec::with_capacity(named.len() + server_only.len());
+    let (mut left, mut right) = (
+        server_only.into_iter().peekable(),
+        named.into_iter().peekable(),
+    );
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(l), Some(r)) => match (index(server, l), index(server, r)) {
+                (Some(li), Some(ri)) => li < ri,
+                _ => false,
+            },
+        };
+        let next = if take_left { left.next() } else { right.next() };
+        out.extend(next);
+    }
+    out
 }
 
 /// A path of field names (no `f:` prefixes).
@@ -403,6 +478,32 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn set_element_order_reorders_as_apimachinery() {
+        let c = |n: &str| json!({"name": n, "image": n});
+        let live = json!({"spec": {"containers": [c("a"), c("b"), c("c")]}});
+        // kubectl apply after the user swapped a and b and left c (which
+        // another writer added) alone.
+        let patch =
+            json!({"spec": {"$setElementOrder/containers": [{"name": "b"}, {"name": "a"}]}});
+        let names = |v: &Value| -> Vec<String> {
+            v["spec"]["containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&strategic_merge(&live, &patch)), ["b", "a", "c"]);
+        // A new item named first goes first; the server's c keeps its
+        // place after a.
+        let patch = json!({"spec": {"$setElementOrder/containers": [{"name": "d"}, {"name": "a"}],
+            "containers": [{"name": "d", "image": "d"}]}});
+        assert_eq!(names(&strategic_merge(&live, &patch)), ["d", "a", "b", "c"]);
+        let patch = json!({"spec": {"$setElementOrder/containers": [{"name": "c"}, {"name": "a"}, {"name": "b"}]}});
+        assert_eq!(names(&strategic_merge(&live, &patch)), ["c", "a", "b"]);
     }
 
     #[test]

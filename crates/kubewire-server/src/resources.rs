@@ -93,8 +93,18 @@ impl ResourceDef {
         self.builtin.and_then(|b| b.stored_as)
     }
 
-    /// A stored object as this resource serves it.
+    /// A stored object as this resource serves it. A custom object is
+    /// defaulted as it is read, as the real server defaults what it reads
+    /// from etcd: a default added to the CRD later shows on objects
+    /// stored before.
     pub fn served<'a>(&self, stored: &'a Value) -> std::borrow::Cow<'a, Value> {
+        if let (true, Some(schema)) = (self.custom, &self.schema) {
+            if crate::structural::lacks_defaults(schema, stored) {
+                let mut o = stored.clone();
+                crate::structural::apply_defaults(schema, &mut o);
+                return std::borrow::Cow::Owned(o);
+            }
+        }
         match self.stored_as() {
             Some(s) => std::borrow::Cow::Owned((s.served)(stored)),
             None => std::borrow::Cow::Borrowed(stored),

@@ -178,9 +178,21 @@ pub struct Read {
 /// Reads `v` (a whole object of `def`'s kind) against the kind's schema:
 /// unknown fields are dropped from it and returned; a value of the wrong
 /// type is Go's decode error (the detail after `cannot be handled as`).
-/// Kinds without a built-in schema (custom resources) are left as they
-/// are.
+/// Custom resources are pruned by their CRD's structural schema
+/// ([`crate::structural::prune`]); their types are checked by validation,
+/// as the real server decodes them into unstructured objects.
 pub fn read(def: &ResourceDef, v: &mut Value) -> Result<Read, String> {
+    if def.custom {
+        let unknown = def
+            .schema
+            .as_ref()
+            .map(|s| crate::structural::prune(s, v))
+            .unwrap_or_default();
+        return Ok(Read {
+            unknown,
+            unknown_smd: Vec::new(),
+        });
+    }
     let mut w = Walker {
         schemas: None,
         unknown: Vec::new(),

@@ -52,12 +52,16 @@ impl Server {
             served_groups: Vec::new(),
             proxy_client: None,
             tls_names: Vec::new(),
+            #[cfg(feature = "etcd")]
+            etcd: None,
         }
     }
 }
 
 /// Configures and starts a server.
 pub struct ServerBuilder {
+    #[cfg(feature = "etcd")]
+    etcd: Option<crate::storage::etcd::EtcdConfig>,
     listen: SocketAddr,
     data_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
@@ -99,6 +103,15 @@ impl ServerBuilder {
     /// anyone, or send bearer tokens in clear text.
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
+        self
+    }
+
+    #[cfg(feature = "etcd")]
+    /// Keep objects in etcd instead of the embedded log (several servers
+    /// may share one etcd; see `storage::etcd`). A data directory, if also
+    /// given, still holds the signing key and TLS material.
+    pub fn etcd(mut self, config: crate::storage::etcd::EtcdConfig) -> Self {
+        self.etcd = Some(config);
         self
     }
 
@@ -326,8 +339,18 @@ impl ServerBuilder {
         }
         let aggregation = self.aggregation()?;
         let dir = self.data_dir.as_deref();
-        let store = match dir {
-            Some(d) => {
+        #[cfg(feature = "etcd")]
+        let in_etcd = match &self.etcd {
+            Some(cfg) => {
+                Some(Store::etcd(cfg, self.history).map_err(|x| e("connecting to etcd", &x))?)
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "etcd"))]
+        let in_etcd: Option<Store> = None;
+        let store = match (dir, in_etcd) {
+            (_, Some(store)) => store,
+            (Some(d), None) => {
                 let options = persist::Options {
                     recover: self.recover,
                     faults: self.faults.clone(),
@@ -339,7 +362,7 @@ impl ServerBuilder {
                 }
                 store
             }
-            None => Store::with_limits(self.history),
+            (None, None) => Store::with_limits(self.history),
         };
         let store = Arc::new(store);
         seed(&store);

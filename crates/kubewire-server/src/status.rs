@@ -332,6 +332,9 @@ impl From<crate::storage::StoreError> for ApiError {
         match e {
             crate::storage::StoreError::Persist(why) => ApiError::storage_failed(&why),
             crate::storage::StoreError::ReadOnly(why) => ApiError::storage_read_only(&why),
+            crate::storage::StoreError::Conflict(k) => {
+                ApiError::conflict(&k.group, &k.resource, &k.name)
+            }
         }
     }
 }

@@ -61,7 +61,7 @@ const CMS: &str = "/api/v1/namespaces/default/configmaps";
 
 #[tokio::test]
 async fn crud_errors_match_real_statuses() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let mut first = cm("app-config", json!({"app": "web"}));
     first["metadata"]["annotations"] = json!({"example.com/owner": "team-a"});
@@ -220,7 +220,7 @@ async fn crud_errors_match_real_statuses() {
 /// were a 400 and a differently worded 422 before).
 #[tokio::test]
 async fn list_and_watch_options_are_refused_as_kube_apiserver_refuses_them() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     for (query, captured) in [
         (
@@ -251,7 +251,7 @@ async fn list_and_watch_options_are_refused_as_kube_apiserver_refuses_them() {
 
 #[tokio::test]
 async fn names_generation_status_and_finalizers() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let r = post_json(
         a,
@@ -354,7 +354,7 @@ async fn names_generation_status_and_finalizers() {
 
 #[tokio::test]
 async fn lists_select_and_paginate_on_a_snapshot() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     for (i, app) in ["web", "db", "web", "cache", "web"].iter().enumerate() {
         assert_eq!(
@@ -468,6 +468,8 @@ async fn lists_select_and_paginate_on_a_snapshot() {
 
 #[tokio::test]
 async fn list_and_continue_expire_with_the_history() {
+    // The embedded engine's own bound: on etcd, lists older than the
+    // cache are read from etcd and 410 comes from compaction (tests/etcd.rs).
     let s = Server::builder().history_capacity(3).start().await.unwrap();
     let a = s.addr();
     for i in 0..3 {
@@ -532,7 +534,7 @@ async fn list_and_continue_expire_with_the_history() {
 
 #[tokio::test]
 async fn watches_deliver_events_bookmarks_and_initial_state() {
-    let s = Server::builder()
+    let s = common::builder()
         .bookmark_interval(Duration::from_millis(300))
         .start()
         .await
@@ -659,7 +661,7 @@ async fn watches_deliver_events_bookmarks_and_initial_state() {
 
 #[tokio::test]
 async fn discovery_documents() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let v2 =
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
@@ -743,7 +745,7 @@ async fn discovery_documents() {
 
 #[tokio::test]
 async fn crd_makes_its_resource_servable_and_discoverable() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": "widgets.example.com"},
@@ -796,7 +798,7 @@ async fn crd_makes_its_resource_servable_and_discoverable() {
 
 #[tokio::test]
 async fn server_side_apply_creates_updates_and_conflicts() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let apply = [("content-type", "application/apply-patch+yaml")];
     let p = format!("{CMS}/shared");
@@ -825,7 +827,7 @@ async fn server_side_apply_creates_updates_and_conflicts() {
 
 #[tokio::test]
 async fn tokens_auth_and_limits() {
-    let s = Server::builder()
+    let s = common::builder()
         .token("admin-token", "admin")
         .max_body_bytes(1024)
         .start()
@@ -954,7 +956,7 @@ async fn tokens_auth_and_limits() {
 
 #[tokio::test]
 async fn refuses_remote_listen_without_auth() {
-    let e = Server::builder()
+    let e = common::builder()
         .listen("0.0.0.0:0".parse().unwrap())
         .start()
         .await;
@@ -965,7 +967,7 @@ async fn refuses_remote_listen_without_auth() {
 /// private, and a rewrite replaces it without leaving anything behind.
 #[tokio::test]
 async fn kubeconfig_is_written_whole_and_private() {
-    let server = Server::builder()
+    let server = common::builder()
         .token("t0ken", "admin")
         .start()
         .await

@@ -10,7 +10,7 @@
 mod common;
 
 use common::{get, post_json, req, watch};
-use kubewire_server::{kinds, Server};
+use kubewire_server::kinds;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Value {
@@ -97,7 +97,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn one_storage_through_both_apis() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     // A watch through events.k8s.io, open before anything is written.
     let mut w = watch(a, &format!("{V1}?watch=1&timeoutSeconds=10"), &[]).await;
@@ -386,7 +386,7 @@ async fn one_storage_through_both_apis() {
 /// `table-events.json`; protobuf reads and lists work through both APIs.
 #[tokio::test]
 async fn tables_and_protobuf_through_both_apis() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     assert_eq!(
         post_json(a, CORE, &core_event("web.1", "web", "BackOff"))

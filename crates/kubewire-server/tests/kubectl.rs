@@ -263,6 +263,61 @@ async fn kubectl_apply_twice_and_server_side() {
     .await;
 }
 
+const TWO_CONTAINERS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair}
+spec:
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      containers:
+      - {name: first, image: busybox}
+      - {name: second, image: nginx}
+";
+
+/// kubectl apply's three-way strategic merge patch carries
+/// `$setElementOrder/containers` when the manifest's order changes: the
+/// stored list follows the manifest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_reorders_containers_by_set_element_order() {
+    with_kubectl(|k, dir| {
+        let f = write(dir, "pair.yaml", TWO_CONTAINERS);
+        assert!(k
+            .ok(&["apply", "-f", &f])
+            .contains("deployment.apps/pair created"));
+        let names = || {
+            k.ok(&[
+                "get",
+                "deploy",
+                "pair",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[*].name}",
+            ])
+        };
+        assert_eq!(names(), "first second");
+        let swapped = TWO_CONTAINERS.replace(
+            "- {name: first, image: busybox}\n      - {name: second, image: nginx}",
+            "- {name: second, image: nginx:1.27}\n      - {name: first, image: busybox}",
+        );
+        assert_ne!(swapped, TWO_CONTAINERS);
+        let f = write(dir, "pair2.yaml", &swapped);
+        assert!(k.ok(&["apply", "-f", &f]).contains("configured"));
+        assert_eq!(names(), "second first");
+        assert_eq!(
+            k.ok(&[
+                "get",
+                "deploy",
+                "pair",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].image}"
+            ]),
+            "nginx:1.27"
+        );
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_crd_and_instance() {
     with_kubectl(|k, dir| {

@@ -4,7 +4,6 @@
 mod common;
 
 use common::{get, post_json, req};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Value {
@@ -63,7 +62,7 @@ async fn make_cm(addr: std::net::SocketAddr, ns: &str, name: &str, finalizers: &
 
 #[tokio::test]
 async fn delete_preconditions_answer_as_the_real_server() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let cm = make_cm(a, "default", "app-config", &[]).await;
     let uid = cm["metadata"]["uid"].as_str().unwrap();
@@ -102,7 +101,7 @@ async fn delete_preconditions_answer_as_the_real_server() {
 /// namespace and everything in it stay.
 #[tokio::test]
 async fn a_refused_namespace_delete_keeps_the_contents() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let ns = make_ns(a, "keep").await;
     make_cm(a, "keep", "one", &[]).await;
@@ -196,7 +195,7 @@ fn timeless(conds: &Value) -> Value {
 /// step.
 #[tokio::test]
 async fn namespace_deletion_waits_for_finalizers_inside() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let ns = "terminating-demo";
     make_ns(a, ns).await;
@@ -325,7 +324,7 @@ async fn namespace_deletion_waits_for_finalizers_inside() {
 /// with the Terminating namespace.
 #[tokio::test]
 async fn an_empty_namespace_is_removed() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     make_ns(a, "empty").await;
     let r = req(a, "DELETE", "/api/v1/namespaces/empty", &[], b"").await;
@@ -341,7 +340,7 @@ async fn an_empty_namespace_is_removed() {
 /// deletecollection honours finalizers too, and marks namespaces.
 #[tokio::test]
 async fn deletecollection_honours_finalizers() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     make_cm(a, "default", "kept", &["example.com/hold"]).await;
     make_cm(a, "default", "gone", &[]).await;
@@ -371,7 +370,7 @@ async fn deletecollection_honours_finalizers() {
 /// content); it goes once both are gone.
 #[tokio::test]
 async fn a_namespace_waits_for_its_own_finalizers_and_its_content() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let r = post_json(
         a,

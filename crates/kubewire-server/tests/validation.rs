@@ -11,7 +11,6 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{get, post_json, req, Resp};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 const DATA: &str = concat!(
@@ -150,7 +149,7 @@ const CAPTURED: &[&str] = &[
 
 #[tokio::test]
 async fn captured_refusals_are_reproduced_exactly() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let index = capture("index.json");
@@ -193,7 +192,7 @@ async fn captured_refusals_are_reproduced_exactly() {
 /// a duplicate key).
 #[tokio::test]
 async fn field_validation_is_answered_as_captured() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let index = capture("index.json");
@@ -640,7 +639,7 @@ fn table() -> Vec<Case> {
 /// qualified finalizers, RBAC names with colons, long-but-legal names).
 #[tokio::test]
 async fn legal_objects_are_accepted() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let ok = [
@@ -708,7 +707,7 @@ async fn legal_objects_are_accepted() {
 
 #[tokio::test]
 async fn invalid_objects_and_patches_get_the_real_answers() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let table = table();

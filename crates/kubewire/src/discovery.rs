@@ -191,7 +191,7 @@ struct Kind {
 
 /// The `kind` of a discovery document.
 fn kind_of(body: &[u8]) -> Result<Option<String>, serde_json::Error> {
-    serde_json::from_slice::<Kind>(body).map(|k| k.kind)
+    crate::json::from_bytes::<Kind>(body).map(|k| k.kind)
 }
 
 #[derive(Deserialize)]
@@ -311,12 +311,12 @@ impl Discovery {
                 Some("APIGroupDiscoveryList") => {}
                 Some("APIVersions") => {
                     let v: ApiVersions =
-                        serde_json::from_slice(body).map_err(|e| document_error(path, e))?;
+                        crate::json::from_bytes(body).map_err(|e| document_error(path, e))?;
                     lists.extend(v.versions.iter().map(|v| resources("", v)));
                 }
                 Some("APIGroupList") => {
                     let g: GroupList =
-                        serde_json::from_slice(body).map_err(|e| document_error(path, e))?;
+                        crate::json::from_bytes(body).map_err(|e| document_error(path, e))?;
                     for group in g.groups {
                         let gv = group
                             .preferred_version

@@ -154,6 +154,7 @@ pub mod error;
 pub mod event;
 pub mod from_query;
 pub mod go_duration;
+mod json;
 pub mod kubeconfig;
 pub mod listwatch;
 #[cfg(feature = "mesh")]

@@ -6,12 +6,13 @@
 //! cluster's base URL, adds credentials and sends it. With the `http`
 //! feature, `http::Request<Vec<u8>>::try_from(request)` does the conversion.
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::RequestError;
 use crate::params::{
@@ -165,10 +166,28 @@ impl Request {
         content_type: &str,
         body: &T,
     ) -> Result<Self, RequestError> {
-        self.body = serde_json::to_vec(body).map_err(|e| RequestError::Serialize(e.to_string()))?;
+        self.body = json_bytes(body)?;
         self.set_header("Content-Type", content_type);
         Ok(self)
     }
+}
+
+fn json_bytes<T: Serialize>(body: &T) -> Result<Vec<u8>, RequestError> {
+    serde_json::to_vec(body).map_err(|e| RequestError::Serialize(e.to_string()))
+}
+
+/// A body's `metadata.name`, when it is a string: what REPLACE checks
+/// against the name in the path.
+#[derive(Deserialize)]
+struct NamedBody<'a> {
+    #[serde(default, borrow)]
+    metadata: Option<NameOnly<'a>>,
+}
+
+#[derive(Deserialize)]
+struct NameOnly<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
 }
 
 fn key_of(pair: &str) -> &str {
@@ -425,20 +444,27 @@ impl Collection {
         params: &PostParams,
         object: &T,
     ) -> Result<Request, RequestError> {
-        let value =
-            serde_json::to_value(object).map_err(|e| RequestError::Serialize(e.to_string()))?;
-        if let Some(found) = value.pointer("/metadata/name").and_then(|n| n.as_str()) {
+        let body = json_bytes(object)?;
+        // Serialized once; only `metadata.name` is read back (not a whole
+        // `serde_json::Value` tree, which costs a parse of every field and
+        // kilobytes of code in a WebAssembly build).
+        let found = crate::json::from_bytes::<NamedBody<'_>>(&body)
+            .ok()
+            .and_then(|b| b.metadata?.name);
+        if let Some(found) = found {
             if found != name {
                 return Err(RequestError::NameMismatch {
                     expected: name.into(),
-                    found: found.into(),
+                    found: found.into_owned(),
                 });
             }
         }
         let mut q = Query::default();
         params.write(&mut q)?;
-        Request::new(Method::Put, q.finish(self.object_path(name, subresource)?))
-            .with_json_body(ACCEPT_JSON, &value)
+        let mut req = Request::new(Method::Put, q.finish(self.object_path(name, subresource)?));
+        req.body = body;
+        req.set_header("Content-Type", ACCEPT_JSON);
+        Ok(req)
     }
 
     /// PATCH an object with any of the four patch kinds; `Patch::Apply` is

@@ -179,7 +179,7 @@ impl WholeBody {
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, ResponseError> {
         let code = self.code;
         let bytes = self.bytes()?;
-        serde_json::from_slice(&bytes).map_err(|e| ResponseError::Decode {
+        crate::json::from_bytes(&bytes).map_err(|e| ResponseError::Decode {
             code,
             message: e.to_string(),
         })
@@ -203,7 +203,7 @@ pub fn decode_response<T: DeserializeOwned>(
             body,
         )));
     }
-    serde_json::from_slice(body).map_err(|e| ResponseError::Decode {
+    crate::json::from_bytes(body).map_err(|e| ResponseError::Decode {
         code,
         message: e.to_string(),
     })

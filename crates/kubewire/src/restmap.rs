@@ -186,7 +186,7 @@ impl RestMapper {
     /// Add the resources of one aggregated discovery document (the answer
     /// to `/api` or `/apis` with the aggregated Accept header).
     pub fn add_aggregated(&mut self, body: &[u8]) -> Result<(), MapError> {
-        let list: GroupList = serde_json::from_slice(body)
+        let list: GroupList = crate::json::from_bytes(body)
             .map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
         if list.kind != "APIGroupDiscoveryList" {
             return Err(MapError::Parse(alloc::format!(
@@ -230,7 +230,7 @@ impl RestMapper {
     /// Add the resources of one legacy `APIResourceList` (`/api/v1`,
     /// `/apis/G/V`). Subresources (`pods/log`) are attached to their parent.
     pub fn add_resource_list(&mut self, body: &[u8]) -> Result<(), MapError> {
-        let list: ResourceList = serde_json::from_slice(body)
+        let list: ResourceList = crate::json::from_bytes(body)
             .map_err(|e| MapError::Parse(alloc::string::ToString::to_string(&e)))?;
         let (group, version) = match list.group_version.split_once('/') {
             Some((g, v)) => (g, v),

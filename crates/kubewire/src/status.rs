@@ -238,7 +238,7 @@ impl Status {
     /// message, so that nothing the server said is lost and nothing unbounded
     /// is kept.
     pub fn from_response(code: u16, retry_after: Option<&str>, body: &[u8]) -> Status {
-        let mut status = match serde_json::from_slice::<Status>(body) {
+        let mut status = match crate::json::from_bytes::<Status>(body) {
             Ok(s) if s.kind == "Status" || (s.kind.is_empty() && s.code != 0) => s,
             _ => Status::synthesised(code, body),
         };

@@ -11,12 +11,20 @@
 //! each event's previous object, a list at any resourceVersion still inside
 //! the history can be rebuilt exactly (used for `continue` tokens and
 //! `resourceVersionMatch=Exact`).
+//!
+//! Two engines sit behind this one interface: the embedded log above (the
+//! default) and etcd v3 ([`etcd`]), where the same in-memory state is a
+//! watch cache fed by one etcd watch and writes are etcd transactions.
 
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod persist;
 mod record;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
+#[cfg(feature = "etcd")]
+use std::sync::Condvar;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -62,6 +70,9 @@ pub enum StoreError {
     /// The log could not be cut back after a failed write: every change is
     /// refused until it can be (each attempt retries the cut).
     ReadOnly(std::io::Error),
+    /// etcd: another replica changed the object after the decision was
+    /// made (the transaction's mod_revision comparison failed).
+    Conflict(Key),
 }
 
 impl core::fmt::Display for StoreError {
@@ -69,6 +80,9 @@ impl core::fmt::Display for StoreError {
         match self {
             StoreError::Persist(e) => write!(f, "persisting the write failed: {e}"),
             StoreError::ReadOnly(e) => write!(f, "storage is read-only: {e}"),
+            StoreError::Conflict(k) => {
+                write!(f, "{} {:?} was changed meanwhile", k.resource, k.name)
+            }
         }
     }
 }
@@ -77,6 +91,7 @@ impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StoreError::Persist(e) | StoreError::ReadOnly(e) => Some(e),
+            StoreError::Conflict(_) => None,
         }
     }
 }
@@ -151,6 +166,10 @@ pub struct State {
     history_bytes: usize,
     /// Every event with rv > oldest_rv is in `history`.
     oldest_rv: u64,
+    /// etcd: the newest revision compacted away (0: none, or not etcd).
+    /// Only the etcd engine reads it (kept without it for one shape of State).
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    compacted: u64,
     registry: Arc<Vec<ResourceDef>>,
     persist: Option<persist::Log>,
 }
@@ -180,8 +199,13 @@ impl State {
 
 /// Shared, thread-safe storage.
 pub struct Store {
-    state: Mutex<State>,
-    changed: tokio::sync::watch::Sender<u64>,
+    state: Arc<Mutex<State>>,
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Signalled whenever the etcd watch moved `State::rv`.
+    #[cfg(feature = "etcd")]
+    applied: Arc<Condvar>,
+    #[cfg(feature = "etcd")]
+    engine: Option<etcd::Engine>,
 }
 
 fn crd_key_matches(k: &Key) -> bool {
@@ -265,15 +289,99 @@ impl Store {
             history_bytes_cap: limits.bytes.max(1),
             history_bytes: 0,
             oldest_rv: rv,
+            compacted: 0,
             registry: Arc::new(Vec::new()),
             persist,
         };
         rebuild_registry(&mut state);
         let (changed, _) = tokio::sync::watch::channel(rv);
         Store {
-            state: Mutex::new(state),
-            changed,
+            state: Arc::new(Mutex::new(state)),
+            changed: Arc::new(changed),
+            #[cfg(feature = "etcd")]
+            applied: Arc::new(Condvar::new()),
+            #[cfg(feature = "etcd")]
+            engine: None,
         }
+    }
+
+    #[cfg(feature = "etcd")]
+    /// A store kept in etcd: connects, loads every object under the
+    /// prefix, and follows etcd's watch from then on (see [`etcd`]).
+    pub fn etcd(config: &etcd::EtcdConfig, limits: HistoryLimits) -> Result<Self, String> {
+        let mut store = Self::with_limits(limits);
+        let shared = etcd::Shared {
+            state: store.state.clone(),
+            applied: store.applied.clone(),
+            changed: store.changed.clone(),
+        };
+        store.engine = Some(etcd::Engine::start(config, shared)?);
+        Ok(store)
+    }
+
+    #[cfg(feature = "etcd")]
+    /// The etcd engine's write: a transaction comparing the key's
+    /// mod_revision with the version `f` decided on, answered once this
+    /// process's cache has applied it.
+    fn mutate_etcd<F, E>(
+        &self,
+        engine: &etcd::Engine,
+        key: &Key,
+        f: F,
+    ) -> Result<(Arc<Value>, bool), E>
+    where
+        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
+        E: From<StoreError>,
+    {
+        let _one_at_a_time = engine.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let st = self.lock();
+        let current = st.objects.get(key).cloned();
+        let m = f(&st, current.as_ref())?;
+        drop(st);
+        let (obj, value) = match m {
+            Mutation::Unchanged(o) => return Ok((o, false)),
+            Mutation::DryRun(o) => return Ok((Arc::new(o), false)),
+            Mutation::Put(o) => {
+                let bytes = etcd::encode(&o);
+                (o, Some(bytes))
+            }
+            Mutation::Delete(o) => (o, None),
+        };
+        let expect = current
+            .as_ref()
+            .and_then(|c| c["metadata"]["resourceVersion"].as_str())
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
+        let failed = |why: String| E::from(StoreError::Persist(std::io::Error::other(why)));
+        let (rev, ok) = match engine.txn(engine.key(key), expect, value).map_err(failed)? {
+            etcd::Outcome::Committed(rev) => (rev, true),
+            // Deleted meanwhile: the cache catches up on its own.
+            etcd::Outcome::Conflict(None) => {
+                return Err(E::from(StoreError::Conflict(key.clone())))
+            }
+            etcd::Outcome::Conflict(Some(rev)) => (rev, false),
+        };
+        // Either way, let the cache catch up to the key's revision first:
+        // the next decision (or the client's retry) then sees the change.
+        let st = self.lock();
+        let (st, waited) = self
+            .applied
+            .wait_timeout_while(st, std::time::Duration::from_secs(10), |st| st.rv < rev)
+            .unwrap_or_else(|e| e.into_inner());
+        drop(st);
+        if !ok {
+            return Err(E::from(StoreError::Conflict(key.clone())));
+        }
+        if waited.timed_out() {
+            return Err(failed(format!(
+                "etcd committed revision {rev}, but its watch has not delivered it yet"
+            )));
+        }
+        let mut obj = obj;
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".into(), Value::String(rev.to_string()));
+        }
+        Ok((Arc::new(obj), true))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -320,6 +428,10 @@ impl Store {
         F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
         E: From<StoreError>,
     {
+        #[cfg(feature = "etcd")]
+        if let Some(engine) = &self.engine {
+            return self.mutate_etcd(engine, key, f);
+        }
         let mut st = self.lock();
         let current = st.objects.get(key).cloned();
         let m = f(&st, current.as_ref())?;
@@ -362,28 +474,19 @@ impl Store {
                 st.objects.insert(key.clone(), obj.clone());
             }
         }
-        let event = Arc::new(Event {
-            rv,
-            kind,
-            key: key.clone(),
-            object: obj.clone(),
-            prev: current,
-            size,
-            encoded: Default::default(),
-            encoded_protobuf: Default::default(),
-        });
-        st.history_bytes += size;
-        st.history.push_back(event);
-        // The newest event always stays, whatever its size: a watcher at
-        // the current version must be able to see it.
-        while st.history.len() > st.history_cap
-            || (st.history_bytes > st.history_bytes_cap && st.history.len() > 1)
-        {
-            if let Some(e) = st.history.pop_front() {
-                st.oldest_rv = e.rv;
-                st.history_bytes -= e.size;
-            }
-        }
+        record_event(
+            &mut st,
+            Event {
+                rv,
+                kind,
+                key: key.clone(),
+                object: obj.clone(),
+                prev: current,
+                size,
+                encoded: Default::default(),
+                encoded_protobuf: Default::default(),
+            },
+        );
         if crd_key_matches(key) {
             rebuild_registry(&mut st);
         }
@@ -418,6 +521,22 @@ impl Store {
         let rv = match at {
             Some(at) if at < st.rv => {
                 if at < st.oldest_rv {
+                    #[cfg(feature = "etcd")]
+                    if let Some(engine) = &self.engine {
+                        // Older than the cache: etcd itself, at that
+                        // revision, unless it was compacted away.
+                        let oldest = st.oldest_rv.max(st.compacted) + 1;
+                        drop(st);
+                        return match engine.range_at(group, resource, namespace, at) {
+                            Ok(items) => {
+                                Ok((at, items.into_iter().map(|(_, v)| Arc::new(v)).collect()))
+                            }
+                            Err(etcd::RangeError::Compacted) => Err(TooOld { oldest }),
+                            // TooOld is the only refusal lists know; a failed
+                            // read makes the client list again, as after 410.
+                            Err(etcd::RangeError::Failed) => Err(TooOld { oldest }),
+                        };
+                    }
                     return Err(TooOld {
                         oldest: st.oldest_rv + 1,
                     });
@@ -498,6 +617,22 @@ impl Store {
         let start = st.history.partition_point(|e| e.rv <= cursor);
         let events = st.history.range(start..).take(max).cloned().collect();
         Ok((events, st.rv))
+    }
+}
+
+/// Appends an event to the history and trims it to its bounds.
+fn record_event(st: &mut State, event: Event) {
+    st.history_bytes += event.size;
+    st.history.push_back(Arc::new(event));
+    // The newest event always stays, whatever its size: a watcher at
+    // the current version must be able to see it.
+    while st.history.len() > st.history_cap
+        || (st.history_bytes > st.history_bytes_cap && st.history.len() > 1)
+    {
+        if let Some(e) = st.history.pop_front() {
+            st.oldest_rv = e.rv;
+            st.history_bytes -= e.size;
+        }
     }
 }
 

@@ -153,3 +153,27 @@ pub fn kubectls() -> Vec<(&'static str, PathBuf)> {
     }
     out
 }
+
+/// `Server::builder()`, on the etcd engine when `KUBEWIRE_TEST_ETCD` names
+/// an etcd (`just test-etcd` starts one): each server gets its own key
+/// prefix there, so tests sharing the etcd do not see each other.
+pub fn builder() -> kubewire_server::ServerBuilder {
+    let b = kubewire_server::Server::builder();
+    match std::env::var("KUBEWIRE_TEST_ETCD") {
+        Ok(url) if !url.is_empty() => {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let mut c = kubewire_server::storage::etcd::EtcdConfig::new(vec![url]);
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            c.prefix = format!(
+                "/test-{}-{t}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            b.etcd(c)
+        }
+        _ => b,
+    }
+}

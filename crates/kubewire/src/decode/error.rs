@@ -146,14 +146,13 @@ pub(crate) fn deserialize_at<'a, T: serde::Deserialize<'a>>(
     raw: &'a [u8],
     offset: u64,
 ) -> Result<T, DecodeError> {
-    // serde_json's `from_str` skips the per-string UTF-8 checks that
-    // `from_slice` makes (which cost ~40% on a k8s-openapi Pod): validate the
-    // whole object once, with core's fast validator, instead.
-    let parsed = match core::str::from_utf8(raw) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(raw),
-    };
-    parsed.map_err(|e| DecodeError::Deserialize {
+    // Through `from_str` only, as everywhere in the crate (see `crate::json`):
+    // bytes that are not UTF-8 are refused where they stop being it.
+    let text = core::str::from_utf8(raw).map_err(|e| DecodeError::Deserialize {
+        offset: offset + e.valid_up_to() as u64,
+        message: crate::json::not_utf8(e).to_string(),
+    })?;
+    serde_json::from_str(text).map_err(|e| DecodeError::Deserialize {
         offset: offset + index_of(raw, e.line(), e.column()) as u64,
         message: e.to_string(),
     })

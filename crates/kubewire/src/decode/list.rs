@@ -462,7 +462,7 @@ impl ListDecoder {
         let decoded;
         let key: &[u8] = if escaped {
             // Rare: decode escapes so that `"\u0069tems"` is still `items`.
-            decoded = serde_json::from_slice::<String>(&self.buf[start..=end])
+            decoded = crate::json::from_bytes::<String>(&self.buf[start..=end])
                 .map_err(|_| self.invalid("invalid escape in a key"))?;
             decoded.as_bytes()
         } else {
@@ -521,8 +521,8 @@ impl ListDecoder {
         let raw = &self.buf[(self.value_start - self.base) as usize..(end - self.base) as usize];
         match field {
             Field::Metadata => self.metadata = Some(deserialize_at(raw, self.value_start)?),
-            Field::Kind => self.kind = serde_json::from_slice(raw).ok(),
-            Field::ApiVersion => self.api_version = serde_json::from_slice(raw).ok(),
+            Field::Kind => self.kind = crate::json::from_bytes(raw).ok(),
+            Field::ApiVersion => self.api_version = crate::json::from_bytes(raw).ok(),
             Field::ItemsNull if raw != b"null" => {
                 return Err(DecodeError::InvalidJson {
                     offset: self.value_start,

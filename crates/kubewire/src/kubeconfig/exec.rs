@@ -93,7 +93,7 @@ impl ExecCredential {
     /// Parse and check a plugin's stdout against the kubeconfig's `exec`.
     pub fn parse(stdout: &[u8], config: &ExecConfig) -> Result<ExecCredentialStatus, ExecError> {
         // The plugin's stdout carries the credential: never quote it.
-        let cred: ExecCredential = serde_json::from_slice(stdout)
+        let cred: ExecCredential = crate::json::from_bytes(stdout)
             .map_err(|e| ExecError::Parse(super::withhold_values(&e.to_string())))?;
         if !config.api_version.is_empty() && cred.api_version != config.api_version {
             return Err(ExecError::WrongApiVersion {

@@ -218,7 +218,7 @@ impl Kubeconfig {
     /// crate into the same type).
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
         // Never quote the input: a kubeconfig holds credentials.
-        serde_json::from_slice(bytes).map_err(|e| {
+        crate::json::from_bytes(bytes).map_err(|e| {
             ConfigError::Parse(withhold_values(&alloc::string::ToString::to_string(&e)))
         })
     }

@@ -220,7 +220,7 @@ fn part<T: serde::de::DeserializeOwned>(b64: &str, which: Part) -> Result<T, Jwt
         .decode(b64)
         .or_else(|_| URL_SAFE.decode(b64))
         .map_err(|_| JwtError::Base64(which))?;
-    serde_json::from_slice(&bytes).map_err(|e| JwtError::Json {
+    crate::json::from_bytes(&bytes).map_err(|e| JwtError::Json {
         part: which,
         column: e.column(),
     })

@@ -608,7 +608,7 @@ impl TokenSource {
 
 /// The token, its lifetime in ms, and its expiry in Unix seconds.
 fn read_answer(body: &[u8], asked_secs: u32) -> Result<(Secret, u64, Option<i64>), TokenError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|_| TokenError::Malformed {
+    let answer: Answer = crate::json::from_bytes(body).map_err(|_| TokenError::Malformed {
         reason: "the answer is not a TokenRequest",
     })?;
     let token = answer.status.token;

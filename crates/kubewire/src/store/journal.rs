@@ -315,7 +315,7 @@ impl<T: DeserializeOwned> Loader<T> {
         let objects: BTreeMap<ObjectKey, Stored<T>> = frames
             .by_ref()
             .map_while(
-                |(body, after)| match serde_json::from_slice::<Record<T>>(body) {
+                |(body, after)| match crate::json::from_bytes::<Record<T>>(body) {
                     Ok(Record {
                         op: Op::Put,
                         ns,
@@ -395,7 +395,7 @@ impl<T: DeserializeOwned> Loader<T> {
     /// collection's (and, with `expected`, of that generation).
     fn header(&self, frames: &mut Frames<'_>, expected: Option<u64>) -> Option<u64> {
         let (first, _) = frames.next()?;
-        let generation = match serde_json::from_slice::<Record<serde::de::IgnoredAny>>(first) {
+        let generation = match crate::json::from_bytes::<Record<serde::de::IgnoredAny>>(first) {
             Ok(r) if r.op == Op::Header && r.identity == self.identity => r.generation,
             _ => return None,
         };
@@ -421,7 +421,7 @@ impl<T: DeserializeOwned> Loader<T> {
         let mut pending: Vec<Pending<T>> = Vec::new();
         let mut rv = None;
         for (body, after) in frames.by_ref() {
-            let record = serde_json::from_slice::<Record<T>>(body);
+            let record = crate::json::from_bytes::<Record<T>>(body);
             match record {
                 Ok(Record {
                     op: Op::Put,

@@ -223,9 +223,9 @@ impl Request<'_> {
     /// The object at `key`, as this resource serves it.
     fn get(&self, key: &Key) -> Option<Arc<Value>> {
         let o = self.ctx.store.get(key)?;
-        Some(match self.def().stored_as() {
-            Some(s) => Arc::new((s.served)(&o)),
-            None => o,
+        Some(match self.def().served(&o) {
+            std::borrow::Cow::Owned(v) => Arc::new(v),
+            std::borrow::Cow::Borrowed(_) => o,
         })
     }
 

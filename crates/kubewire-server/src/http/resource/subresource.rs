@@ -159,7 +159,9 @@ pub fn write_scale(r: &Request<'_>) -> Res {
             return Err(ApiError::conflict("autoscaling", "scales", &name));
         }
         let replicas = wanted["spec"]["replicas"].as_i64().unwrap_or(0);
-        if replicas < 0 {
+        // A custom resource's Scale is not validated itself: the object it
+        // writes is, against the CRD's schema and scale paths (below).
+        if replicas < 0 && !d.custom {
             let mut e = ApiError::invalid(
                 "autoscaling",
                 "Scale.autoscaling",
@@ -184,6 +186,9 @@ pub fn write_scale(r: &Request<'_>) -> Res {
             return Ok(Mutation::Unchanged(cur.clone()));
         }
         set(&mut new, &p.spec_replicas, replicas.into());
+        if d.custom {
+            crate::objects::validate(d, &new, Some(cur), false)?;
+        }
         let g = new["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
         let fields = fields_v1(&json!({"spec": {"replicas": replicas}}));

@@ -242,6 +242,11 @@ pub fn patch(r: &Request<'_>) -> Res {
                 check_namespace(st, r, &name)?;
                 let mut body = r.check_kind(patch.clone())?;
                 body["metadata"]["name"] = name.clone().into();
+                if d.custom {
+                    // Pruned by the CRD's schema, as every other write.
+                    crate::schema::read(d, &mut body)
+                        .map_err(|e| crate::shape::decode_error(d, &e))?;
+                }
                 let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &manager)?;
                 allocate(r, st, &mut obj)?;
                 obj["metadata"]["managedFields"] = json!([]);
