@@ -12,7 +12,9 @@ etcd --name t --data-dir "$dir/etcd" \
     --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
     --initial-cluster "t=http://127.0.0.1:$p" --log-level error --logger zap >"$dir/etcd.log" 2>&1 &
 etcd_pid=$!
-trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$dir"' EXIT
+# etcd ends by SIGTERM (status 143): under `set -e` that status inside the
+# trap would become the script's, hiding the command's own.
+trap 'kill $etcd_pid 2>/dev/null || true; wait $etcd_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 200); do
     python3 -c "import urllib.request,sys; sys.exit(0 if b'true' in urllib.request.urlopen('http://127.0.0.1:$c/health',timeout=1).read() else 1)" 2>/dev/null && break
     sleep 0.1
