@@ -278,10 +278,36 @@ pub struct Loader<T> {
     dropped: u64,
 }
 
-/// A change not yet confirmed by a checkpoint.
-enum Pending<T> {
+/// What one record after the header says, decoded once for both files.
+enum Change<T> {
     Put(ObjectKey, Stored<T>),
     Del(ObjectKey),
+    Checkpoint(String),
+}
+
+impl<T: DeserializeOwned> Change<T> {
+    /// The change a record's body holds; `None` for a body that does not
+    /// decode (the user's type changed) or is not a change (a header).
+    fn decode(body: &[u8]) -> Option<Self> {
+        let r = crate::json::from_bytes::<Record<T>>(body).ok()?;
+        let key = ObjectKey {
+            namespace: r.ns,
+            name: r.name,
+        };
+        match (r.op, r.value) {
+            (Op::Put, Some(value)) => Some(Change::Put(
+                key,
+                Stored {
+                    resource_version: r.rv,
+                    labels: r.labels,
+                    value,
+                },
+            )),
+            (Op::Del, _) => Some(Change::Del(key)),
+            (Op::Checkpoint, _) => Some(Change::Checkpoint(r.rv)),
+            (Op::Put, None) | (Op::Header, _) => None,
+        }
+    }
 }
 
 impl<T: DeserializeOwned> Loader<T> {
@@ -314,43 +340,19 @@ impl<T: DeserializeOwned> Loader<T> {
         let mut broken = false;
         let objects: BTreeMap<ObjectKey, Stored<T>> = frames
             .by_ref()
-            .map_while(
-                |(body, after)| match crate::json::from_bytes::<Record<T>>(body) {
-                    Ok(Record {
-                        op: Op::Put,
-                        ns,
-                        name,
-                        rv,
-                        labels,
-                        value: Some(value),
-                        ..
-                    }) if checkpoint.is_none() => Some((
-                        ObjectKey {
-                            namespace: ns,
-                            name,
-                        },
-                        Stored {
-                            resource_version: rv,
-                            labels,
-                            value,
-                        },
-                    )),
-                    Ok(Record {
-                        op: Op::Checkpoint,
-                        rv,
-                        ..
-                    }) if checkpoint.is_none() => {
-                        checkpoint = Some((rv, after));
-                        None
-                    }
-                    // A deletion, a second checkpoint, a record that does not
-                    // decode: not a snapshot this loader wrote.
-                    _ => {
-                        broken = true;
-                        None
-                    }
-                },
-            )
+            .map_while(|(body, after)| match Change::decode(body) {
+                Some(Change::Put(key, stored)) if checkpoint.is_none() => Some((key, stored)),
+                Some(Change::Checkpoint(rv)) if checkpoint.is_none() => {
+                    checkpoint = Some((rv, after));
+                    None
+                }
+                // A deletion, a second checkpoint, a record that does not
+                // decode: not a snapshot this loader wrote.
+                _ => {
+                    broken = true;
+                    None
+                }
+            })
             .collect();
         match checkpoint {
             Some((rv, end)) if !broken && end == bytes.len() => {
@@ -418,58 +420,27 @@ impl<T: DeserializeOwned> Loader<T> {
         let mut frames = Frames { bytes, at: 0 };
         let generation = self.header(&mut frames, expected)?;
         let mut end = frames.at;
-        let mut pending: Vec<Pending<T>> = Vec::new();
+        let mut pending: Vec<Change<T>> = Vec::new();
         let mut rv = None;
         for (body, after) in frames.by_ref() {
-            let record = crate::json::from_bytes::<Record<T>>(body);
-            match record {
-                Ok(Record {
-                    op: Op::Put,
-                    ns,
-                    name,
-                    rv,
-                    labels,
-                    value: Some(value),
-                    ..
-                }) => pending.push(Pending::Put(
-                    ObjectKey {
-                        namespace: ns,
-                        name,
-                    },
-                    Stored {
-                        resource_version: rv,
-                        labels,
-                        value,
-                    },
-                )),
-                Ok(Record {
-                    op: Op::Del,
-                    ns,
-                    name,
-                    ..
-                }) => pending.push(Pending::Del(ObjectKey {
-                    namespace: ns,
-                    name,
-                })),
-                Ok(Record {
-                    op: Op::Checkpoint,
-                    rv: at,
-                    ..
-                }) => {
-                    for p in pending.drain(..) {
-                        match p {
-                            Pending::Put(k, o) => store.insert(k, o),
-                            Pending::Del(k) => {
+            match Change::decode(body) {
+                Some(Change::Checkpoint(at)) => {
+                    for change in pending.drain(..) {
+                        match change {
+                            Change::Put(k, o) => store.insert(k, o),
+                            Change::Del(k) => {
                                 store.remove(&k);
                             }
+                            Change::Checkpoint(_) => {}
                         }
                     }
                     rv = Some(at);
                     end = after;
                 }
+                Some(change) => pending.push(change),
                 // A record that checks out but does not decode (the user's
                 // type changed): stop here, as at a torn frame.
-                Ok(_) | Err(_) => {
+                None => {
                     self.dropped += 1;
                     break;
                 }
