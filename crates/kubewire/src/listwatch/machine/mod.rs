@@ -1,10 +1,7 @@
 //! The list+watch state machine itself.
 
-use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
-use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
@@ -12,18 +9,22 @@ use serde::de::DeserializeOwned;
 use core::time::Duration;
 
 use super::backoff::Backoff;
-use super::config::{Config, ConfigError, SHORT_WATCH, WATCH_GRACE};
+use super::config::{Config, ConfigError, WATCH_GRACE};
 use super::error::Error;
-use super::event::{Event, MetaOnly, Object, ObjectKey, Tombstone};
+use super::event::{Event, ObjectKey};
 use super::io::{Input, Output, RequestId};
 use super::rng::Rng;
 use super::time::Instant;
-use crate::decode::{DecodeError, EventType, ListDecoder, WatchDecoder};
+use crate::decode::{ListDecoder, WatchDecoder};
 use crate::pager::Pager;
 use crate::params::{ListParams, WatchParams};
 use crate::request::Request;
 use crate::response::WholeBody;
-use crate::status::Status;
+
+mod apply;
+mod recovery;
+
+use apply::parse_chunk;
 
 /// Whether the server streams watch-lists, as far as the machine has seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,17 +112,6 @@ struct Sync {
     use_list: bool,
     /// The LIST's pages, once the sync lists.
     pager: Option<Pager>,
-}
-
-/// One decoded piece of a response body, owned, so that applying it can
-/// change the machine's state. Short-lived (one chunk's worth), so the
-/// size of its variants does not matter.
-#[allow(clippy::large_enum_variant)]
-enum Parsed<T> {
-    Object(EventType, Object<T>),
-    Bookmark { rv: String, end: bool },
-    Status(Status),
-    Skipped(Error),
 }
 
 /// The list+watch state machine: client-go's reflector without IO.
@@ -474,330 +464,4 @@ impl<T: DeserializeOwned> ListWatch<T> {
             Duration::from_secs(secs),
         ))
     }
-
-    // ---- endings ----
-
-    /// The request failed (cut, broken body, deadline): retry after a
-    /// backoff. A failed watch-list makes this sync fall back to LIST, as
-    /// client-go does ("making progress is better than deadlocking").
-    fn failed(&mut self, now: Instant, error: Option<Error>) {
-        let Some(active) = self.active.take() else {
-            return;
-        };
-        if let Some(e) = error {
-            self.queue.push_back(Output::Error(e));
-        }
-        let step = match active.kind {
-            Kind::WatchList => {
-                if let Some(s) = self.sync.as_mut() {
-                    s.use_list = true;
-                }
-                Step::Sync
-            }
-            Kind::List => Step::Sync,
-            Kind::Watch => Step::Watch,
-        };
-        let delay = self.backoff.next_delay(now, &mut self.rng);
-        self.waiting = Some((now + delay, step));
-    }
-
-    /// The body ended cleanly.
-    fn ended(&mut self, now: Instant) {
-        let Some(mut active) = self.active.take() else {
-            return;
-        };
-        let finished = match &mut active.decoder {
-            Decoder::Watch(d) => d.finish(),
-            Decoder::List(d) => d.finish(),
-        };
-        if let Err(e) = finished {
-            self.active = Some(active);
-            return self.failed(now, Some(Error::Stream(e)));
-        }
-        match active.kind {
-            Kind::WatchList => {
-                // Ended before its initial-events-end bookmark: the server
-                // ignored sendInitialEvents (or timed out); LIST this time.
-                if let Some(s) = self.sync.as_mut() {
-                    s.use_list = true;
-                }
-                self.start(now, Step::Sync);
-            }
-            Kind::List => {
-                let meta = match &active.decoder {
-                    Decoder::List(d) => d.metadata().cloned(),
-                    Decoder::Watch(_) => None,
-                };
-                let paged = match self.sync.as_mut().and_then(|s| s.pager.as_mut()) {
-                    Some(pager) => pager.page_done(meta.as_ref()).map(|()| pager.is_done()),
-                    None => Ok(true),
-                };
-                match paged {
-                    Err(e) => self.stop(Error::Request(e)),
-                    Ok(false) => self.start(now, Step::Page),
-                    Ok(true) => match meta
-                        .and_then(|m| m.resource_version)
-                        .filter(|rv| !rv.is_empty())
-                    {
-                        Some(rv) => {
-                            self.complete_sync(rv);
-                            self.start(now, Step::Watch);
-                        }
-                        None => {
-                            self.active = Some(active);
-                            self.failed(now, Some(Error::NoResourceVersion));
-                        }
-                    },
-                }
-            }
-            Kind::Watch => {
-                if active.delivered == 0 && now.since(active.started) < SHORT_WATCH {
-                    // "Very short watch": do not hammer a struggling server.
-                    self.active = Some(active);
-                    self.failed(now, None);
-                } else {
-                    // The server's timeout: resume at once, as client-go does.
-                    self.start(now, Step::Watch);
-                }
-            }
-        }
-    }
-
-    /// The server answered with an error status, or sent an ERROR event.
-    fn refused(&mut self, now: Instant, status: Status) {
-        let Some(active) = self.active.as_ref() else {
-            return;
-        };
-        let kind = active.kind;
-        if status.is_gone() && (kind == Kind::Watch || active.continued) {
-            // Our resourceVersion (or continue token) is older than the
-            // server's history: relist from "now" and diff. (A 410 for a
-            // listing from "now" makes no sense; that one backs off below.)
-            self.active = None;
-            if self.sync.is_some() {
-                self.start(now, Step::Sync);
-            } else {
-                self.begin_sync(now);
-            }
-            return;
-        }
-        // The request cannot be served as asked: a parameter, the media
-        // type, the method.
-        let refused_as_asked = matches!(status.code, 400 | 405 | 406 | 415 | 422);
-        if kind == Kind::WatchList && (400..500).contains(&status.code) && status.code != 429 {
-            // A server without watch-list support rejects its parameters
-            // (400/422); anything else (403...) falls back for this sync only.
-            if matches!(status.code, 400 | 422) && self.support == Support::Unknown {
-                self.support = Support::No;
-            }
-            if let Some(s) = self.sync.as_mut() {
-                s.use_list = true;
-            }
-            self.active = None;
-            self.queue
-                .push_back(Output::Error(Error::Api(Box::new(status))));
-            return self.start(now, Step::Sync);
-        }
-        if kind == Kind::List && !active.continued && refused_as_asked {
-            // The first page is the config's request alone: the same
-            // request gets the same answer, so retrying cannot help.
-            self.active = None;
-            return self.stop(Error::Api(Box::new(status)));
-        }
-        let wait = status
-            .retry_after_seconds()
-            .map(|s| Duration::from_secs(u64::from(s)));
-        let rewatch = kind == Kind::Watch && refused_as_asked;
-        self.failed(now, Some(Error::Api(Box::new(status))));
-        if rewatch {
-            // A watch refused as asked carries the server's own
-            // resourceVersion: relist (after the backoff) instead of
-            // asking the same again.
-            if let Some((_, step)) = self.waiting.as_mut() {
-                *step = Step::Sync;
-            }
-            if self.sync.is_none() {
-                self.sync = Some(Sync::default());
-                self.queue.push_back(Output::Event(Event::Init));
-            }
-        }
-        if let (Some(wait), Some((at, _))) = (wait, self.waiting.as_mut()) {
-            *at = (*at).max(now + wait);
-        }
-    }
-
-    // ---- applying decoded input ----
-
-    fn apply(&mut self, now: Instant, parsed: Parsed<T>) {
-        let Some(active) = self.active.as_mut() else {
-            return;
-        };
-        active.delivered += 1;
-        let kind = active.kind;
-        let id = active.id;
-        match (kind, parsed) {
-            (_, Parsed::Skipped(e)) => self.queue.push_back(Output::Error(e)),
-            (Kind::List, Parsed::Object(_, obj))
-            | (Kind::WatchList, Parsed::Object(EventType::Added, obj)) => self.sync_item(obj),
-            (Kind::WatchList, Parsed::Object(EventType::Modified, obj))
-                if self.support == Support::Yes =>
-            {
-                // Not expected before the end marker, but it is the newest
-                // state of the object all the same.
-                self.sync_item(obj)
-            }
-            (Kind::WatchList, Parsed::Bookmark { rv, end: true }) => {
-                self.support = Support::Yes;
-                self.complete_sync(rv);
-                if let Some(a) = self.active.as_mut() {
-                    a.kind = Kind::Watch;
-                }
-            }
-            (Kind::WatchList, Parsed::Object(..) | Parsed::Bookmark { .. })
-                if self.support != Support::Yes =>
-            {
-                // Changes or plain bookmarks before the end marker: the
-                // server treated this as a legacy watch. LIST instead.
-                self.support = Support::No;
-                self.queue.push_back(Output::Cancel(id));
-                self.active = None;
-                self.start(now, Step::Sync);
-            }
-            // A deletion is not "seen", so the sync's end reports it;
-            // a plain bookmark carries nothing the end marker will not.
-            (Kind::WatchList, Parsed::Object(..) | Parsed::Bookmark { .. }) => {}
-            (_, Parsed::Status(status)) => {
-                self.queue.push_back(Output::Cancel(id));
-                self.refused(now, status);
-            }
-            (Kind::List, Parsed::Bookmark { .. }) => {}
-            (Kind::Watch, Parsed::Bookmark { rv, .. }) => {
-                self.rv = Some(rv.clone());
-                self.queue.push_back(Output::Event(Event::Bookmark {
-                    resource_version: rv,
-                }));
-            }
-            (Kind::Watch, Parsed::Object(EventType::Deleted, obj)) => {
-                self.known.remove(&obj.meta.key);
-                self.rv = Some(obj.meta.resource_version.clone());
-                self.queue.push_back(Output::Event(Event::Delete(obj)));
-            }
-            (Kind::Watch, Parsed::Object(_, obj)) => {
-                self.known
-                    .insert(obj.meta.key.clone(), obj.meta.resource_version.clone());
-                self.rv = Some(obj.meta.resource_version.clone());
-                self.queue.push_back(Output::Event(Event::Apply(obj)));
-            }
-        }
-    }
-
-    /// An object of a sync's listing: every one is reported, changed or
-    /// not, so that the listing is whole for a consumer that rebuilds from
-    /// it (kube-runtime's contract).
-    fn sync_item(&mut self, obj: Object<T>) {
-        if let Some(sync) = self.sync.as_mut() {
-            sync.seen.insert(obj.meta.key.clone());
-        }
-        match self.known.get_mut(&obj.meta.key) {
-            Some(rv) if *rv == obj.meta.resource_version => {}
-            Some(rv) => rv.clone_from(&obj.meta.resource_version),
-            None => {
-                self.known
-                    .insert(obj.meta.key.clone(), obj.meta.resource_version.clone());
-            }
-        }
-        self.queue.push_back(Output::Event(Event::InitApply(obj)));
-    }
-
-    /// The listing is complete at `rv`: what it did not show is gone.
-    fn complete_sync(&mut self, rv: String) {
-        let sync = self.sync.take().unwrap_or_default();
-        let vanished: Vec<ObjectKey> = self
-            .known
-            .keys()
-            .filter(|k| !sync.seen.contains(*k))
-            .cloned()
-            .collect();
-        for key in vanished {
-            if let Some(last_rv) = self.known.remove(&key) {
-                self.queue
-                    .push_back(Output::Event(Event::InitDelete(Tombstone {
-                        key,
-                        resource_version: last_rv,
-                    })));
-            }
-        }
-        self.rv = Some(rv.clone());
-        self.queue.push_back(Output::Event(Event::InitDone {
-            resource_version: rv,
-        }));
-    }
-}
-
-/// Decode what a chunk completes. Returns the pieces and, if the stream is
-/// broken, why (the pieces before the break are still good).
-fn parse_chunk<T: DeserializeOwned>(
-    decoder: &mut Decoder,
-    bytes: &[u8],
-) -> (Vec<Parsed<T>>, Option<DecodeError>) {
-    let mut out = Vec::new();
-    match decoder {
-        Decoder::Watch(d) => {
-            d.feed(bytes);
-            loop {
-                match d.next_event() {
-                    Ok(Some(ev)) => out.push(match ev.event_type() {
-                        EventType::Bookmark => Parsed::Bookmark {
-                            rv: ev.resource_version().unwrap_or("").into(),
-                            end: ev.is_initial_events_end(),
-                        },
-                        EventType::Error => {
-                            Parsed::Status(ev.deserialize::<Status>().unwrap_or_else(|_| {
-                                Status::from_response(500, None, ev.raw_object())
-                            }))
-                        }
-                        ty => object(
-                            ev.deserialize::<MetaOnly<'_>>(),
-                            ev.deserialize::<T>(),
-                            ev.offset(),
-                        )
-                        .map_or_else(Parsed::Skipped, |o| Parsed::Object(ty, o)),
-                    }),
-                    Ok(None) => return (out, None),
-                    Err(e) => return (out, Some(e)),
-                }
-            }
-        }
-        Decoder::List(d) => {
-            d.feed(bytes);
-            loop {
-                match d.next_item() {
-                    Ok(Some(item)) => out.push(
-                        object(
-                            item.deserialize::<MetaOnly<'_>>(),
-                            item.deserialize::<T>(),
-                            item.offset(),
-                        )
-                        .map_or_else(Parsed::Skipped, |o| Parsed::Object(EventType::Added, o)),
-                    ),
-                    Ok(None) => return (out, None),
-                    Err(e) => return (out, Some(e)),
-                }
-            }
-        }
-    }
-}
-
-fn object<T>(
-    meta: Result<MetaOnly<'_>, DecodeError>,
-    value: Result<T, DecodeError>,
-    offset: u64,
-) -> Result<Object<T>, Error> {
-    let meta = meta.map_err(|error| Error::Metadata { error })?;
-    let meta = meta.into_meta().ok_or(Error::Unnamed { offset })?;
-    let value = value.map_err(|error| Error::Object {
-        key: format!("{}", meta.key),
-        error,
-    })?;
-    Ok(Object { meta, value })
 }
