@@ -75,6 +75,7 @@ mod conns;
 pub mod controllers;
 pub mod decode;
 pub mod discovery;
+pub mod duplicates;
 mod formats;
 pub mod http;
 pub mod kinds;
