@@ -88,6 +88,7 @@ pub mod pruning;
 pub mod resources;
 pub mod rules;
 pub mod schema;
+pub mod schema_checks;
 pub mod selectors;
 mod server;
 pub mod services;
