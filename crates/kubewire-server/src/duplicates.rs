@@ -26,18 +26,9 @@ pub const MAX_REPORTED: usize = 32;
 /// The `duplicate field "a.b"` reports of a JSON body, in document order
 /// (nothing for a body that is not JSON: its parser reports that).
 pub fn json(bytes: &[u8]) -> Vec<String> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut found = Vec::new();
-    let mut seen = 0;
-    let scan = Scan {
-        path: String::new(),
-        found: &mut found,
-        seen: &mut seen,
-        stop: None,
-    };
-    if scan.deserialize(&mut de).is_err() {
+    let Ok(found) = scan(&mut serde_json::Deserializer::from_slice(bytes), None) else {
         return Vec::new();
-    }
+    };
     found
         .into_iter()
         .map(|(path, _)| format!("duplicate field \"{path}\""))
@@ -93,15 +84,23 @@ fn scan_yaml(
     bytes: &[u8],
     stop: Option<usize>,
 ) -> Result<Vec<(String, String)>, serde_norway::Error> {
+    scan(serde_norway::Deserializer::from_slice(bytes), stop)
+}
+
+/// One scan of a document: each repeat's path and key.
+fn scan<'de, D: Deserializer<'de>>(
+    d: D,
+    stop: Option<usize>,
+) -> Result<Vec<(String, String)>, D::Error> {
     let mut found = Vec::new();
     let mut seen = 0;
-    let scan = Scan {
+    Scan {
         path: String::new(),
         found: &mut found,
         seen: &mut seen,
         stop,
-    };
-    scan.deserialize(serde_norway::Deserializer::from_slice(bytes))?;
+    }
+    .deserialize(d)?;
     Ok(found)
 }
 

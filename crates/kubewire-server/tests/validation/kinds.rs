@@ -202,6 +202,14 @@ pub fn legal() -> Vec<(&'static str, Value)> {
     ]
 }
 
+fn warnings_of(r: &crate::Resp) -> Vec<&str> {
+    r.headers
+        .get_all("warning")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect()
+}
+
 /// Repeated keys in YAML bodies, as go-yaml reports them through
 /// kube-apiserver (its field validation test's expectations): the line
 /// and key in one `yaml: unmarshal errors` block under Strict, one
@@ -230,12 +238,7 @@ async fn yaml_repeated_keys_are_reported_with_their_lines() {
     );
     let r = crate::req(a, "POST", cms, &yaml, body.as_bytes()).await;
     assert_eq!(r.status, 201);
-    let warnings: Vec<&str> = r
-        .headers
-        .get_all("warning")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
+    let warnings = warnings_of(&r);
     assert_eq!(
         warnings,
         [
@@ -258,12 +261,7 @@ async fn yaml_repeated_keys_are_reported_with_their_lines() {
     let path = format!("{cms}/dup?fieldManager=tester&force=true");
     let r = crate::req(a, "PATCH", &path, &apply, body.as_bytes()).await;
     assert_eq!(r.status, 200);
-    let warnings: Vec<&str> = r
-        .headers
-        .get_all("warning")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
+    let warnings = warnings_of(&r);
     assert_eq!(
         warnings,
         ["299 - \"line 7: key \\\"k\\\" already set in map\""]
