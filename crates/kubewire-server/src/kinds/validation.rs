@@ -70,6 +70,22 @@ pub(super) fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
         if c["image"].as_str().is_none_or(str::is_empty) {
             causes.push(required(format!("{here}.image")));
         }
+        // `validateContainerPorts`: a missing one is the schema's
+        // Required ([`crate::schema_checks`]), a given one in range.
+        for (j, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
+            for f in ["containerPort", "hostPort"] {
+                if let Some(n) = p[f]
+                    .as_i64()
+                    .filter(|n| *n != 0 && !(1..=65535).contains(n))
+                {
+                    causes.push(cause(
+                        "FieldValueInvalid",
+                        format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
+                        format!("{here}.ports[{j}].{f}"),
+                    ));
+                }
+            }
+        }
         if let Some(p) = c["imagePullPolicy"].as_str() {
             if !matches!(p, "Always" | "IfNotPresent" | "Never") {
                 causes.push(not_supported(

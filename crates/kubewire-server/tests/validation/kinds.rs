@@ -105,6 +105,8 @@ pub fn cases() -> Vec<Case> {
             one("Pod", "r6", "spec.containers[0].volumeMounts[0].mountPath: Required value")),
         case("POST", PODS, JSON, pod("r7", json!({"containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 80, "protocol": "HTTP"}]}]})), 422,
             one("Pod", "r7", "spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"")),
+        case("POST", PODS, JSON, pod("r8", json!({"containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 70000}]}]})), 422,
+            one("Pod", "r8", &format!("spec.containers[0].ports[0].containerPort: Invalid value: 70000: {PORT_RANGE}"))),
         // Deployments, through every verb.
         case("POST", DEPLOYS, JSON, with_spec(web(), "strategy", json!({"type": "Blue"})), 422,
             one("Deployment.apps", "d1", "spec.strategy.type: Unsupported value: \"Blue\": supported values: \"Recreate\", \"RollingUpdate\"")),
