@@ -54,8 +54,9 @@ fn spec_part(obj: &Value) -> Value {
 
 /// What is wrong with an object, one cause per problem: its name (by the
 /// kind's rule), the metadata rules every kind shares
-/// ([`crate::validate`]), and the kind's own rules (with those for
-/// creates only when `creating`).
+/// ([`crate::validate`]), the kind's own rules (with those for
+/// creates only when `creating`), and what its schema says of enums and
+/// required fields ([`crate::schema_checks`]).
 pub fn problems(
     def: &ResourceDef,
     obj: &Value,
@@ -81,6 +82,7 @@ pub fn problems(
         if creating {
             (b.validate_create)(obj, &mut causes);
         }
+        crate::schema_checks::check(def, obj, &mut causes);
     }
     causes
 }

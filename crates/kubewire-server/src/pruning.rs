@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::structural::{is_true, join};
+use crate::structural::{field_schema, is_true, join};
 
 /// Drops what `schema` does not declare from `v` (a whole custom object);
 /// returns the dropped fields' paths in document order.
@@ -19,15 +19,11 @@ fn prune_at(s: &Value, v: &mut Value, path: &str, keep_meta: bool, out: &mut Vec
     let embedded = keep_meta || is_true(s, "x-kubernetes-embedded-resource");
     match v {
         Value::Object(m) => {
-            let props = s.get("properties").and_then(Value::as_object);
-            let additional = s.get("additionalProperties").filter(|a| a.is_object());
             let mut drop = Vec::new();
             for (k, x) in m.iter_mut() {
                 let p = join(path, k);
-                if let Some(ps) = props.and_then(|ps| ps.get(k)) {
+                if let Some(ps) = field_schema(s, k) {
                     prune_at(ps, x, &p, false, out);
-                } else if let Some(a) = additional {
-                    prune_at(a, x, &p, false, out);
                 } else if embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
                     // The object's own identity, read as ObjectMeta elsewhere.
                 } else if !preserve {
@@ -122,27 +118,8 @@ pub fn lacks_defaults(schema: &Value, v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::structural::tests::gadget_schema;
     use serde_json::json;
-
-    fn gadget_schema() -> Value {
-        json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["size"],
-            "properties": {
-                "code": {"type": "string", "maxLength": 6, "pattern": "^[A-Z]{2}-[0-9]{3}$"},
-                "color": {"type": "string", "default": "blue", "enum": ["red", "green", "blue"]},
-                "config": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
-                "labels": {"type": "object", "maxProperties": 4, "additionalProperties": {"type": "string"}},
-                "ports": {"type": "array", "items": {"type": "object", "required": ["name"],
-                    "properties": {"name": {"type": "string"}, "port": {"type": "integer", "maximum": 65535, "minimum": 1}}},
-                    "x-kubernetes-list-map-keys": ["name"], "x-kubernetes-list-type": "map"},
-                "replicas": {"type": "integer", "default": 1, "minimum": 0},
-                "size": {"type": "integer", "maximum": 10, "minimum": 1},
-                "tags": {"type": "array", "maxItems": 3, "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"},
-                "port": {"x-kubernetes-int-or-string": true},
-                "when": {"type": "string", "format": "date-time"},
-                "ratio": {"type": "number", "exclusiveMaximum": true, "maximum": 1, "nullable": true}
-            },
-            "x-kubernetes-validations": [{"rule": "self.replicas >= 0"}]}}})
-    }
 
     #[test]
     fn pruning_keeps_declared_preserved_and_identity_fields() {

@@ -4,8 +4,9 @@
 //!
 //! - a field the schema does not declare is dropped (pruned) and reported
 //!   as `unknown field "spec.replicaz"` (array items as `[0]`);
-//! - a JSON key given twice is reported as `duplicate field "data.k"`
-//!   (the last value wins, as in Go);
+//! - a key given twice is reported as `duplicate field "data.k"` in
+//!   JSON, `line 4: key "k" already set in map` in YAML
+//!   ([`crate::duplicates`]; the last value wins, as in Go);
 //! - a value of the wrong JSON type is Go's decode error, `json: cannot
 //!   unmarshal string into Go struct field DeploymentSpec.spec.replicas of
 //!   type int32`.
@@ -14,10 +15,6 @@
 //! ([`Directive`]): `Strict` refuses, `Warn` (the default) answers with
 //! one `Warning: 299 - "..."` header each, `Ignore` says nothing.
 
-use std::collections::HashSet;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::resources::ResourceDef;
@@ -71,98 +68,6 @@ impl Findings {
     /// Nothing found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-}
-
-/// The `duplicate field "a.b"` reports of a JSON body, in document order
-/// (nothing for a body that is not JSON: its parser reports that).
-pub fn duplicates(bytes: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let scan = Scan {
-        path: String::new(),
-        out: &mut out,
-    };
-    if scan.deserialize(&mut de).is_err() {
-        return Vec::new();
-    }
-    out.into_iter()
-        .map(|p| format!("duplicate field \"{p}\""))
-        .collect()
-}
-
-/// Walks a JSON document noting each key seen twice in one object.
-struct Scan<'o> {
-    path: String,
-    out: &'o mut Vec<String>,
-}
-
-impl<'de> DeserializeSeed<'de> for Scan<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Scan<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                k.clone()
-            } else {
-                format!("{}.{k}", self.path)
-            };
-            if !seen.insert(k) {
-                self.out.push(path.clone());
-            }
-            map.next_value_seed(Scan {
-                path,
-                out: &mut *self.out,
-            })?;
-        }
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
-        loop {
-            let seed = Scan {
-                path: format!("{}[{i}]", self.path),
-                out: &mut *self.out,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
-                return Ok(());
-            }
-            i += 1;
-        }
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(IgnoredAny).map(|_| ())
     }
 }
 
@@ -369,29 +274,41 @@ fn quantity(s: &str) -> Result<(), String> {
     }
 }
 
+/// The schema behind `allOf: [{$ref}]` or `$ref` in the document whose
+/// `components.schemas` are `schemas`, and its name (a chain of at most
+/// eight references is followed; a dangling one stops there).
+pub fn resolve<'s>(
+    schemas: Option<&'static Map<String, Value>>,
+    s: &'s Value,
+) -> (&'s Value, Option<&'s str>)
+where
+    'static: 's,
+{
+    let mut cur = s;
+    let mut name = None;
+    for _ in 0..8 {
+        let r = cur["$ref"]
+            .as_str()
+            .or_else(|| cur["allOf"].get(0).and_then(|a| a["$ref"].as_str()));
+        let Some(r) = r else { break };
+        let n = r.rsplit('/').next().unwrap_or(r);
+        match schemas.and_then(|m| m.get(n)) {
+            Some(next) => {
+                cur = next;
+                name = Some(n);
+            }
+            None => break,
+        }
+    }
+    (cur, name)
+}
+
 impl Walker {
-    /// The schema behind `allOf: [{$ref}]` or `$ref`, and its name.
     fn resolve<'s>(&self, s: &'s Value) -> (&'s Value, Option<&'s str>)
     where
         'static: 's,
     {
-        let mut cur = s;
-        let mut name = None;
-        for _ in 0..8 {
-            let r = cur["$ref"]
-                .as_str()
-                .or_else(|| cur["allOf"].get(0).and_then(|a| a["$ref"].as_str()));
-            let Some(r) = r else { break };
-            let n = r.rsplit('/').next().unwrap_or(r);
-            match self.schemas.and_then(|m| m.get(n)) {
-                Some(next) => {
-                    cur = next;
-                    name = Some(n);
-                }
-                None => break,
-            }
-        }
-        (cur, name)
+        resolve(self.schemas, s)
     }
 
     /// The Go type a schema decodes into, as its errors name it.
@@ -612,21 +529,6 @@ mod tests {
                 "json: cannot unmarshal number into Go struct field ConfigMap.data of type string"
             )
         );
-    }
-
-    #[test]
-    fn duplicate_keys_are_found_with_their_paths() {
-        let body = br#"{"metadata":{"name":"a","name":"a"},"spec":{"replicas":1,"replicas":2,"c":[{"x":1,"x":2}]}}"#;
-        assert_eq!(
-            duplicates(body),
-            [
-                "duplicate field \"metadata.name\"",
-                "duplicate field \"spec.replicas\"",
-                "duplicate field \"spec.c[0].x\""
-            ]
-        );
-        assert!(duplicates(b"{\"a\":1}").is_empty());
-        assert!(duplicates(b"not json").is_empty());
     }
 
     #[test]

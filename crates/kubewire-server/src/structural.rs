@@ -51,6 +51,15 @@ pub(crate) fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// The schema of `key` in an object of schema `s`: its property, else
+/// `additionalProperties` when that is a schema. The one lookup the
+/// validation, list and pruning walks share.
+pub(crate) fn field_schema<'s>(s: &'s Value, key: &str) -> Option<&'s Value> {
+    s.get("properties")
+        .and_then(|p| p.get(key))
+        .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))
+}
+
 pub(crate) fn is_true(s: &Value, key: &str) -> bool {
     s.get(key).and_then(Value::as_bool) == Some(true)
 }
@@ -427,10 +436,8 @@ impl Checker {
                 }
             }
             Value::Object(m) => {
-                let props = s.get("properties").and_then(Value::as_object);
-                let additional = s.get("additionalProperties").filter(|a| a.is_object());
                 for (k, x) in m {
-                    if let Some(ps) = props.and_then(|p| p.get(k)).or(additional) {
+                    if let Some(ps) = field_schema(s, k) {
                         self.lists(ps, x, &join(path, k));
                     }
                 }
@@ -593,11 +600,13 @@ pub fn validate(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn gadget_schema() -> Value {
+    /// The Gadget CRD's schema of the captures, for this module's tests
+    /// and [`crate::pruning`]'s.
+    pub(crate) fn gadget_schema() -> Value {
         json!({"type": "object", "properties": {"spec": {"type": "object", "required": ["size"],
             "properties": {
                 "code": {"type": "string", "maxLength": 6, "pattern": "^[A-Z]{2}-[0-9]{3}$"},

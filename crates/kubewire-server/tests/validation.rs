@@ -7,6 +7,8 @@
 //! messages; the captures show each form).
 
 mod common;
+#[path = "validation/kinds.rs"]
+mod kinds;
 
 use std::net::SocketAddr;
 
@@ -630,6 +632,7 @@ fn table() -> Vec<Case> {
         case("GET", "/api/v1/namespaces/capture/configmaps?resourceVersionMatch=Exact", "", Value::Null, 422,
             "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"),
     ];
+    t.extend(kinds::cases());
     t.shrink_to_fit();
     t
 }
@@ -688,7 +691,7 @@ async fn legal_objects_are_accepted() {
             ),
         ),
     ];
-    for (path, body) in ok {
+    for (path, body) in ok.into_iter().chain(kinds::legal()) {
         let r = post_json(a, path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", body_text(&r));
     }

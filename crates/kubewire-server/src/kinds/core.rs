@@ -482,6 +482,7 @@ pub static SERVICES: Builtin = Builtin {
         AGE,
         col("Selector", "string", 1, |o| pairs(&o["spec"]["selector"])),
     ],
+    validate: super::service_rules::service,
     defaults: service_defaults,
     ..BASE
 };

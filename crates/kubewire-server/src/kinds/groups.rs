@@ -327,6 +327,7 @@ pub static CRON_JOBS: Builtin = Builtin {
             }
         }
     },
+    validate: super::batch_rules::cron_job,
     ..BASE
 };
 
@@ -383,10 +384,9 @@ pub static JOBS: Builtin = Builtin {
         path: "status.successful",
         value: |o| int(&o["status"]["succeeded"]).to_string(),
     }],
+    // As on a real server, a template without a restartPolicy gets
+    // `Always` like every pod spec, which a Job then refuses.
     defaults: |o| {
-        if o["spec"]["template"]["spec"]["restartPolicy"].is_null() {
-            o["spec"]["template"]["spec"]["restartPolicy"] = "Never".into();
-        }
         template_defaults(o);
         let spec = &mut o["spec"];
         for (k, v) in [
@@ -403,6 +403,7 @@ pub static JOBS: Builtin = Builtin {
             }
         }
     },
+    validate: super::batch_rules::job,
     ..BASE
 };
 

@@ -11,14 +11,17 @@
 //! object instead (see [`crate::resources::ResourceDef::from_crd`]).
 
 mod apps;
+mod batch_rules;
 mod cells;
 mod core;
+mod cron;
 #[rustfmt::skip]
 pub mod descriptions;
 mod groups;
 mod hpa;
 mod other;
 mod pods;
+mod service_rules;
 mod validation;
 
 use serde_json::Value;

@@ -10,12 +10,12 @@ use serde_json::Value;
 use crate::status::{cause, Cause};
 use crate::validate::{go_quote, labels};
 
-fn required(field: impl Into<String>) -> Cause {
+pub(super) fn required(field: impl Into<String>) -> Cause {
     cause("FieldValueRequired", "Required value", field)
 }
 
 /// `field.NotSupported`: the value and the supported ones, quoted.
-fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Cause {
+pub(super) fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Cause {
     let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
     cause(
         "FieldValueNotSupported",
@@ -38,7 +38,7 @@ fn invalid_json(field: impl Into<String>, value: &Value, msg: &str) -> Cause {
 }
 
 /// `ValidateNonnegativeField`.
-fn nonnegative(v: &Value, field: &str, causes: &mut Vec<Cause>) {
+pub(super) fn nonnegative(v: &Value, field: &str, causes: &mut Vec<Cause>) {
     if let Some(n) = v.as_i64().filter(|n| *n < 0) {
         causes.push(cause(
             "FieldValueInvalid",
@@ -49,7 +49,7 @@ fn nonnegative(v: &Value, field: &str, causes: &mut Vec<Cause>) {
 }
 
 /// The containers of a pod spec at `at` (`spec`, `spec.template.spec`).
-fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
+pub(super) fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
     let list = spec["containers"].as_array().filter(|l| !l.is_empty());
     let Some(list) = list else {
         causes.push(required(format!("{at}.containers")));
@@ -69,6 +69,22 @@ fn containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
         }
         if c["image"].as_str().is_none_or(str::is_empty) {
             causes.push(required(format!("{here}.image")));
+        }
+        // `validateContainerPorts`: a missing one is the schema's
+        // Required ([`crate::schema_checks`]), a given one in range.
+        for (j, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
+            for f in ["containerPort", "hostPort"] {
+                if let Some(n) = p[f]
+                    .as_i64()
+                    .filter(|n| *n != 0 && !(1..=65535).contains(n))
+                {
+                    causes.push(cause(
+                        "FieldValueInvalid",
+                        format!("Invalid value: {n}: must be between 1 and 65535, inclusive"),
+                        format!("{here}.ports[{j}].{f}"),
+                    ));
+                }
+            }
         }
         if let Some(p) = c["imagePullPolicy"].as_str() {
             if !matches!(p, "Always" | "IfNotPresent" | "Never") {

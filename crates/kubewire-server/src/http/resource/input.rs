@@ -81,10 +81,7 @@ impl Request<'_> {
         let mut v = self.check_kind(self.parse_body()?)?;
         let read = crate::schema::read(self.def(), &mut v)
             .map_err(|e| crate::shape::decode_error(self.def(), &e))?;
-        let mut found = Vec::new();
-        if directive != Directive::Ignore && self.body_is_json() {
-            found.extend(crate::schema::duplicates(&self.body));
-        }
+        let mut found = self.repeated_keys(directive, !self.body_is_json());
         found.extend(
             read.unknown
                 .iter()
@@ -92,6 +89,26 @@ impl Request<'_> {
         );
         self.report(directive, Findings(found), true)?;
         Ok(v)
+    }
+
+    /// The body's repeated keys as `fieldValidation` findings: a JSON
+    /// body's `duplicate field` reports, or (`as_yaml`) go-yaml's error
+    /// block, one finding under `Strict` and one warning per line under
+    /// `Warn` ([`crate::duplicates`]). The YAML decoder runs before the
+    /// typed one, so these come before the unknown fields.
+    pub(super) fn repeated_keys(&self, directive: Directive, as_yaml: bool) -> Vec<String> {
+        if directive == Directive::Ignore {
+            return Vec::new();
+        }
+        if !as_yaml {
+            return crate::duplicates::json(&self.body);
+        }
+        let lines = crate::duplicates::yaml(&self.body);
+        match (directive, lines.is_empty()) {
+            (_, true) => Vec::new(),
+            (Directive::Strict, false) => vec![crate::duplicates::yaml_block(&lines)],
+            _ => lines,
+        }
     }
 
     /// Whether the body is JSON (so duplicate keys can be looked for).

@@ -179,6 +179,25 @@ fn apply_fields_declared(r: &Request<'_>, typed: &mut Value, name: &str) -> Resu
     )))
 }
 
+/// An apply body is YAML to the server (JSON included), and its repeated
+/// keys are go-yaml's: refused under `Strict` with the apply handler's
+/// own prefix, one warning per repeat under `Warn`. kube-apiserver checks
+/// this after the apply itself, so a conflict there is answered first;
+/// here it is checked before, with the body's other checks.
+fn apply_repeated_keys(r: &Request<'_>, directive: Directive) -> Result<(), ApiError> {
+    let found = r.repeated_keys(directive, true);
+    match (directive, found.first()) {
+        (Directive::Strict, Some(block)) => Err(ApiError::bad_request(format!(
+            "error strict decoding YAML: error converting YAML to JSON: {block}"
+        ))),
+        (Directive::Warn, Some(_)) => {
+            r.warn(found);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// 422 for an apply without a field manager, as kube-apiserver words it.
 fn apply_needs_manager() -> ApiError {
     ApiError::invalid(
@@ -209,10 +228,8 @@ pub fn patch(r: &Request<'_>) -> Res {
     let directive = r.directive("PatchOptions")?;
     // Duplicate keys of a merge or strategic patch are reported with the
     // patched object's unknown fields.
-    let duplicates = if directive != Directive::Ignore
-        && matches!(pt, PatchType::Merge | PatchType::Strategic)
-    {
-        crate::schema::duplicates(&r.body)
+    let duplicates = if matches!(pt, PatchType::Merge | PatchType::Strategic) {
+        r.repeated_keys(directive, false)
     } else {
         Vec::new()
     };
@@ -229,6 +246,7 @@ pub fn patch(r: &Request<'_>) -> Res {
             check_name(n, &name)?;
         }
         r.check_body_namespace(&patch)?;
+        apply_repeated_keys(r, directive)?;
     }
     let force = r.query.flag("force");
     let key = r.key(&name);
