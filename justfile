@@ -71,7 +71,7 @@ storage-throughput:
 bench-list count="100000":
     LIST_BENCH_N={{count}} cargo test --release --locked -p kubewire-server --test list_bench -- --ignored --nocapture
 
-# 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
+# 1,000 concurrent watchers while 10,000 writes land, on the embedded engine then on etcd, with ratios (release build; needs etcd and ulimit -n > 2100).
 load-test:
     ulimit -n 8192 && cargo test --release --locked -p kubewire-server --test load -- --ignored --nocapture
 
