@@ -343,7 +343,11 @@ async fn run(args: Args) -> i32 {
     let mut cluster = Cluster::start(tmp.path().join("data"), 300).await;
     eprintln!(
         "storage: {}",
-        if cluster.etcd.is_some() { "etcd" } else { "embedded log" }
+        if cluster.etcd.is_some() {
+            "etcd"
+        } else {
+            "embedded log"
+        }
     );
     let kubeconfig = cluster.running().kubeconfig();
     let direct_url = cluster.running().url().to_string();
