@@ -71,7 +71,7 @@ storage-throughput:
 bench-list count="100000":
     LIST_BENCH_N={{count}} cargo test --release --locked -p kubewire-server --test list_bench -- --ignored --nocapture
 
-# 1,000 concurrent watchers while 10,000 writes land (release build, ~7 min; needs ulimit -n > 2100).
+# 1,000 concurrent watchers while 10,000 writes land, on the embedded engine then on etcd, with ratios (release build; needs etcd and ulimit -n > 2100).
 load-test:
     ulimit -n 8192 && cargo test --release --locked -p kubewire-server --test load -- --ignored --nocapture
 
@@ -100,12 +100,22 @@ demo *args:
 serve *args:
     cargo run --locked -q -p kw -- serve --write-kubeconfig "$CARGO_TARGET_DIR/kubewire-server.kubeconfig" {{args}}
 
-# kubewire-server's suite on its etcd engine, against a real etcd (Debian's etcd-server): the API,
-# namespace, events and validation tests with KUBEWIRE_TEST_ETCD set (each server its own prefix),
-# then the etcd-specific tests and three replicas with a kill -9 (these two start their own etcd).
+# (Every engine-independent server test with KUBEWIRE_TEST_ETCD set, each server its own prefix;
+# the list+watch faults against a server on etcd; then the etcd-specific tests and three replicas
+# with a kill -9, which start their own etcd. Left on the embedded engine: durability, binary,
+# load, list_bench (their data directory, process or benchmarks) and aggregation (two servers).)
+# kubewire-server's suite on its etcd engine, against a real etcd (Debian's etcd-server).
 test-etcd:
-    bash scripts/with-etcd.sh cargo test --locked -p kubewire-server --test api --test namespaces --test events --test validation
+    bash scripts/with-etcd.sh cargo test --locked -p kubewire-server {{etcd_suites}}
+    just faults-etcd --chaos-secs 40 --kill-secs 20
     cargo test --locked -p kubewire-server --test etcd --test replicas
+
+etcd_suites := "--test api --test namespaces --test events --test validation --test crd_schema --test table_watch --test kubectl --test kubectl_suite --test python_client --test defaults --test groups --test hpa --test protobuf --test tokens --test hostile --test cors --test connections --test shapes"
+
+# The list+watch fault suite (`just faults`) against kubewire-server on its etcd engine.
+faults-etcd *args:
+    cargo build --locked -q -p kubewire-faults --bin faults
+    bash scripts/with-etcd.sh "$CARGO_TARGET_DIR/debug/faults" {{args}}
 
 # Start etcd and three kubewire-servers sharing it, for a person to try (Ctrl-C stops all).
 replicas:

@@ -13,7 +13,7 @@ use crate::auth::User;
 use crate::storage::Store;
 
 /// What a request wants to do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attributes<'a> {
     /// `get`, `list`, `watch`, `create`, ...
     pub verb: &'a str,

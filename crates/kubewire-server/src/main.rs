@@ -87,7 +87,6 @@ fn main() {
             .map(String::from)
             .collect()
     };
-    #[cfg(feature = "etcd")]
     let mut etcd = kubewire_server::storage::etcd::EtcdConfig::new(Vec::new());
     let mut args = std::env::args().skip(1);
     let fail = |m: String| -> ! {
@@ -145,11 +144,6 @@ fn main() {
             }
             "--proxy-client-cert-file" => proxy_cert = Some(read(&value())),
             "--proxy-client-key-file" => proxy_key = Some(read(&value())),
-            #[cfg(not(feature = "etcd"))]
-            f if f.starts_with("--etcd-") => fail(format!(
-                "{f}: this kubewire-server was built without its `etcd` feature"
-            )),
-            #[cfg(feature = "etcd")]
             "--etcd-servers" => {
                 etcd.endpoints = value()
                     .split(',')
@@ -157,15 +151,10 @@ fn main() {
                     .map(str::to_string)
                     .collect();
             }
-            #[cfg(feature = "etcd")]
             "--etcd-prefix" => etcd.prefix = value(),
-            #[cfg(feature = "etcd")]
             "--etcd-cafile" => etcd.ca_file = Some(PathBuf::from(value())),
-            #[cfg(feature = "etcd")]
             "--etcd-certfile" => etcd.cert_file = Some(PathBuf::from(value())),
-            #[cfg(feature = "etcd")]
             "--etcd-keyfile" => etcd.key_file = Some(PathBuf::from(value())),
-            #[cfg(feature = "etcd")]
             "--etcd-compaction-interval" => {
                 let v = value();
                 let d = parse_duration(&v).unwrap_or_else(|| fail(format!("bad duration {v}")));
@@ -198,7 +187,6 @@ fn main() {
         (None, None) => {}
         _ => fail("--proxy-client-cert-file and --proxy-client-key-file go together".into()),
     }
-    #[cfg(feature = "etcd")]
     if !etcd.endpoints.is_empty() {
         builder = builder.etcd(etcd);
     }
@@ -241,7 +229,6 @@ async fn wait_for_signal() {
 
 /// `0`, or a number with `ms`, `s`, `m` or `h` (Go's duration units that
 /// kube-apiserver's flag is usually given in).
-#[cfg(feature = "etcd")]
 fn parse_duration(v: &str) -> Option<std::time::Duration> {
     if v == "0" {
         return Some(std::time::Duration::ZERO);

@@ -52,7 +52,6 @@ impl Server {
             served_groups: Vec::new(),
             proxy_client: None,
             tls_names: Vec::new(),
-            #[cfg(feature = "etcd")]
             etcd: None,
         }
     }
@@ -60,7 +59,6 @@ impl Server {
 
 /// Configures and starts a server.
 pub struct ServerBuilder {
-    #[cfg(feature = "etcd")]
     etcd: Option<crate::storage::etcd::EtcdConfig>,
     listen: SocketAddr,
     data_dir: Option<PathBuf>,
@@ -106,10 +104,10 @@ impl ServerBuilder {
         self
     }
 
-    #[cfg(feature = "etcd")]
     /// Keep objects in etcd instead of the embedded log (several servers
     /// may share one etcd; see `storage::etcd`). A data directory, if also
-    /// given, still holds the signing key and TLS material.
+    /// given, still holds the signing key and TLS material. A build without
+    /// the `etcd` feature refuses to start with it.
     pub fn etcd(mut self, config: crate::storage::etcd::EtcdConfig) -> Self {
         self.etcd = Some(config);
         self
@@ -339,15 +337,19 @@ impl ServerBuilder {
         }
         let aggregation = self.aggregation()?;
         let dir = self.data_dir.as_deref();
-        #[cfg(feature = "etcd")]
         let in_etcd = match &self.etcd {
             Some(cfg) => {
+                // Objects live in etcd, but the data directory still holds
+                // the signing key and TLS material: made as the embedded
+                // log makes it (the kubectl suite on etcd found it missing).
+                if let Some(d) = dir {
+                    persist::create_private_dir(d)
+                        .map_err(|x| e("creating the data directory", &x))?;
+                }
                 Some(Store::etcd(cfg, self.history).map_err(|x| e("connecting to etcd", &x))?)
             }
             None => None,
         };
-        #[cfg(not(feature = "etcd"))]
-        let in_etcd: Option<Store> = None;
         let store = match (dir, in_etcd) {
             (_, Some(store)) => store,
             (Some(d), None) => {

@@ -330,10 +330,10 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         // Reading is all the reader may do.
         let (ok, _, err) = f.run(&["--token", reader.trim(), "create", "-f", &path.join("one.yaml").to_string_lossy()]);
         assert!(!ok && err.contains("cannot create resource \"flunders\""), "{err}");
-        nobody.trim().to_string()
+        (nobody.trim().to_string(), reader.trim().to_string())
     })
     .await;
-    let nobody = match res {
+    let (nobody, reader) = match res {
         Ok(t) => t,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
@@ -396,6 +396,32 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         .unwrap();
     assert_eq!(code, 200, "the front proxy's own certificate");
 
+    // The front authorizes before it proxies, as kube-apiserver does: with
+    // the backend gone, the caller its RBAC refuses still gets the 403 (its
+    // own decision), and only the one it allows gets to the unreachable
+    // backend's 503.
     backend.shutdown().await;
+    let as_token = |t: &str| format!("Bearer {t}");
+    let (nobody_auth, reader_auth) = (as_token(&nobody), as_token(&reader));
+    let front_get = |auth: &str, path: &str| {
+        let (addr, ca) = (front.addr(), front.ca_pem().unwrap().to_string());
+        let (path, auth) = (path.to_string(), auth.to_string());
+        async move {
+            let headers = [("Authorization", auth.as_str())];
+            https_get(addr, &ca, None, &path, &headers).await.unwrap()
+        }
+    };
+    let one = format!("{list}/one");
+    for (path, verb, what) in [
+        (list, "list", "flunders.wardle.example.com is forbidden: User \"system:serviceaccount:default:nobody\" cannot list resource \"flunders\" in API group \"wardle.example.com\" in the namespace \"default\""),
+        (one.as_str(), "get", "flunders.wardle.example.com \"one\" is forbidden: User \"system:serviceaccount:default:nobody\" cannot get resource \"flunders\" in API group \"wardle.example.com\" in the namespace \"default\""),
+    ] {
+        let (code, body) = front_get(&nobody_auth, path).await;
+        assert_eq!(code, 403, "{verb}: {body}");
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(status["message"], what, "{verb}: {body}");
+        let (code, body) = front_get(&reader_auth, path).await;
+        assert_eq!(code, 503, "{verb}: {body}");
+    }
     front.shutdown().await;
 }

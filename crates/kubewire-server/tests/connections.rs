@@ -16,7 +16,6 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use kubewire_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -74,7 +73,7 @@ async fn closed_by_server(s: &mut TcpStream, within: Duration) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_slow_or_idle_connections_do_not_stop_service() {
     raise_nofile(8_192);
-    let s = Server::builder()
+    let s = common::builder()
         .token(TOKEN, "admin")
         .connection_timeouts(Duration::from_secs(3), Duration::from_secs(5))
         .start()
@@ -114,7 +113,7 @@ async fn two_thousand_slow_or_idle_connections_do_not_stop_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_keep_alive_connections_are_closed_watches_are_not() {
-    let s = Server::builder()
+    let s = common::builder()
         .connection_timeouts(Duration::from_secs(2), Duration::from_secs(2))
         .start()
         .await
@@ -138,7 +137,7 @@ async fn idle_keep_alive_connections_are_closed_watches_are_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_server_makes_room_then_refuses_clearly() {
-    let s = Server::builder().max_connections(20).start().await.unwrap();
+    let s = common::builder().max_connections(20).start().await.unwrap();
     let a = s.addr();
     // Twenty silent connections fill every place...
     let mut silent = Vec::new();

@@ -7,7 +7,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::{req, Resp};
-use kubewire_server::Server;
 
 const PAGE: &str = "http://127.0.0.1:8080";
 const TOKEN: &str = "cors-token";
@@ -29,7 +28,7 @@ fn preflight<'a>(origin: &'a str, method: &'a str) -> [(&'a str, &'a str); 3] {
 
 #[tokio::test]
 async fn preflight_from_an_allowed_origin_is_answered_before_authentication() {
-    let s = Server::builder()
+    let s = common::builder()
         .token(TOKEN, "admin")
         .cors_origin(PAGE)
         .start()
@@ -64,7 +63,7 @@ async fn preflight_from_an_allowed_origin_is_answered_before_authentication() {
 
 #[tokio::test]
 async fn answers_to_an_allowed_origin_carry_the_headers_errors_included() {
-    let s = Server::builder()
+    let s = common::builder()
         .token(TOKEN, "admin")
         .cors_origin(&format!("{PAGE}/"))
         .start()
@@ -118,7 +117,7 @@ async fn answers_to_an_allowed_origin_carry_the_headers_errors_included() {
 
 #[tokio::test]
 async fn other_origins_and_servers_without_cors_get_no_headers() {
-    let s = Server::builder().cors_origin(PAGE).start().await.unwrap();
+    let s = common::builder().cors_origin(PAGE).start().await.unwrap();
     let evil = "http://127.0.0.1:9999";
     let pre = req(
         s.addr(),
@@ -146,7 +145,7 @@ async fn other_origins_and_servers_without_cors_get_no_headers() {
     assert_eq!(header(&get, "access-control-allow-credentials"), None);
     s.shutdown().await;
 
-    let plain = Server::builder().start().await.unwrap();
+    let plain = common::builder().start().await.unwrap();
     let pre = req(
         plain.addr(),
         "OPTIONS",
@@ -171,7 +170,7 @@ async fn other_origins_and_servers_without_cors_get_no_headers() {
 
 #[tokio::test]
 async fn the_wildcard_allows_any_origin_without_credentials() {
-    let s = Server::builder()
+    let s = common::builder()
         .token(TOKEN, "admin")
         .cors_origin("*")
         .start()
@@ -211,7 +210,7 @@ async fn a_malformed_origin_stops_the_start() {
         "http://127.0.0.1:8080/dashboard",
         "file://x",
     ] {
-        let err = Server::builder().cors_origin(bad).start().await.err();
+        let err = common::builder().cors_origin(bad).start().await.err();
         let msg = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("CORS origin"), "{bad}: {msg:?}");
     }

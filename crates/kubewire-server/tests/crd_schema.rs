@@ -10,7 +10,6 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{get, post_json, req, Resp};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 const DATA: &str = concat!(
@@ -172,7 +171,7 @@ fn summary(kind: &str, name: &str, causes: &[String]) -> String {
 
 #[tokio::test]
 async fn captured_custom_resource_refusals() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     created(
@@ -249,7 +248,7 @@ async fn captured_custom_resource_refusals() {
 
 #[tokio::test]
 async fn captured_widget_answers() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let index = capture("index.json");
@@ -479,7 +478,7 @@ fn table() -> Vec<Case> {
 
 #[tokio::test]
 async fn invalid_custom_objects_across_verbs() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let live = created(
@@ -547,7 +546,7 @@ async fn invalid_custom_objects_across_verbs() {
 
 #[tokio::test]
 async fn pruning_and_defaulting_on_every_write_and_on_read() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     world(a).await;
     let defaulted = json!({"color": "blue", "minReplicas": 0, "replicas": 1, "size": 4});

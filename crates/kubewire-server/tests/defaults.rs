@@ -99,7 +99,7 @@ fn allocated(spec: &mut Value, range: &IpRange) {
 
 #[tokio::test]
 async fn created_objects_are_defaulted_as_captured() {
-    let s = Server::builder()
+    let s = common::builder()
         .service_cluster_ip_range(capture_range())
         .start()
         .await
@@ -149,7 +149,7 @@ async fn created_objects_are_defaulted_as_captured() {
 
 #[tokio::test]
 async fn a_taken_or_foreign_cluster_ip_is_refused_as_captured() {
-    let s = Server::builder()
+    let s = common::builder()
         .service_cluster_ip_range(capture_range())
         .start()
         .await
@@ -204,6 +204,7 @@ async fn cluster_ips_are_unique_until_released_and_survive_a_restart() {
     // 16 addresses: the network and broadcast addresses and the first
     // (the `kubernetes` Service's) are never handed out, 13 are.
     let range = IpRange::parse("10.1.2.0/28").unwrap();
+    // Restarts on one data directory: the embedded engine's own durability.
     let start = || {
         Server::builder()
             .data_dir(dir.path())
@@ -287,7 +288,7 @@ async fn cluster_ips_are_unique_until_released_and_survive_a_restart() {
 
 #[tokio::test]
 async fn a_cluster_ip_is_immutable_and_kept_by_updates_that_omit_it() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let ip = ip_of(a, "web", json!({"ports": [{"port": 80}]}))
         .await
@@ -368,7 +369,7 @@ async fn poll_get(a: std::net::SocketAddr, path: &str) -> Value {
 
 #[tokio::test]
 async fn the_kubernetes_service_and_namespace_defaults() {
-    let s = Server::builder()
+    let s = common::builder()
         .namespace_defaults(true)
         .start()
         .await
@@ -404,7 +405,7 @@ async fn the_kubernetes_service_and_namespace_defaults() {
         .starts_with("Contains a CA bundle"));
     s.shutdown().await;
     // Off (the library's default, as envtest): nothing in a new namespace.
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     namespace(a, "fresh").await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;

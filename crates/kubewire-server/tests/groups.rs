@@ -9,7 +9,6 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{get, post_json, req};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Value {
@@ -33,7 +32,7 @@ fn names(doc: &Value) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_group_is_discovered_with_the_real_resources() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     for (g, v) in [
         ("batch", "v1"),
@@ -96,7 +95,7 @@ async fn every_group_is_discovered_with_the_real_resources() {
 
 #[tokio::test]
 async fn reviews_scale_logs_and_selectors_answer_as_the_real_server() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     // SelfSubjectAccessReview: same shape as the real answer.
     let ssar = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
@@ -265,7 +264,7 @@ async fn reviews_scale_logs_and_selectors_answer_as_the_real_server() {
 #[tokio::test]
 async fn a_list_streams_in_frames_and_reads_as_the_whole_list() {
     use http_body_util::BodyExt;
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let big = "x".repeat(2048);
     for i in 0..100 {

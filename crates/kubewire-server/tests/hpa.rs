@@ -9,7 +9,6 @@
 mod common;
 
 use common::{get, post_json, req, watch};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 const V1: &str = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers";
@@ -66,7 +65,7 @@ fn rich_v2() -> Value {
 
 #[tokio::test]
 async fn a_v2_object_read_and_written_back_through_v1_is_unchanged() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let created = post_json(a, V2, &rich_v2()).await;
     assert_eq!(
@@ -143,7 +142,7 @@ async fn a_v2_object_read_and_written_back_through_v1_is_unchanged() {
 
 #[tokio::test]
 async fn a_v1_object_gets_the_cpu_default_and_status_reads_back_through_v1() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let hpa = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "api"},
@@ -212,7 +211,7 @@ async fn a_v1_object_gets_the_cpu_default_and_status_reads_back_through_v1() {
 
 #[tokio::test]
 async fn lists_watches_and_tables_through_v1_are_converted() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let mut w = watch(a, &format!("{V1}?watch=1&timeoutSeconds=10"), &[]).await;
     assert_eq!(post_json(a, V2, &rich_v2()).await.status, 201);

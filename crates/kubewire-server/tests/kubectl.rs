@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kubewire_server::{RunningServer, Server};
+use kubewire_server::RunningServer;
 
 struct Kubectl {
     bin: PathBuf,
@@ -50,7 +50,7 @@ where
 {
     for (label, bin) in common::kubectls() {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::builder().start().await.unwrap();
+        let server = common::builder().start().await.unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         server.write_kubeconfig(&kubeconfig).unwrap();
         let k = Kubectl {
@@ -372,7 +372,7 @@ spec:
 async fn kubectl_get_watch_sees_live_events() {
     for (label, bin) in common::kubectls() {
         let dir = tempfile::tempdir().unwrap();
-        let server: RunningServer = Server::builder().start().await.unwrap();
+        let server: RunningServer = common::builder().start().await.unwrap();
         let kc = dir.path().join("kubeconfig");
         server.write_kubeconfig(&kc).unwrap();
         let addr = server.addr();

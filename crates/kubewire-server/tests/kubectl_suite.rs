@@ -13,8 +13,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kubewire_server::Server;
-
 struct Kubectl {
     bin: PathBuf,
     kubeconfig: PathBuf,
@@ -652,7 +650,7 @@ async fn everyday_kubectl_commands_print_what_a_real_cluster_prints() {
     for (label, bin) in common::kubectls() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let server = Server::builder()
+        let server = common::builder()
             .tls(true)
             .data_dir(&data)
             .start()
@@ -771,7 +769,7 @@ fn namespace_lifecycle(k: &Kubectl) {
 async fn kubectl_sees_a_namespace_terminating_until_its_finalizers_go() {
     for (label, bin) in common::kubectls() {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::builder().tls(true).start().await.unwrap();
+        let server = common::builder().tls(true).start().await.unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         server.write_kubeconfig(&kubeconfig).unwrap();
         let k = Kubectl {

@@ -1,5 +1,7 @@
 //! Load test (ignored by default; loopback only): 1,000 concurrent watchers
 //! while 10,000 writes land; every watcher must see every event, in order.
+//! Once on the embedded engine, then on the etcd engine against a real etcd
+//! (Debian's etcd-server, started here), and the two side by side as ratios.
 //! Run: `cargo test --release -p kubewire-server --test load -- --ignored --nocapture`
 //! (needs `ulimit -n` above ~2,100: each watcher holds two sockets).
 
@@ -8,6 +10,8 @@
 #![allow(clippy::result_large_err)]
 
 mod common;
+#[path = "common/etcd.rs"]
+mod etcd_proc;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,15 +20,17 @@ use std::time::{Duration, Instant};
 use http_body_util::BodyExt;
 use kubewire::decode::WatchDecoder;
 
-use kubewire_server::Server;
+use kubewire_server::storage::etcd::EtcdConfig;
+use kubewire_server::{RunningServer, Server};
 use serde_json::json;
 
 const WATCHERS: usize = 1_000;
 const WRITES: usize = 10_000;
 const WRITERS: usize = 16;
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// The peak resident memory of process `pid` ("self" for this one).
+fn peak_rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -35,14 +41,38 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// What one run measured.
+struct Run {
+    writes_per_sec: f64,
+    all_secs: f64,
+    /// Peak RSS of this process (server and clients), KiB.
+    rss_kib: u64,
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "load test: run explicitly (just load-test)"]
 async fn thousand_watchers_ten_thousand_writes() {
-    let s = Server::builder()
-        .history_capacity(2 * WRITES)
-        .start()
-        .await
-        .unwrap();
+    let builder = || Server::builder().history_capacity(2 * WRITES);
+    let embedded = watchers_and_writes(builder().start().await.unwrap(), "embedded").await;
+    // The peak so far is the embedded run's: reset it (Linux clear_refs
+    // "5") so the etcd run's peak is its own.
+    std::fs::write("/proc/self/clear_refs", "5").expect("resetting the peak RSS");
+    let etcd = etcd_proc::Etcd::start();
+    let cfg = EtcdConfig::new(vec![etcd.url.clone()]);
+    let on_etcd = watchers_and_writes(builder().etcd(cfg).start().await.unwrap(), "etcd").await;
+    let etcd_rss = peak_rss_kib(&etcd.pid().to_string());
+    println!(
+        "load, etcd engine / embedded: writes/s {:.2}x, all events delivered in {:.2}x the time, peak RSS (server and clients) {:.2}x; etcd itself peaked at {} MiB",
+        on_etcd.writes_per_sec / embedded.writes_per_sec,
+        on_etcd.all_secs / embedded.all_secs,
+        on_etcd.rss_kib as f64 / embedded.rss_kib as f64,
+        etcd_rss / 1024
+    );
+}
+
+/// 1,000 watchers from the server's current version while 16 writers
+/// create 10,000 ConfigMaps; every watcher must see every event in order.
+async fn watchers_and_writes(s: RunningServer, engine: &str) -> Run {
     let a = s.addr();
     let ns = "/api/v1/namespaces/default/configmaps";
     let start_rv = s.resource_version();
@@ -101,13 +131,19 @@ async fn thousand_watchers_ten_thousand_writes() {
         w.await.unwrap();
     }
     let all_secs = t0.elapsed().as_secs_f64();
+    let run = Run {
+        writes_per_sec: WRITES as f64 / write_secs,
+        all_secs,
+        rss_kib: peak_rss_kib("self"),
+    };
     println!(
-        "load: {WRITES} writes in {write_secs:.2}s ({:.0} writes/s); all {WATCHERS} watchers saw all {} events in {all_secs:.2}s; peak RSS {} MiB (server and clients in one process)",
-        WRITES as f64 / write_secs,
+        "load ({engine}): {WRITES} writes in {write_secs:.2}s ({:.0} writes/s); all {WATCHERS} watchers saw all {} events in {all_secs:.2}s; peak RSS {} MiB (server and clients in one process)",
+        run.writes_per_sec,
         WRITES * WATCHERS,
-        peak_rss_kib() / 1024
+        run.rss_kib / 1024
     );
     s.shutdown().await;
+    run
 }
 
 /// Acknowledged writes per second on a data directory (every write fsynced

@@ -9,7 +9,7 @@
 mod common;
 
 use common::req;
-use kubewire_server::{pb, Server};
+use kubewire_server::pb;
 use serde_json::{json, Value};
 
 fn capture(name: &str) -> Vec<u8> {
@@ -127,7 +127,7 @@ fn field_kinds_come_out_as_kube_apiserver_writes_them() {
 /// answers, readable back as JSON.
 #[tokio::test]
 async fn the_server_takes_protobuf_bodies_and_answers_in_kind() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let ns = req(
         a,
@@ -262,7 +262,7 @@ async fn the_server_takes_protobuf_bodies_and_answers_in_kind() {
 /// Custom resources stay JSON-only, as on a real server.
 #[tokio::test]
 async fn custom_resources_refuse_protobuf() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "widgets.example.com"},
         "spec": {"group": "example.com", "scope": "Namespaced", "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
@@ -370,7 +370,7 @@ async fn pb_watch(a: std::net::SocketAddr, path: &str, accept: &str) -> PbFrames
 /// 410 ERROR as a protobuf Status.
 #[tokio::test]
 async fn watch_answers_in_protobuf_frames() {
-    let s = Server::builder()
+    let s = common::builder()
         .history_capacity(4)
         .bookmark_interval(std::time::Duration::from_millis(200))
         .start()
@@ -506,7 +506,7 @@ async fn watch_answers_in_protobuf_frames() {
 /// is refused (406), as on a real server; with a JSON fallback it is JSON.
 #[tokio::test]
 async fn custom_resource_watches_stay_json() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "gizmos.example.com"},
         "spec": {"group": "example.com", "scope": "Namespaced", "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo"},
@@ -540,7 +540,7 @@ async fn custom_resource_watches_stay_json() {
 /// included; its shape is the real server's (`configmaps-list-protobuf.pb`).
 #[tokio::test]
 async fn protobuf_lists_stream_and_are_the_whole_encoding() {
-    let s = Server::builder().start().await.unwrap();
+    let s = common::builder().start().await.unwrap();
     let a = s.addr();
     let cms = "/api/v1/namespaces/default/configmaps";
     // ~1 KiB each: the body spans several 64 KiB frames.

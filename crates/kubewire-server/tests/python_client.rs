@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use kubewire_server::Server;
+mod common;
 
 fn python() -> Option<PathBuf> {
     let cache = std::env::var_os("KUBEWIRE_CACHE")
@@ -29,7 +29,7 @@ async fn the_official_python_client_works() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::builder().start().await.unwrap();
+    let server = common::builder().start().await.unwrap();
     let kc = dir.path().join("kubeconfig");
     server.write_kubeconfig(&kc).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/client.py");

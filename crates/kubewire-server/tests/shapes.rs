@@ -209,7 +209,7 @@ fn runtime() -> &'static (tokio::runtime::Runtime, SocketAddr) {
             .build()
             .unwrap();
         let addr = rt.block_on(async {
-            let s = kubewire_server::Server::builder().start().await.unwrap();
+            let s = common::builder().start().await.unwrap();
             let a = s.addr();
             seed(a).await;
             // The server lives as long as the test process.

@@ -17,7 +17,6 @@ mod common;
 use std::time::Duration;
 
 use common::{post_json, watch};
-use kubewire_server::Server;
 use serde_json::{json, Value};
 
 const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
@@ -71,7 +70,7 @@ fn shape(e: &Value) -> Value {
 }
 
 async fn server_with(names: &[&str]) -> kubewire_server::RunningServer {
-    let s = Server::builder()
+    let s = common::builder()
         .bookmark_interval(Duration::from_secs(1))
         .start()
         .await

@@ -12,7 +12,7 @@ use alloc::collections::BTreeSet;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use common::{req, watch, Resp};
-use kubewire_server::{RunningServer, Server};
+use kubewire_server::RunningServer;
 use serde_json::{json, Value};
 
 const ADMIN: &str = "Bearer admin-token";
@@ -117,7 +117,7 @@ impl Api {
 }
 
 async fn server() -> (RunningServer, Api) {
-    let s = Server::builder()
+    let s = common::builder()
         .token("admin-token", "admin")
         .start()
         .await

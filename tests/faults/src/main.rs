@@ -12,6 +12,10 @@
 //!    (a checkpointed state, or nothing). At the end a watcher resumes from
 //!    that cache.
 //!
+//! With `KUBEWIRE_TEST_ETCD` naming an etcd (`just faults-etcd` starts
+//! one), the server keeps its objects there (its own key prefix, kept
+//! across its restarts) instead of in `--data`.
+//!
 //! After each phase the writers stop and the client's store must equal the
 //! server's state exactly (names and resourceVersions). The last line is
 //! `faults=N mutations=M mismatches=K`; the exit code is non-zero on any
@@ -119,14 +123,26 @@ fn url_of(kubeconfig: &str) -> String {
 /// The server, restartable on its data directory.
 struct Cluster {
     data: PathBuf,
+    /// The etcd engine's config, when the server runs on etcd.
+    etcd: Option<kubewire_server::storage::etcd::EtcdConfig>,
     server: Option<RunningServer>,
     history: usize,
 }
 
 impl Cluster {
     async fn start(data: PathBuf, history: usize) -> Self {
+        let etcd = std::env::var("KUBEWIRE_TEST_ETCD")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|url| {
+                let mut c = kubewire_server::storage::etcd::EtcdConfig::new(vec![url]);
+                // One prefix for the run: a restart loads what etcd holds.
+                c.prefix = format!("/faults-{}", std::process::id());
+                c
+            });
         let mut c = Cluster {
             data,
+            etcd,
             server: None,
             history,
         };
@@ -135,14 +151,15 @@ impl Cluster {
     }
 
     async fn boot(&self) -> RunningServer {
-        Server::builder()
+        let mut b = Server::builder()
             .token("faults-token", "admin")
             .data_dir(&self.data)
             .history_capacity(self.history)
-            .bookmark_interval(Duration::from_millis(300))
-            .start()
-            .await
-            .expect("server starts")
+            .bookmark_interval(Duration::from_millis(300));
+        if let Some(etcd) = &self.etcd {
+            b = b.etcd(etcd.clone());
+        }
+        b.start().await.expect("server starts")
     }
 
     fn running(&self) -> &RunningServer {
@@ -324,6 +341,14 @@ async fn run(args: Args) -> i32 {
     let started = Instant::now();
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut cluster = Cluster::start(tmp.path().join("data"), 300).await;
+    eprintln!(
+        "storage: {}",
+        if cluster.etcd.is_some() {
+            "etcd"
+        } else {
+            "embedded log"
+        }
+    );
     let kubeconfig = cluster.running().kubeconfig();
     let direct_url = cluster.running().url().to_string();
     let admin = client_at(&direct_url, tmp.path(), "direct", &kubeconfig);

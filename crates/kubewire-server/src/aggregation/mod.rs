@@ -7,14 +7,16 @@
 //!   for everyone but the server's own admins (who install its CRDs).
 //! - **Front** (kube-aggregator, for running without a real
 //!   kube-apiserver): `APIService` objects proxy a group to a backend
-//!   ([`front`]), join discovery ([`discovery`]) and get their `Available`
-//!   condition ([`available`]).
+//!   ([`front`]) after this server's own authorizer allowed the request
+//!   ([`request_info`]), join discovery ([`discovery`]) and get their
+//!   `Available` condition ([`available`]).
 
 pub mod available;
 mod client;
 pub mod delegated;
 pub mod discovery;
 pub mod front;
+pub mod request_info;
 pub mod requestheader;
 
 use std::sync::Arc;
@@ -118,6 +120,9 @@ pub async fn serve_front(
     if let Some((g, v)) = front::group_version(&head.path) {
         if let Some(api) = front::api_service(&ctx.store, g, v) {
             if api["spec"]["service"].is_object() {
+                if let Err(e) = authorize_proxied(ctx, user, head).await {
+                    return Ok(front::status_error(&e));
+                }
                 return Ok(front::proxy(ctx, user, &api, req).await);
             }
         }
@@ -127,4 +132,31 @@ pub async fn serve_front(
         Some(resp) => Ok(resp),
         None => Err(req),
     }
+}
+
+/// The front's own decision on a request for a proxied group, before it
+/// is proxied (kube-apiserver's authorization filter runs before
+/// kube-aggregator): refused here, the backend never sees it.
+async fn authorize_proxied(ctx: &Ctx, user: &User, head: &Head) -> Result<(), ApiError> {
+    let Some(request_info::RequestInfo::Resource(a)) =
+        request_info::of(&head.method, &head.path, &head.query)
+    else {
+        // `/apis/G/V` itself: discovery, open to every authenticated user.
+        return Ok(());
+    };
+    if let Decision::Allow(_) = authorize(ctx, user, &a).await? {
+        return Ok(());
+    }
+    let resource = match a.subresource {
+        Some(s) => format!("{}/{s}", a.resource),
+        None => a.resource.to_string(),
+    };
+    Err(ApiError::forbidden(
+        &user.name(),
+        a.verb,
+        a.group,
+        &resource,
+        a.name,
+        a.namespace,
+    ))
 }

@@ -65,7 +65,7 @@ pub struct Query {
 }
 
 impl Query {
-    fn parse(q: Option<&str>) -> Self {
+    pub(crate) fn parse(q: Option<&str>) -> Self {
         let raw = q.unwrap_or("").to_string();
         Query {
             pairs: kubewire::from_query::query_pairs(&raw),

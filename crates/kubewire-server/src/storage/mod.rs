@@ -16,15 +16,12 @@
 //! default) and etcd v3 ([`etcd`]), where the same in-memory state is a
 //! watch cache fed by one etcd watch and writes are etcd transactions.
 
-#[cfg(feature = "etcd")]
 pub mod etcd;
 pub mod persist;
 mod record;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
-#[cfg(feature = "etcd")]
-use std::sync::Condvar;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -166,10 +163,6 @@ pub struct State {
     history_bytes: usize,
     /// Every event with rv > oldest_rv is in `history`.
     oldest_rv: u64,
-    /// etcd: the newest revision compacted away (0: none, or not etcd).
-    /// Only the etcd engine reads it (kept without it for one shape of State).
-    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
-    compacted: u64,
     registry: Arc<Vec<ResourceDef>>,
     persist: Option<persist::Log>,
 }
@@ -201,10 +194,7 @@ impl State {
 pub struct Store {
     state: Arc<Mutex<State>>,
     changed: Arc<tokio::sync::watch::Sender<u64>>,
-    /// Signalled whenever the etcd watch moved `State::rv`.
-    #[cfg(feature = "etcd")]
-    applied: Arc<Condvar>,
-    #[cfg(feature = "etcd")]
+    /// The etcd engine, when objects live there; the embedded log when not.
     engine: Option<etcd::Engine>,
 }
 
@@ -289,7 +279,6 @@ impl Store {
             history_bytes_cap: limits.bytes.max(1),
             history_bytes: 0,
             oldest_rv: rv,
-            compacted: 0,
             registry: Arc::new(Vec::new()),
             persist,
         };
@@ -298,90 +287,20 @@ impl Store {
         Store {
             state: Arc::new(Mutex::new(state)),
             changed: Arc::new(changed),
-            #[cfg(feature = "etcd")]
-            applied: Arc::new(Condvar::new()),
-            #[cfg(feature = "etcd")]
             engine: None,
         }
     }
 
-    #[cfg(feature = "etcd")]
     /// A store kept in etcd: connects, loads every object under the
     /// prefix, and follows etcd's watch from then on (see [`etcd`]).
     pub fn etcd(config: &etcd::EtcdConfig, limits: HistoryLimits) -> Result<Self, String> {
         let mut store = Self::with_limits(limits);
-        let shared = etcd::Shared {
-            state: store.state.clone(),
-            applied: store.applied.clone(),
-            changed: store.changed.clone(),
-        };
-        store.engine = Some(etcd::Engine::start(config, shared)?);
+        store.engine = Some(etcd::Engine::start(
+            config,
+            store.state.clone(),
+            store.changed.clone(),
+        )?);
         Ok(store)
-    }
-
-    #[cfg(feature = "etcd")]
-    /// The etcd engine's write: a transaction comparing the key's
-    /// mod_revision with the version `f` decided on, answered once this
-    /// process's cache has applied it.
-    fn mutate_etcd<F, E>(
-        &self,
-        engine: &etcd::Engine,
-        key: &Key,
-        f: F,
-    ) -> Result<(Arc<Value>, bool), E>
-    where
-        F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
-        E: From<StoreError>,
-    {
-        let _one_at_a_time = engine.writes.lock().unwrap_or_else(|e| e.into_inner());
-        let st = self.lock();
-        let current = st.objects.get(key).cloned();
-        let m = f(&st, current.as_ref())?;
-        drop(st);
-        let (obj, value) = match m {
-            Mutation::Unchanged(o) => return Ok((o, false)),
-            Mutation::DryRun(o) => return Ok((Arc::new(o), false)),
-            Mutation::Put(o) => {
-                let bytes = etcd::encode(&o);
-                (o, Some(bytes))
-            }
-            Mutation::Delete(o) => (o, None),
-        };
-        let expect = current
-            .as_ref()
-            .and_then(|c| c["metadata"]["resourceVersion"].as_str())
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0);
-        let failed = |why: String| E::from(StoreError::Persist(std::io::Error::other(why)));
-        let (rev, ok) = match engine.txn(engine.key(key), expect, value).map_err(failed)? {
-            etcd::Outcome::Committed(rev) => (rev, true),
-            // Deleted meanwhile: the cache catches up on its own.
-            etcd::Outcome::Conflict(None) => {
-                return Err(E::from(StoreError::Conflict(key.clone())))
-            }
-            etcd::Outcome::Conflict(Some(rev)) => (rev, false),
-        };
-        // Either way, let the cache catch up to the key's revision first:
-        // the next decision (or the client's retry) then sees the change.
-        let st = self.lock();
-        let (st, waited) = self
-            .applied
-            .wait_timeout_while(st, std::time::Duration::from_secs(10), |st| st.rv < rev)
-            .unwrap_or_else(|e| e.into_inner());
-        drop(st);
-        if !ok {
-            return Err(E::from(StoreError::Conflict(key.clone())));
-        }
-        if waited.timed_out() {
-            return Err(failed(format!(
-                "etcd committed revision {rev}, but its watch has not delivered it yet"
-            )));
-        }
-        let mut obj = obj;
-        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.insert("resourceVersion".into(), Value::String(rev.to_string()));
-        }
-        Ok((Arc::new(obj), true))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -428,9 +347,8 @@ impl Store {
         F: FnOnce(&State, Option<&Arc<Value>>) -> Result<Mutation, E>,
         E: From<StoreError>,
     {
-        #[cfg(feature = "etcd")]
         if let Some(engine) = &self.engine {
-            return self.mutate_etcd(engine, key, f);
+            return engine.mutate(key, f);
         }
         let mut st = self.lock();
         let current = st.objects.get(key).cloned();
@@ -521,21 +439,11 @@ impl Store {
         let rv = match at {
             Some(at) if at < st.rv => {
                 if at < st.oldest_rv {
-                    #[cfg(feature = "etcd")]
                     if let Some(engine) = &self.engine {
-                        // Older than the cache: etcd itself, at that
-                        // revision, unless it was compacted away.
-                        let oldest = st.oldest_rv.max(st.compacted) + 1;
+                        // Older than the cache: etcd itself, at that revision.
+                        let oldest = st.oldest_rv;
                         drop(st);
-                        return match engine.range_at(group, resource, namespace, at) {
-                            Ok(items) => {
-                                Ok((at, items.into_iter().map(|(_, v)| Arc::new(v)).collect()))
-                            }
-                            Err(etcd::RangeError::Compacted) => Err(TooOld { oldest }),
-                            // TooOld is the only refusal lists know; a failed
-                            // read makes the client list again, as after 410.
-                            Err(etcd::RangeError::Failed) => Err(TooOld { oldest }),
-                        };
+                        return engine.list_at(group, resource, namespace, at, oldest);
                     }
                     return Err(TooOld {
                         oldest: st.oldest_rv + 1,

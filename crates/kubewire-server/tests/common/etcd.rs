@@ -65,6 +65,11 @@ impl Etcd {
         etcd
     }
 
+    /// The etcd process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `GET /health` says true.
     fn healthy(&self) -> bool {
         use std::io::{Read, Write};

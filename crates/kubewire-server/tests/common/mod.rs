@@ -154,6 +154,11 @@ pub fn kubectls() -> Vec<(&'static str, PathBuf)> {
     out
 }
 
+/// Whether [`builder`] puts servers on etcd (`KUBEWIRE_TEST_ETCD` set).
+pub fn on_etcd() -> bool {
+    std::env::var("KUBEWIRE_TEST_ETCD").is_ok_and(|u| !u.is_empty())
+}
+
 /// `Server::builder()`, on the etcd engine when `KUBEWIRE_TEST_ETCD` names
 /// an etcd (`just test-etcd` starts one): each server gets its own key
 /// prefix there, so tests sharing the etcd do not see each other.
