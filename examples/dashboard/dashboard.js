@@ -1,6 +1,8 @@
 // @ts-check
 // A live view of pods, configmaps and events in every namespace of every
-// cluster the page is given, with kubewire-web.
+// cluster the page is given, and of any other kind the clusters serve
+// (from discovery: every kind that can be listed and watched, CRDs
+// included), with kubewire-web.
 // No build step: a plain ES module, typed with JSDoc against the package's
 // kubewire_web.d.ts.
 //
@@ -10,11 +12,13 @@
 // this page only draws what the collection holds and says whether the
 // last event came through a working connection.
 
-import init, { Client } from "../pkg/kubewire_web.js";
+import init, { Client, toYaml } from "../pkg/kubewire_web.js";
 
 /** @typedef {import("../pkg/kubewire_web.js").KubeObject} KubeObject */
 /** @typedef {import("../pkg/kubewire_web.js").ListWatchEvent} ListWatchEvent */
 /** @typedef {import("../pkg/kubewire_web.js").LiveCollection} LiveCollection */
+/** @typedef {import("../pkg/kubewire_web.js").DiscoveredResource} DiscoveredResource */
+/** @typedef {import("../pkg/kubewire_web.js").Resource} Resource */
 /** @typedef {"connecting" | "live" | "offline"} State */
 
 /** @typedef {{server: string, token?: string, clusters?: string[]}} Config */
@@ -62,11 +66,12 @@ class Collection {
   /**
    * @param {Client} kube
    * @param {string} cluster
-   * @param {string} resource
+   * @param {string} resource the name shown and looked up ("pods", "widgets.example.com")
    * @param {(o: KubeObject) => HTMLTableCellElement[]} columns
    * @param {() => void} changed
+   * @param {Resource} [kind] what to watch, when not the name itself
    */
-  constructor(kube, cluster, resource, columns, changed) {
+  constructor(kube, cluster, resource, columns, changed, kind = resource) {
     this.cluster = cluster;
     this.resource = resource;
     this.columns = columns;
@@ -77,7 +82,7 @@ class Collection {
     this.state = "connecting";
     this.detail = "";
     /** The objects, kept current by the machine. @type {LiveCollection} */
-    this.live = kube.listWatch(resource, {}, (e) => this.apply(e));
+    this.live = kube.listWatch(kind, {}, (e) => this.apply(e));
     this.live.closed.catch((/** @type {Error} */ e) => this.setState("offline", `stopped: ${e.message}`));
   }
 
@@ -206,6 +211,33 @@ const eventTime = (ev) => {
   return Date.parse(e.lastTimestamp ?? e.eventTime ?? ev.metadata.creationTimestamp ?? "") || 0;
 };
 
+/** The columns of any other kind: its age (namespace, name and cluster are every table's). @param {KubeObject} o */
+const otherColumns = (o) => [cell(o.kind ?? ""), cell(age(o.metadata.creationTimestamp))];
+
+/** How a discovered kind is named: its plural, qualified by its group. @param {DiscoveredResource} r */
+const kindName = (r) => (r.group ? `${r.plural}.${r.group}` : r.plural);
+
+/**
+ * Every kind the clusters serve that can be listed and watched (the core's
+ * rule, in `discover`), once, in discovery order, with the clusters that
+ * serve it; a cluster whose discovery fails adds none (its panels still say
+ * why their watches fail).
+ * @param {{name: string, kube: Client}[]} clusters
+ */
+async function discoverKinds(clusters) {
+  const found = await Promise.all(clusters.map((c) => c.kube.discover().catch(() => /** @type {DiscoveredResource[]} */ ([]))));
+  /** @type {Map<string, {kind: DiscoveredResource, clusters: Set<string>}>} */
+  const kinds = new Map();
+  found.forEach((served, i) => {
+    for (const kind of served) {
+      const known = kinds.get(kindName(kind)) ?? { kind, clusters: new Set() };
+      known.clusters.add(clusters[i].name);
+      kinds.set(kindName(kind), known);
+    }
+  });
+  return kinds;
+}
+
 /** How many events the panel shows. */
 const EVENTS_SHOWN = 50;
 
@@ -240,7 +272,33 @@ async function main() {
   /** @type {Map<string, Collection[]>} by resource */
   const byKind = new Map(kinds.map(([resource, columns]) => [resource, clusters.map((c) => new Collection(c.kube, c.name, resource, columns, changed))]));
   const tableOf = new Map(kinds.map(([resource, , id]) => [resource, id]));
-  const all = [...byKind.values()].flat();
+  let all = [...byKind.values()].flat();
+  const fixed = all;
+
+  // Any other served kind, one at a time, from discovery.
+  const kindSelect = /** @type {HTMLSelectElement} */ (document.getElementById("kind"));
+  const served = await discoverKinds(clusters);
+  // The fixed panels' kinds have their own tables.
+  for (const name of served.keys()) if (!byKind.has(name)) kindSelect.add(new Option(name, name));
+  /** The chosen kind's collections, one per cluster. @type {Collection[]} */
+  let other = [];
+  kindSelect.addEventListener("change", () => {
+    for (const c of other) c.live.stop();
+    byKind.delete(kindSelect.dataset.shown ?? "");
+    /** @type {HTMLTableSectionElement} */ (document.querySelector("#resources tbody")).replaceChildren();
+    /** @type {HTMLElement} */ (document.getElementById("resources-count")).textContent = "0";
+    const name = kindSelect.value;
+    const found = served.get(name);
+    // Watched only where it is served (a CRD may exist in one context).
+    const serving = clusters.filter((c) => found?.clusters.has(c.name));
+    other = found ? serving.map((c) => new Collection(c.kube, c.name, name, otherColumns, changed, found.kind)) : [];
+    kindSelect.dataset.shown = name;
+    if (other.length) byKind.set(name, other);
+    tableOf.set(name, "resources");
+    all = [...fixed, ...other];
+    /** @type {HTMLElement} */ (document.getElementById("resources-kind")).textContent = name || "choose a kind";
+    draw();
+  });
 
   /** The filters: the namespace, and a label selector ("" = everything). */
   function filter() {
@@ -299,7 +357,7 @@ async function main() {
     showDetails();
   }
 
-  /** The selected object as the collection holds it now (JSON, as the server sent it). */
+  /** The selected object as the collection holds it now, in kubectl's YAML (the core's printer). */
   function showDetails() {
     if (!selected) return;
     const { cluster, resource, key } = selected;
@@ -307,7 +365,7 @@ async function main() {
     const [ns, name] = key.split("/");
     const o = c?.live.get(name, ns);
     /** @type {HTMLElement} */ (document.getElementById("details-title")).textContent = `${resource} ${key}${where(cluster)}${o ? "" : " (deleted)"}`;
-    details.textContent = o ? JSON.stringify(o, null, 2) : "";
+    details.textContent = o ? toYaml(o) : "";
   }
 
   document.querySelector("main")?.addEventListener("click", (e) => {

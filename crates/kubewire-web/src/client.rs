@@ -128,6 +128,19 @@ impl Client {
         self.endpoint.base.clone()
     }
 
+    /// Discovery (aggregated, or the legacy walk on older servers): every
+    /// kind the server serves that can be listed and watched, once per
+    /// group in its preferred version, core first, as `Resource`s the
+    /// other calls take (CRDs and aggregated APIs included).
+    #[wasm_bindgen(unchecked_return_type = "Promise<DiscoveredResource[]>")]
+    pub fn discover(&self) -> Promise {
+        let endpoint = self.endpoint.clone();
+        promise(async move {
+            let mapper = crate::discover::mapper(&endpoint).await?;
+            Ok(crate::discover::kinds(&mapper).into())
+        })
+    }
+
     /// GET one object: `get("configmaps", "app-config", {namespace: "demo"})`.
     #[wasm_bindgen(unchecked_return_type = "Promise<KubeObject>")]
     pub fn get(

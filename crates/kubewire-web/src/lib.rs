@@ -15,7 +15,9 @@
 //!   `listWatch`, the core's list+watch machine driven over `fetch` and
 //!   `setTimeout` with the core's `Store` for the page to query; `create`,
 //!   `replace`, `patch` (merge, JSON, strategic, server-side apply) and
-//!   `delete`. Objects are plain JavaScript values and errors rejected
+//!   `delete`; `discover`, the served kinds a live view can show (the
+//!   core's discovery walk), and `toYaml`, the core's kubectl YAML.
+//!   Objects are plain JavaScript values and errors rejected
 //!   promises carrying the Kubernetes Status.
 //!
 //! ## Out of scope
@@ -49,6 +51,7 @@
 extern crate alloc;
 
 mod client;
+mod discover;
 pub mod error;
 mod listwatch;
 mod mux;
@@ -60,6 +63,15 @@ pub use client::Client;
 pub use error::Error;
 pub use listwatch::LiveCollection;
 pub use watch::WatchHandle;
+
+/// `toYaml(object)`: the object as `kubectl get -o yaml` prints it
+/// (managedFields hidden), with the core's printer, the one `kw` uses.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = toYaml)]
+pub fn to_yaml(
+    #[wasm_bindgen(unchecked_param_type = "KubeObject")] object: wasm_bindgen::JsValue,
+) -> Result<alloc::string::String, wasm_bindgen::JsValue> {
+    discover::to_yaml(&object).map_err(Error::into_js)
+}
 
 /// A seed for the core's list+watch jitter from the browser's
 /// `crypto.getRandomValues` (in a page or a worker), for
@@ -103,6 +115,19 @@ export interface ClientOptions {
 export type Resource =
   | string
   | { group?: string; version: string; plural: string; kind?: string; namespaced?: boolean };
+
+/** A kind discovery found: a Resource for every other call, with what discovery says of it. */
+export interface DiscoveredResource {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  singular: string;
+  shortNames: string[];
+  verbs: string[];
+  categories: string[];
+}
 
 /** Options every call takes. */
 export interface CallOptions {

@@ -170,6 +170,7 @@ pub mod restmap;
 pub mod secret;
 pub mod status;
 pub mod store;
+pub mod yaml;
 
 pub use curl::{curl, verbose_log, CurlOptions, TlsSource};
 pub use decode::{

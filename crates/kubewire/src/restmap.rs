@@ -312,6 +312,21 @@ impl RestMapper {
             .iter()
             .filter(move |r| r.categories.iter().any(|c| c == category))
     }
+
+    /// The kinds a live view can show: every resource that can be both
+    /// listed and watched (not `bindings`, `tokenreviews`, ...), once per
+    /// group and resource in the version discovery prefers (the first one
+    /// listed: aggregated discovery lists a group's preferred version
+    /// first, and the legacy walk asks only for it), in discovery order.
+    pub fn list_watchable(&self) -> impl Iterator<Item = &ResourceInfo> + '_ {
+        self.resources.iter().enumerate().filter_map(|(i, r)| {
+            let first = !self.resources[..i].iter().any(|earlier| {
+                earlier.resource.group == r.resource.group
+                    && earlier.resource.plural == r.resource.plural
+            });
+            (first && r.supports("list") && r.supports("watch")).then_some(r)
+        })
+    }
 }
 
 /// The names kubectl matches a typed resource name against.

@@ -109,3 +109,40 @@ fn not_discovery_is_an_error() {
         Err(MapError::Parse(_))
     ));
 }
+
+#[test]
+fn list_watchable_kinds_are_listed_and_watched_once_per_group() {
+    let m = aggregated();
+    let shown: Vec<_> = m
+        .list_watchable()
+        .map(|r| {
+            (
+                r.resource.group.as_str(),
+                r.resource.version.as_str(),
+                r.resource.plural.as_str(),
+            )
+        })
+        .collect();
+    // Discovery's order: the core group first.
+    assert_eq!(shown[0].0, "");
+    assert!(shown.contains(&("", "v1", "pods")));
+    assert!(shown.contains(&("apps", "v1", "deployments")));
+    // Neither listable nor watchable (bindings), or not watchable
+    // (componentstatuses): not a live view's kind.
+    assert!(!shown
+        .iter()
+        .any(|r| r.2 == "bindings" || r.2 == "componentstatuses"));
+    // autoscaling serves v2 and v1: the preferred v2 only.
+    let hpa: Vec<_> = shown
+        .iter()
+        .filter(|r| r.2 == "horizontalpodautoscalers")
+        .collect();
+    assert_eq!(hpa, [&("autoscaling", "v2", "horizontalpodautoscalers")]);
+    for r in m.list_watchable() {
+        assert!(
+            r.supports("list") && r.supports("watch"),
+            "{:?}",
+            r.resource
+        );
+    }
+}

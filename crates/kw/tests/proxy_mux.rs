@@ -7,53 +7,22 @@
 //! core's decoder, as kubewire-web reads them.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use kubewire::mux::{Control, FrameKind, MuxDecoder, MEDIA_TYPE};
-use kubewire_server::{RunningServer, Server};
+use kubewire_server::Server;
 
-struct Proxy {
-    child: Child,
-    addr: String,
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod support;
+use support::proxy::{start_kw, start_server, Clusters, Proxy};
 
 fn start_proxy(kubeconfig: &Path, home: &Path) -> Proxy {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kw"))
-        .args(["proxy", "--allow-origin", "http://ok.example"])
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("Starting to serve on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Proxy {
-        child,
-        addr,
-        _stdout: stdout,
-    }
+    let args = ["--allow-origin", "http://ok.example"];
+    support::proxy::start_proxy(env!("CARGO_BIN_EXE_kw").as_ref(), kubeconfig, home, &args)
 }
 
 /// One request on its own connection: (status, head, body).
@@ -64,25 +33,8 @@ fn request(
     extra: &[&str],
     body: &str,
 ) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut text = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for h in extra {
-        text.push_str(h);
-        text.push_str("\r\n");
-    }
-    text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(text.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_string(), body.to_string())
+    let a = support::proxy::request(addr, method, target, extra, body);
+    (a.status, a.head, a.body)
 }
 
 const SESSION: &str = "0123456789abcdef0123456789abcdef";
@@ -215,16 +167,6 @@ fn configmap(name: &str, label: u32) -> String {
     )
 }
 
-async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
-    Server::builder()
-        .tls(true)
-        .data_dir(dir)
-        .listen(addr)
-        .start()
-        .await
-        .unwrap()
-}
-
 /// The configmaps of context `c{ctx}` labelled `w=k`.
 fn selected(ctx: u32, k: u32) -> String {
     format!("/clusters/c{ctx}/api/v1/namespaces/default/configmaps?labelSelector=w%3D{k}")
@@ -242,44 +184,11 @@ fn last_rv(body: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn thirty_watches_of_three_contexts_share_one_stream() {
     let dir = tempfile::tempdir().unwrap();
-    let mut servers = Vec::new();
-    let mut config = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
-    let mut users = String::from("users:\n");
-    let mut contexts = String::from("contexts:\n");
-    for i in 1..=3u8 {
-        let data = dir.path().join(format!("data{i}"));
-        let s = start_server(&data, SocketAddr::from(([127, 0, 0, i], 0))).await;
-        let (cert_pem, key_pem) = s.client_identity_pem().unwrap();
-        let (cert_pem, key_pem) = (cert_pem.to_string(), key_pem.to_string());
-        let (ca, cert, key) = (
-            dir.path().join(format!("ca{i}.pem")),
-            dir.path().join(format!("client{i}.pem")),
-            dir.path().join(format!("client{i}.key")),
-        );
-        std::fs::write(&ca, s.ca_pem().unwrap()).unwrap();
-        std::fs::write(&cert, cert_pem).unwrap();
-        std::fs::write(&key, &key_pem).unwrap();
-        // The server's certificate names localhost and 127.0.0.1.
-        config.push_str(&format!(
-            "- name: c{i}\n  cluster: {{server: '{}', certificate-authority: '{}', tls-server-name: localhost}}\n",
-            s.url(),
-            ca.display()
-        ));
-        users.push_str(&format!(
-            "- name: u{i}\n  user: {{client-certificate: '{}', client-key: '{}'}}\n",
-            cert.display(),
-            key.display()
-        ));
-        contexts.push_str(&format!(
-            "- name: c{i}\n  context: {{cluster: c{i}, user: u{i}, namespace: default}}\n"
-        ));
-        servers.push((s, data, key_pem));
-    }
-    config.push_str(&users);
-    config.push_str(&contexts);
-    config.push_str("current-context: c1\n");
-    let kubeconfig = dir.path().join("config");
-    std::fs::write(&kubeconfig, config).unwrap();
+    let Clusters {
+        mut servers,
+        secrets,
+        kubeconfig,
+    } = support::proxy::clusters(dir.path(), 3).await;
     let proxy = start_proxy(&kubeconfig, dir.path());
     let p = proxy.addr.as_str();
 
@@ -297,7 +206,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
 
     let mut stream = Stream::open(p);
     // 30 watches: 10 label selectors in each of the 3 contexts.
-    for (i, (s, _, _)) in servers.iter().enumerate() {
+    for (i, (s, _)) in servers.iter().enumerate() {
         for k in 0..10u32 {
             let id = (i as u32) * 10 + k;
             open(
@@ -396,7 +305,7 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
     // The upstream of c2 restarts: its watches end (or are cut), the others
     // stay; while it is down a new exchange gets the proxy's 502; once it
     // is back, watches from the last resourceVersion see what follows.
-    let (s2, data2, _) = servers.remove(1);
+    let (s2, data2) = servers.remove(1);
     let addr2 = s2.addr();
     s2.shutdown().await;
     assert!(
@@ -475,15 +384,14 @@ async fn thirty_watches_of_three_contexts_share_one_stream() {
     );
 
     // The upstream credentials (client keys) never reach the page.
-    for (_, _, key) in &servers {
-        let line = key.lines().nth(1).unwrap();
-        assert!(!stream.raw.contains(line));
+    for line in &secrets {
+        assert!(!stream.raw.contains(line.as_str()));
     }
     assert!(!stream.raw.contains("PRIVATE KEY"));
     drop(stream);
     drop(proxy);
     s2.shutdown().await;
-    for (s, _, _) in servers {
+    for (s, _) in servers {
         s.shutdown().await;
     }
 }
@@ -516,33 +424,17 @@ async fn kw_dashboard_serves_the_page_beside_every_context_or_the_embedded_serve
     std::fs::write(www.join("index.html"), "<h1>dashboard</h1>").unwrap();
     // No kubeconfig at all: the embedded server, as context "kubewire".
     let missing = dir.path().join("no-such-kubeconfig");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kw"))
-        .args(["dashboard", "--www", www.to_str().unwrap()])
-        .env("KUBECONFIG", &missing)
-        .env("HOME", dir.path())
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut addr = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(a) = line.trim().strip_prefix("Starting to serve on http://") {
-            addr = Some(a.to_string());
-            break;
-        }
-    }
-    let proxy = Proxy {
-        child,
-        addr: addr.expect("kw dashboard printed its address"),
-        _stdout: stdout,
-    };
+    let args = [
+        OsStr::new("dashboard"),
+        OsStr::new("--www"),
+        www.as_os_str(),
+    ];
+    let proxy = start_kw(
+        env!("CARGO_BIN_EXE_kw").as_ref(),
+        &missing,
+        dir.path(),
+        &args,
+    );
     let p = proxy.addr.as_str();
     let (code, _, body) = request(p, "GET", "/", &[], "");
     assert_eq!((code, body.as_str()), (200, "<h1>dashboard</h1>"));

@@ -3,13 +3,12 @@
 //! when the server goes away, the connection indicator says so. Screenshots
 //! are saved for people to look at.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use kubewire::{known, DeleteParams, Patch, PatchParams, PostParams, Request};
 use kubewire_browser_tests::files::Files;
-use kubewire_browser_tests::site;
 use kubewire_browser_tests::webdriver::{leftover_processes, Browser, Web};
+use kubewire_browser_tests::{save_screenshot, site};
 use kubewire_conformance::Target;
 use kubewire_hyper::Client;
 use kubewire_server::Server;
@@ -62,28 +61,6 @@ fn wait_state(browser: &Browser, state: &str) {
         json!([state]),
         FOLLOW,
     );
-}
-
-fn screenshots() -> PathBuf {
-    let dir = std::env::var_os("KUBEWIRE_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/kubewire/screenshots")
-        });
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    dir
-}
-
-fn save_screenshot(browser: &Browser, name: &str) {
-    let png = browser.screenshot();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "a real screenshot"
-    );
-    let path = screenshots().join(name);
-    std::fs::write(&path, png).expect("screenshot written");
-    println!("screenshot: {}", path.display());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,16 +10,14 @@
 //! The `kw` binary comes from `$KW_BIN` (`just test-browser` builds it).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kubewire_browser_tests::files::Files;
+use kubewire_browser_tests::kw_proxy::{self, start_server, Clusters, Proxy};
 use kubewire_browser_tests::webdriver::{Browser, Web};
-use kubewire_browser_tests::{pkg_dir, repo, site};
-use kubewire_server::{RunningServer, Server};
+use kubewire_browser_tests::{pkg_dir, repo, save_screenshot, site};
 use serde_json::{json, Value};
 
 /// The longest a change may take from its write being answered to the
@@ -36,71 +34,22 @@ fn kw() -> PathBuf {
     bin
 }
 
-struct Proxy {
-    child: Child,
-    addr: String,
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_proxy(kubeconfig: &Path, home: &Path, www: &Path, port: u16) -> Proxy {
-    let mut child = Command::new(kw())
-        .arg("proxy")
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--www")
-        .arg(www)
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("kw proxy starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("kw proxy's first line");
-    let addr = line
-        .trim()
-        .strip_prefix("Starting to serve on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Proxy {
-        child,
-        addr,
-        _stdout: stdout,
-    }
+    let port = port.to_string();
+    let args = [
+        OsStr::new("--port"),
+        port.as_ref(),
+        OsStr::new("--www"),
+        www.as_os_str(),
+    ];
+    kw_proxy::start_proxy(&kw(), kubeconfig, home, &args)
 }
 
 /// One request to the proxy on its own connection, as a program outside
-/// the page makes it: (status, head, body).
+/// the page makes it: (status, the whole answer).
 fn request(addr: &str, method: &str, target: &str, extra: &[&str], body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("the proxy");
-    s.set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    let mut text = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for h in extra {
-        text.push_str(h);
-        text.push_str("\r\n");
-    }
-    text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(text.as_bytes()).expect("written");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("an answer");
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let status = raw
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, raw)
+    let a = kw_proxy::request(addr, method, target, extra, body);
+    (a.status, format!("{}\r\n\r\n{}", a.head, a.body))
 }
 
 fn now_ms() -> u64 {
@@ -276,16 +225,6 @@ fn around_the_stream(browser: &Browser) {
     );
 }
 
-async fn start_server(dir: &Path, addr: SocketAddr) -> RunningServer {
-    Server::builder()
-        .tls(true)
-        .data_dir(dir)
-        .listen(addr)
-        .start()
-        .await
-        .expect("kubewire-server starts")
-}
-
 /// The page's stage for `kw proxy --www`: the package under `/pkg/`, the
 /// page at `/mux.html`, the dashboard under `/dashboard/`.
 fn stage(dir: &Path) -> PathBuf {
@@ -317,87 +256,6 @@ fn stage(dir: &Path) -> PathBuf {
     www
 }
 
-fn screenshot(browser: &Browser, name: &str) {
-    let png = browser.screenshot();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "a real screenshot"
-    );
-    let dir = std::env::var_os("KUBEWIRE_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/kubewire/screenshots")
-        });
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    let path = dir.join(name);
-    std::fs::write(&path, png).expect("screenshot written");
-    println!("screenshot: {}", path.display());
-}
-
-/// The three upstreams and the kubeconfig naming them.
-struct Clusters {
-    /// Each server with its data directory (to restart it on).
-    servers: Vec<(RunningServer, PathBuf)>,
-    /// A line of each client certificate and key: never for the page.
-    secrets: Vec<String>,
-    kubeconfig: PathBuf,
-}
-
-/// Three kubewire-servers that know only client certificates, on
-/// 127.0.0.1, .2 and .3, as contexts c1-c3 of a kubeconfig in `dir`.
-/// The servers are given no token: the proxy gets in with the contexts'
-/// client certificates only.
-async fn clusters(dir: &Path) -> Clusters {
-    let mut servers = Vec::new();
-    let mut secrets = Vec::new();
-    let mut config = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
-    let mut users = String::from("users:\n");
-    let mut contexts = String::from("contexts:\n");
-    for i in 1..=CONTEXTS {
-        let data = dir.join(format!("data{i}"));
-        let s = start_server(&data, SocketAddr::from(([127, 0, 0, i as u8], 0))).await;
-        let (cert_pem, key_pem) = s.client_identity_pem().expect("a client identity");
-        let (ca, cert, key) = (
-            dir.join(format!("ca{i}.pem")),
-            dir.join(format!("client{i}.pem")),
-            dir.join(format!("client{i}.key")),
-        );
-        std::fs::write(&ca, s.ca_pem().expect("a CA")).expect("written");
-        std::fs::write(&cert, cert_pem).expect("written");
-        std::fs::write(&key, key_pem).expect("written");
-        // What must never reach the page: a line of each key and certificate.
-        for pem in [cert_pem, key_pem] {
-            secrets.extend(pem.lines().nth(1).map(String::from));
-        }
-        // The server's certificate names localhost and 127.0.0.1.
-        config.push_str(&format!(
-            "- name: c{i}\n  cluster: {{server: '{}', certificate-authority: '{}', tls-server-name: localhost}}\n",
-            s.url(),
-            ca.display()
-        ));
-        users.push_str(&format!(
-            "- name: u{i}\n  user: {{client-certificate: '{}', client-key: '{}'}}\n",
-            cert.display(),
-            key.display()
-        ));
-        contexts.push_str(&format!(
-            "- name: c{i}\n  context: {{cluster: c{i}, user: u{i}, namespace: default}}\n"
-        ));
-        servers.push((s, data));
-    }
-    config.push_str(&users);
-    config.push_str(&contexts);
-    config.push_str("current-context: c1\n");
-    let kubeconfig = dir.join("config");
-    std::fs::write(&kubeconfig, config).expect("kubeconfig");
-    Clusters {
-        servers,
-        secrets,
-        kubeconfig,
-    }
-}
-
 /// Blocking WebDriver calls, without starving the runtime the servers are on.
 fn page<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
@@ -410,7 +268,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
         mut servers,
         secrets,
         kubeconfig,
-    } = clusters(dir.path()).await;
+    } = kw_proxy::clusters(dir.path(), CONTEXTS as u8).await;
     let www = stage(dir.path());
     let proxy = start_proxy(&kubeconfig, dir.path(), &www, 0);
     let p = proxy.addr.clone();
@@ -452,7 +310,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
         )
     }));
     println!("30 watches, 120 changes: the slowest reached its watch {slowest} ms after its write");
-    page(|| screenshot(&browser, "kw-proxy-30-watches.png"));
+    page(|| save_screenshot(&browser, "kw-proxy-30-watches.png"));
 
     page(|| around_the_stream(&browser));
 
@@ -587,7 +445,7 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
         )
     });
     page(|| around_the_stream(&browser));
-    page(|| screenshot(&browser, "kw-proxy-30-watches-after-restart.png"));
+    page(|| save_screenshot(&browser, "kw-proxy-30-watches-after-restart.png"));
 
     // A page of another origin is refused: the proxy answers it 403 (so
     // nothing is made upstream with its credentials), and in the browser
@@ -621,7 +479,8 @@ async fn thirty_watches_of_three_contexts_through_one_kw_proxy() {
 
 /// examples/dashboard served by `kw proxy --www` (as `kw dashboard` serves
 /// it): a row per object of every context with its cluster, a status per
-/// watch, the label filter, the details pane and the events panel.
+/// watch, the label filter, the details pane (kubectl's YAML) and the events
+/// panel, and a kind only discovery knows of (a CRD made in one context).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_every_context_behind_kw_proxy() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -629,7 +488,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
         servers,
         kubeconfig,
         ..
-    } = clusters(dir.path()).await;
+    } = kw_proxy::clusters(dir.path(), CONTEXTS as u8).await;
     let www = stage(dir.path());
     let proxy = start_proxy(&kubeconfig, dir.path(), &www, 0);
     let p = proxy.addr.clone();
@@ -642,6 +501,20 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
     let db =
         json!({"metadata": {"name": "db-config", "labels": {"app": "db"}}, "data": {"v": "db"}});
     let (code, raw) = request(&p, "POST", &configmaps(2), &json, &db.to_string());
+    assert_eq!(code, 201, "{raw}");
+    // A kind of c1 only, known to the page through discovery alone.
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [{"name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}});
+    let crds = "/clusters/c1/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+    let (code, raw) = request(&p, "POST", crds, &json, &crd.to_string());
+    assert_eq!(code, 201, "{raw}");
+    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}});
+    let widgets = "/clusters/c1/apis/example.com/v1/namespaces/default/widgets";
+    let (code, raw) = request(&p, "POST", widgets, &json, &widget.to_string());
     assert_eq!(code, 201, "{raw}");
 
     let browser = page(|| Browser::start(Web::Secure));
@@ -723,7 +596,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
         );
         browser.wait_for(
             "c2's app-config in the details pane",
-            "return document.getElementById('details').textContent.includes('\"v\": \"c2\"')",
+            "return document.getElementById('details').textContent.includes('\n  v: c2\n')",
             json!([]),
             Duration::from_secs(5),
         );
@@ -740,7 +613,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
     page(|| {
         browser.wait_for(
             "the details pane follows the change",
-            "return document.getElementById('details').textContent.includes('\"v\": \"c2 changed\"')",
+            "return document.getElementById('details').textContent.includes('\n  v: c2 changed\n')",
             json!([]),
             Duration::from_secs(5),
         )
@@ -764,8 +637,74 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
             json!([]),
             Duration::from_secs(5),
         );
+    });
+    // kubectl's YAML, as `kw get -o yaml` prints it: managedFields hidden.
+    let details = page(|| {
+        browser.run(
+            "return document.getElementById('details').textContent",
+            json!([]),
+        )
+    });
+    let details = details.as_str().unwrap_or_default();
+    assert!(
+        details.starts_with("apiVersion: v1\ndata:\n  v: c2 changed\nkind: ConfigMap\nmetadata:\n"),
+        "{details}"
+    );
+    assert!(!details.contains("managedFields"), "{details}");
+
+    // Every served kind that can be listed and watched is offered, from
+    // discovery: the CRD's, the built-in ones beyond the fixed panels, not
+    // the ones that cannot be watched.
+    let offered = page(|| {
+        browser.wait_for(
+            "the CRD's kind offered",
+            "return [...document.querySelectorAll('#kind option')].some(o => o.value === 'widgets.example.com')",
+            json!([]),
+            Duration::from_secs(10),
+        );
+        browser.run(
+            "return [...document.querySelectorAll('#kind option')].map(o => o.value)",
+            json!([]),
+        )
+    });
+    let offered: Vec<&str> = offered
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for kind in [
+        "namespaces",
+        "secrets",
+        "deployments.apps",
+        "widgets.example.com",
+    ] {
+        assert!(offered.contains(&kind), "{kind} in {offered:?}");
+    }
+    for kind in ["bindings", "pods", "tokenreviews.authentication.k8s.io"] {
+        assert!(!offered.contains(&kind), "{kind} in {offered:?}");
+    }
+    page(|| {
+        browser.run(
+            "const s = document.getElementById('kind'); s.value = 'widgets.example.com'; s.dispatchEvent(new Event('change'));",
+            json!([]),
+        );
+        browser.wait_for(
+            "c1's widget listed, watched in c1 alone (the one serving it)",
+            "const w = [...document.querySelectorAll('#watches li')]; return [...document.querySelectorAll('#resources tbody tr')].map(tr => `${tr.dataset.cluster} ${tr.dataset.key}`).join() === 'c1 default/w1' && w.length === 10 && w.filter(li => li.dataset.watch === 'widgets.example.com@c1' && li.dataset.state === 'live').length === 1",
+            json!([]),
+            Duration::from_secs(10),
+        );
+        browser.run(
+            "document.querySelector('#resources tbody tr').cells[1].click()",
+            json!([]),
+        );
+        browser.wait_for(
+            "the widget's YAML in the details pane",
+            "const t = document.getElementById('details').textContent; return t.startsWith('apiVersion: example.com/v1\n') && t.includes('\nkind: Widget\n') && t.includes('\nspec:\n  size: 3\n')",
+            json!([]),
+            Duration::from_secs(5),
+        );
         std::thread::sleep(Duration::from_millis(1600));
-        screenshot(&browser, "dashboard-kw-proxy.png");
+        save_screenshot(&browser, "dashboard-kw-proxy.png");
     });
     drop(browser);
     drop(proxy);

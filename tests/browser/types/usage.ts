@@ -1,8 +1,9 @@
 // Type-level tests of kubewire-web's generated .d.ts, checked by `just
 // web-typecheck` (tsc --strict): what a front-end developer writes must
 // compile, and each `@ts-expect-error` line must be rejected.
-import init, { Client } from "./pkg/kubewire_web.js";
+import init, { Client, toYaml } from "./pkg/kubewire_web.js";
 import type {
+  DiscoveredResource,
   KubeError,
   KubeObject,
   KubeStatus,
@@ -119,10 +120,19 @@ export async function usage(): Promise<void> {
   });
   names.push(gone.kind);
 
+  // Discovery's kinds are Resources the other calls take.
+  const kinds: DiscoveredResource[] = await kube.discover();
+  const first = kinds.find((k) => k.verbs.includes("watch") && k.namespaced);
+  if (first) kube.listWatch(first, { namespace: "demo" }).stop();
+  const yaml: string = toYaml(cm);
+  names.push(yaml, ...kinds.flatMap((k) => k.shortNames));
+
   // @ts-expect-error: an InitDone carries no object
   kube.listWatch("pods", {}, (e) => e.type === "InitDone" && names.push(e.object.metadata.name));
   // @ts-expect-error: the patch types are the server's four
   await kube.patch("configmaps", "a", {}, { type: "yaml" });
   // @ts-expect-error: pageSize is a number
   kube.listWatch("pods", { pageSize: "10" });
+  // @ts-expect-error: toYaml takes an object
+  toYaml("pods");
 }

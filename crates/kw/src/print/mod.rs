@@ -9,11 +9,11 @@ pub mod columns;
 pub mod json;
 pub mod jsonpath;
 pub mod table;
-pub mod yaml;
 
 use std::collections::HashMap;
 use std::io::Write;
 
+use kubewire::yaml::{self, hide_managed_fields};
 use kubewire::ResourceInfo;
 use serde_json::{Map, Value};
 
@@ -463,12 +463,5 @@ pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
             Value::Object(out)
         }
         other => other,
-    }
-}
-
-/// kubectl hides `metadata.managedFields` unless `--show-managed-fields`.
-pub fn hide_managed_fields(obj: &mut Value) {
-    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
     }
 }

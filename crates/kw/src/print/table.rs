@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use kubewire::yaml::go_float;
 use serde_json::Value;
 
 /// kubectl's tabwriter: cells padded by 3 spaces to at least 6 columns,
@@ -185,48 +186,6 @@ pub fn escape_terminal(s: &str) -> String {
         return s.to_string();
     }
     s.replace('\u{1b}', "^[").replace('\r', "\\r")
-}
-
-/// A float as Go's `%v` prints it: the shortest digits, in exponent form
-/// when the decimal exponent is below -4 or at least 6 (strconv's rule for
-/// the shortest `g`).
-pub fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Rust's `{:e}` gives the shortest round-tripping digits.
-    let e = format!("{f:e}");
-    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, digits) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m.replace('.', "")),
-        None => ("", mantissa.replace('.', "")),
-    };
-    if !(-4..6).contains(&exp) {
-        let rest = &digits[1..];
-        let dot = if rest.is_empty() { "" } else { "." };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{}{dot}{rest}e{esign}{:02}", &digits[..1], exp.abs());
-    }
-    let point = exp + 1;
-    let body = if point <= 0 {
-        format!("0.{}{digits}", "0".repeat((-point) as usize))
-    } else if point as usize >= digits.len() {
-        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
-    } else {
-        format!(
-            "{}.{}",
-            &digits[..point as usize],
-            &digits[point as usize..]
-        )
-    };
-    format!("{sign}{body}")
 }
 
 #[cfg(test)]
