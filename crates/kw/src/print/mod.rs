@@ -526,8 +526,9 @@ mod tests {
             item("b")
         );
         assert_eq!(listing(Form::Json), expected);
+        // go-yaml quotes `n` even as a key: YAML 1.1 reads it as false.
         let item = |name: &str| {
-            format!("- apiVersion: v1\n  data:\n    k: x < y\n    n: \"1\"\n  kind: ConfigMap\n  metadata:\n    name: {name}\n")
+            format!("- apiVersion: v1\n  data:\n    k: x < y\n    \"n\": \"1\"\n  kind: ConfigMap\n  metadata:\n    name: {name}\n")
         };
         let expected = format!(
             "apiVersion: v1\nitems:\n{}{}kind: List\nmetadata:\n  resourceVersion: \"\"\n",
