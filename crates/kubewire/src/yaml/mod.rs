@@ -40,15 +40,20 @@ pub fn document(v: &Value) -> String {
 
 /// One item of a `kind: List` document's `items:` (`- ` and the object at
 /// indent 2), folded where kubectl folds it inside the whole list.
-pub fn list_item(v: &Value) -> String {
-    let mut e = Emitter::default();
+/// Appended to `out`, which is empty or ends a line: a long listing writes
+/// every item through one buffer.
+pub fn list_item(out: &mut String, v: &Value) {
+    let mut e = Emitter {
+        out: core::mem::take(out),
+        ..Emitter::default()
+    };
     e.write_indent(0);
     e.indicator("-", true, false, true);
     e.node(v, Context::SeqItem, 0);
     if !e.out.ends_with('\n') {
         e.out.push('\n');
     }
-    e.out
+    *out = e.out;
 }
 
 /// An object's JSON text as `kubectl get -o yaml` shows it: managedFields

@@ -65,6 +65,9 @@ pub struct GetArgs {
     pub raw: Option<String>,
 }
 
+/// How much output is gathered into one write to stdout.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 /// What `-o name` needs of an object, and nothing more.
 #[derive(Deserialize)]
 struct NameOnly {
@@ -104,7 +107,11 @@ pub async fn run(global: &Global, args: GetArgs) -> Result<()> {
     }
     let single = names.len() == 1 && !global.all_contexts;
     let mode = if single { Mode::Single } else { Mode::List };
-    let mut printer = Printer::new(args.output.clone(), options, mode, std::io::stdout().lock());
+    // Stdout is line-buffered: unbuffered, a listing would be one write
+    // per line or item. `list` flushes after each page, so output still
+    // streams a page at a time.
+    let out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
+    let mut printer = Printer::new(args.output.clone(), options, mode, out);
     let mut failures: Vec<Failure> = Vec::new();
     for (id, (target, info)) in targets.iter().zip(&infos).enumerate() {
         let coll = collection(target, info, global, args.all_namespaces);
@@ -221,6 +228,8 @@ pub async fn list(
             }
         };
         let meta: kubewire::decode::ListMeta = meta;
+        // The page is out before the next one is asked for.
+        printer.flush().map_err(output_error)?;
         pager.page_done(Some(&meta))?;
     }
     Ok(pager.resource_version().map(String::from))

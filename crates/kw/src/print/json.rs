@@ -7,8 +7,16 @@ use serde_json::Value;
 /// `json.MarshalIndent(v, "", "    ")`, without the final newline.
 pub fn pretty(v: &Value) -> String {
     let mut out = String::new();
-    write(&mut out, v, Some(0));
+    pretty_into(&mut out, v, 0);
     out
+}
+
+/// [`pretty`] appended to `out` as if every line after the first were
+/// indented by `level` more steps: how an item sits inside a `kind: List`
+/// (level 2). Written in one pass into the caller's buffer, since a long
+/// listing prints this once per item.
+pub fn pretty_into(out: &mut String, v: &Value, level: usize) {
+    write(out, v, Some(level));
 }
 
 /// `json.Marshal(v)`: one line.
@@ -137,6 +145,12 @@ mod tests {
             compact(&json!({"type": "ADDED", "object": {"x": [1, 2]}})),
             r#"{"object":{"x":[1,2]},"type":"ADDED"}"#
         );
+        // Inside a List: every line after the first four more spaces in per
+        // level, nothing else changed.
+        let mut nested = String::from("        ");
+        pretty_into(&mut nested, &v, 2);
+        let indented: Vec<String> = pretty(&v).lines().map(|l| format!("        {l}")).collect();
+        assert_eq!(nested, indented.join("\n"));
         assert_eq!(go_json_float(1e21), "1e+21");
         assert_eq!(go_json_float(1e-7), "1e-7");
         assert_eq!(go_json_float(2.0), "2");

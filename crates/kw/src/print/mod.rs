@@ -139,6 +139,9 @@ pub struct Printer<W: Write> {
     /// Documents written in watch mode (YAML separates them with `---`).
     documents: usize,
     printed: usize,
+    /// The text of the item being printed, kept from one to the next: a
+    /// listing prints 100,000 of them.
+    text: String,
 }
 
 impl<W: Write> Printer<W> {
@@ -156,6 +159,7 @@ impl<W: Write> Printer<W> {
             collected: Vec::new(),
             documents: 0,
             printed: 0,
+            text: String::new(),
         }
     }
 
@@ -304,24 +308,21 @@ impl<W: Write> Printer<W> {
                     ",\n"
                 };
                 self.list_items += 1;
-                let mut text = String::from(sep);
-                for (i, line) in json::pretty(&obj).lines().enumerate() {
-                    if i > 0 {
-                        text.push('\n');
-                    }
-                    text.push_str("        ");
-                    text.push_str(line);
-                }
-                self.out.write_all(text.as_bytes())
+                self.text.clear();
+                self.text.push_str(sep);
+                // The item two levels in: `items` is inside the List.
+                self.text.push_str("        ");
+                json::pretty_into(&mut self.text, &obj, 2);
+                self.out.write_all(self.text.as_bytes())
             }
             (Form::Yaml, Mode::List) => {
-                let mut text = String::new();
+                self.text.clear();
                 if self.list_items == 0 {
-                    text.push_str("apiVersion: v1\nitems:\n");
+                    self.text.push_str("apiVersion: v1\nitems:\n");
                 }
                 self.list_items += 1;
-                text.push_str(&yaml::list_item(&obj));
-                self.out.write_all(text.as_bytes())
+                yaml::list_item(&mut self.text, &obj);
+                self.out.write_all(self.text.as_bytes())
             }
             (Form::Json, _) => {
                 let text = match event {
@@ -463,5 +464,70 @@ pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
             Value::Object(out)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A listing printed item by item is one `kind: List` document, as
+    /// kubectl prints it: the items get `kind`/`apiVersion` back, lose
+    /// `managedFields`, and sit two levels in.
+    fn listing(form: Form) -> String {
+        let mapper = kubewire::RestMapper::builtin();
+        let info = mapper.find("configmaps").unwrap();
+        let src = Source {
+            id: 0,
+            cluster: "",
+            info,
+            namespace_column: false,
+        };
+        let mut out = Vec::new();
+        let mut printer = Printer::new(form, Options::default(), Mode::List, &mut out);
+        for name in ["a", "b"] {
+            let item = json!({"metadata": {"name": name, "managedFields": [{}]},
+                              "data": {"k": "x < y", "n": "1"}});
+            printer.object(item, &src, None).unwrap();
+        }
+        printer.finish_list().unwrap();
+        drop(printer);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_listing_is_one_list_document() {
+        let item = |name: &str| {
+            format!(
+                r#"        {{
+            "apiVersion": "v1",
+            "data": {{
+                "k": "x \u003c y",
+                "n": "1"
+            }},
+            "kind": "ConfigMap",
+            "metadata": {{
+                "name": "{name}"
+            }}
+        }}"#
+            )
+        };
+        let expected = format!(
+            "{{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n{},\n{}\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {{\n        \"resourceVersion\": \"\"\n    }}\n}}\n",
+            item("a"),
+            item("b")
+        );
+        assert_eq!(listing(Form::Json), expected);
+        // go-yaml quotes `n` even as a key: YAML 1.1 reads it as false.
+        let item = |name: &str| {
+            format!("- apiVersion: v1\n  data:\n    k: x < y\n    \"n\": \"1\"\n  kind: ConfigMap\n  metadata:\n    name: {name}\n")
+        };
+        let expected = format!(
+            "apiVersion: v1\nitems:\n{}{}kind: List\nmetadata:\n  resourceVersion: \"\"\n",
+            item("a"),
+            item("b")
+        );
+        assert_eq!(listing(Form::Yaml), expected);
     }
 }
