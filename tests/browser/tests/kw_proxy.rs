@@ -596,7 +596,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
         );
         browser.wait_for(
             "c2's app-config in the details pane",
-            "return document.getElementById('details').textContent.includes('\n  v: c2\n')",
+            "return document.getElementById('details').textContent.includes('\\n  v: c2\\n')",
             json!([]),
             Duration::from_secs(5),
         );
@@ -613,7 +613,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
     page(|| {
         browser.wait_for(
             "the details pane follows the change",
-            "return document.getElementById('details').textContent.includes('\n  v: c2 changed\n')",
+            "return document.getElementById('details').textContent.includes('\\n  v: c2 changed\\n')",
             json!([]),
             Duration::from_secs(5),
         )
@@ -699,7 +699,7 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
         );
         browser.wait_for(
             "the widget's YAML in the details pane",
-            "const t = document.getElementById('details').textContent; return t.startsWith('apiVersion: example.com/v1\n') && t.includes('\nkind: Widget\n') && t.includes('\nspec:\n  size: 3\n')",
+            "const t = document.getElementById('details').textContent; return t.startsWith('apiVersion: example.com/v1\\n') && t.includes('\\nkind: Widget\\n') && t.includes('\\nspec:\\n  size: 3\\n')",
             json!([]),
             Duration::from_secs(5),
         );
