@@ -684,7 +684,8 @@ async fn the_dashboard_shows_every_context_behind_kw_proxy() {
     }
     page(|| {
         browser.run(
-            "const s = document.getElementById('kind'); s.value = 'widgets.example.com'; s.dispatchEvent(new Event('change'));",
+            // The label filter set above would hide the unlabelled widget.
+            "const i = document.getElementById('labels'); i.value = ''; i.dispatchEvent(new Event('input')); const s = document.getElementById('kind'); s.value = 'widgets.example.com'; s.dispatchEvent(new Event('change'));",
             json!([]),
         );
         browser.wait_for(
