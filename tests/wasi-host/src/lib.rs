@@ -6,6 +6,8 @@
 //! [`WasiAdapter`] drives it through the shared conformance scenarios, the
 //! same ones the native adapter runs.
 
+pub mod guest;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -6,57 +6,14 @@
 //! queries by name and label selector, a patch and a delete seen through
 //! it, and a 404 as the server's Status.
 
-use kubewire_server::Server;
-use kubewire_wasi_host::{component_path, engine, imports, linker, State};
-use serde_json::{json, Value};
-use wasmtime::component::Component;
-use wasmtime::Store;
+use kubewire_wasi_host::guest::run_scenario;
+use serde_json::json;
 
 const TOKEN: &str = "python-test";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_python_guest_lists_watches_into_a_store_and_writes() {
-    let path = component_path("KUBEWIRE_PYTHON_GUEST", "kubewire-python-composed.wasm");
-    let engine = engine();
-    let component = Component::from_file(&engine, &path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e:#} (build it with `just python-guest CLIENT`)",
-            path.display()
-        )
-    });
-    // Composed: the client's import is filled inside, only wasi:* is left.
-    let imported = imports(&engine, &component);
-    assert!(
-        imported.iter().all(|i| i.starts_with("wasi:")),
-        "{imported:?}"
-    );
-
-    let srv = Server::builder()
-        .token(TOKEN, "admin")
-        .start()
-        .await
-        .unwrap();
-    let linker = linker(&engine);
-    let mut store = Store::new(&engine, State::new(&[]));
-    let instance = linker
-        .instantiate_async(&mut store, &component)
-        .await
-        .expect("instantiate the composed component");
-    let scenario = instance
-        .get_export_index(&mut store, None, "kubewire:python-guest/scenario")
-        .expect("exports the scenario interface");
-    let run = instance
-        .get_export_index(&mut store, Some(&scenario), "run")
-        .expect("scenario.run");
-    let run = instance
-        .get_typed_func::<(String, String), (Result<String, String>,)>(&mut store, &run)
-        .expect("run: func(string, string) -> result<string, string>");
-    let (answer,) = run
-        .call_async(&mut store, (srv.url().to_string(), TOKEN.to_owned()))
-        .await
-        .expect("no trap");
-    let got: Value = serde_json::from_str(&answer.expect("the scenario ran")).unwrap();
-    println!("{got}");
+    let got = run_scenario("python", "KUBEWIRE_PYTHON_GUEST", TOKEN).await;
 
     assert_eq!(got["listed"], json!(["a", "b"]));
     assert_eq!(
@@ -75,5 +32,4 @@ async fn a_python_guest_lists_watches_into_a_store_and_writes() {
         got["error"],
         json!({"tag": "Error_Api", "code": 404, "reason": "NotFound"})
     );
-    srv.shutdown().await;
 }
