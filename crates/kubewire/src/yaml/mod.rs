@@ -18,6 +18,7 @@
 //! kubewire-web's `toYaml`) share this one copy. [`hide_managed_fields`] is
 //! kubectl's default view of an object for `-o yaml` and `-o json` alike.
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -412,16 +413,17 @@ impl Emitter {
     }
 }
 
-fn scalar_text(v: &Value) -> String {
+fn scalar_text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => match n.as_f64() {
+        Value::Null => Cow::Borrowed("null"),
+        Value::Bool(true) => Cow::Borrowed("true"),
+        Value::Bool(false) => Cow::Borrowed("false"),
+        Value::Number(n) => Cow::Owned(match n.as_f64() {
             Some(f) if n.is_f64() => yaml_float(f),
             _ => n.to_string(),
-        },
-        Value::String(s) => s.clone(),
-        _ => String::new(),
+        }),
+        Value::String(s) => Cow::Borrowed(s),
+        _ => Cow::Borrowed(""),
     }
 }
 

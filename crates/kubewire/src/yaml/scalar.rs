@@ -3,8 +3,7 @@
 //! (`yes`, `0x1F`, `1:20`, `2024-01-01` are not strings to it) and which
 //! characters it holds.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use alloc::borrow::Cow;
 
 use super::Style;
 
@@ -31,6 +30,11 @@ pub(super) fn style(s: &str, simple_key: bool) -> Style {
     } else {
         Style::Double
     };
+    if requested == Style::Double {
+        // Every rule below only moves towards Double: the analysis cannot
+        // change it (and numeric strings such as `"17"` are most of them).
+        return Style::Double;
+    }
     let a = analyze(s);
     let mut style = requested;
     if simple_key && a.multiline {
@@ -79,7 +83,6 @@ fn analyze(s: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let chars: Vec<char> = s.chars().collect();
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
     let mut line_breaks = false;
     let mut special = false;
@@ -88,8 +91,10 @@ fn analyze(s: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_whitespace = true;
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = chars.get(i + 1).is_none_or(|&n| n == ' ' || n == '\t');
+    let mut chars = s.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let followed_by_whitespace = next.is_none_or(|n| n == ' ' || n == '\t');
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -108,7 +113,7 @@ fn analyze(s: &str) -> Analysis {
         if !printable(c) {
             special = true;
         }
-        let last = i + 1 == chars.len();
+        let last = next.is_none();
         if c == ' ' {
             leading_space |= i == 0;
             trailing_space |= last;
@@ -176,7 +181,13 @@ fn resolves_to_string(s: &str) -> bool {
             if MAPPED.contains(&s) || is_timestamp(s) {
                 return false;
             }
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            // Go's parsers take `_` between digits; most such strings
+            // (resourceVersions, counts) have none, so no copy for them.
+            let plain: Cow<'_, str> = if s.contains('_') {
+                Cow::Owned(s.chars().filter(|&c| c != '_').collect())
+            } else {
+                Cow::Borrowed(s)
+            };
             !(is_go_int(&plain)
                 || is_yaml_style_float(&plain) && is_go_float(&plain)
                 || is_binary(&plain))
