@@ -149,7 +149,14 @@ pub fn target(ctx: &Ctx, api: &Value) -> Result<Target, Unresolved> {
     let cfg =
         kubewire_config::tls::client_config(&tls, cert, &url).map_err(|e| bad(e.to_string()))?;
     let name = kubewire_config::tls::server_name(&tls, &url).map_err(|e| bad(e.to_string()))?;
-    Target::parse(&url, name, cfg).map_err(bad)
+    let trust = format!(
+        "{}|{}",
+        spec["caBundle"].as_str().unwrap_or(""),
+        tls.insecure
+    );
+    Target::parse(&url, name, cfg)
+        .map(|t| t.trusting(&trust))
+        .map_err(bad)
 }
 
 /// Headers a proxy never passes on: hop-by-hop ones, and the caller's
