@@ -102,12 +102,14 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// `MaxIdleConnsPerHost`).
 const MAX_IDLE: usize = 25;
 
+/// Idle connections, each with the time it became idle, by pool key.
+type Idle = HashMap<String, Vec<(SendRequest<OutBody>, Instant)>>;
+
 /// Idle connections by [`Target::pool_key`]. One pool for the process:
 /// a connection belongs to a backend and the trust that verified it, not
 /// to the server that opened it.
-fn idle() -> &'static Mutex<HashMap<String, Vec<(SendRequest<OutBody>, Instant)>>> {
-    static IDLE: OnceLock<Mutex<HashMap<String, Vec<(SendRequest<OutBody>, Instant)>>>> =
-        OnceLock::new();
+fn idle() -> &'static Mutex<Idle> {
+    static IDLE: OnceLock<Mutex<Idle>> = OnceLock::new();
     IDLE.get_or_init(Default::default)
 }
 
