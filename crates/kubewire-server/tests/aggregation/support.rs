@@ -253,11 +253,23 @@ pub async fn pair(front_ip: [u8; 4], backend_ip: [u8; 4]) -> Pair {
 impl Pair {
     /// Installs the CRD in the backend and registers it in the front with
     /// the backend reached at `via` (the backend itself, or a proxy in
-    /// front of it); returns once the APIService is Available.
-    pub fn register(&self, via: SocketAddr) {
+    /// front of it), found through an EndpointSlice instead of the
+    /// example's Endpoints when `slice`; returns once the APIService is
+    /// Available.
+    pub fn register(&self, via: SocketAddr, slice: bool) {
         self.b
             .ok(&["create", "-f", &format!("{EXAMPLES}/crd.yaml")]);
-        let (service, apiservice) = registration(via, self.backend.ca_pem().unwrap());
+        let (mut service, apiservice) = registration(via, self.backend.ca_pem().unwrap());
+        if slice {
+            let endpoints = service.rfind("---").unwrap();
+            service.truncate(endpoints);
+            service.push_str(&format!(
+                "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: wardle-api-x1\n  namespace: wardle\n  labels: {{kubernetes.io/service-name: wardle-api}}\naddressType: IPv4\nendpoints:\n- addresses: [\"127.0.0.254\"]\n  conditions: {{ready: false}}\n- addresses: [\"{}\"]\n  conditions: {{ready: true}}\nports: [{{name: https, port: {}, protocol: TCP}}]\n",
+                via.ip(),
+                via.port()
+            ));
+            assert!(!service.contains("kind: Endpoints\n"), "{service}");
+        }
         let p = self.dir.path();
         self.f
             .ok(&["create", "-f", &write(p, "service.yaml", &service)]);
