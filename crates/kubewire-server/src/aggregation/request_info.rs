@@ -95,6 +95,7 @@ mod tests {
 
     fn info(method: Method, path_query: &str) -> Option<RequestInfo<'_>> {
         let (path, q) = path_query.split_once('?').unwrap_or((path_query, ""));
+        // The attributes borrow the verb; a test's few may live for good.
         let verb: &'static str = Box::leak(verb_of(&method).into_boxed_str());
         of(verb, path, &Query::parse(Some(q)))
     }
