@@ -238,16 +238,152 @@ pub fn v3_index(defs: &[ResourceDef]) -> Value {
     json!({"paths": paths})
 }
 
-/// `/openapi/v2`: the built-in document plus every CRD's definitions.
-pub fn v2(defs: &[ResourceDef]) -> Value {
-    let mut doc = builtin_v2().clone();
-    if doc.is_null() {
-        doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION}, "paths": {}, "definitions": {}});
+/// The group version a v2 path belongs to: `/api/v1/...` and
+/// `/apis/G/V/...`; `None` for the rest (`/apis/`, `/apis/G/`, `/version/`).
+fn path_gv(path: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = path.strip_prefix("/api/") {
+        let v = rest.split('/').next().filter(|v| !v.is_empty())?;
+        return Some(("", v));
     }
+    let mut it = path.strip_prefix("/apis/")?.split('/');
+    let g = it.next().filter(|g| !g.is_empty())?;
+    let v = it.next().filter(|v| !v.is_empty())?;
+    Some((g, v))
+}
+
+/// The names of the definitions `v` refers to (`#/definitions/NAME`).
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                if let Some(n) = r.strip_prefix("#/definitions/") {
+                    out.push(n.to_string());
+                }
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// The v2 paths of a custom resource: its collections (list, create) and
+/// its objects (get, replace, patch, delete), each with the query
+/// parameters clients look for (kubectl's field-validation check reads
+/// the `fieldValidation` of the kind's PATCH).
+fn custom_v2_paths(d: &ResourceDef, into: &mut Map<String, Value>) {
+    let name = custom_name(&d.group, &d.version, &d.kind);
+    let base = format!("/{}", gv_path(&d.group, &d.version));
+    let collection = if d.namespaced {
+        format!("{base}/namespaces/{{namespace}}/{}", d.plural)
+    } else {
+        format!("{base}/{}", d.plural)
+    };
+    let gvk = json!({"group": d.group, "version": d.version, "kind": d.kind});
+    let q = |n: &str, t: &str| json!({"name": n, "in": "query", "type": t, "uniqueItems": true});
+    let write = json!([
+        q("dryRun", "string"),
+        q("fieldManager", "string"),
+        q("fieldValidation", "string")
+    ]);
+    let op = |action: &str, id: &str, schema: &str, params: &Value| {
+        json!({"operationId": format!("{id}{}", d.kind), "parameters": params,
+               "responses": {"200": {"description": "OK", "schema": {"$ref": format!("#/definitions/{schema}")}}},
+               "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvk})
+    };
+    let mut patch = write.clone();
+    if let Some(a) = patch.as_array_mut() {
+        a.push(q("force", "boolean"));
+    }
+    let list = format!("{name}List");
+    into.insert(
+        collection.clone(),
+        json!({
+            "get": op("list", "list", &list, &json!([q("watch", "boolean")])),
+            "post": op("post", "create", &name, &write),
+        }),
+    );
+    into.insert(
+        format!("{collection}/{{name}}"),
+        json!({
+            "get": op("get", "read", &name, &json!([])),
+            "put": op("put", "replace", &name, &write),
+            "patch": op("patch", "patch", &name, &patch),
+            "delete": op("delete", "delete", &name, &json!([q("dryRun", "string")])),
+        }),
+    );
+}
+
+/// `/openapi/v2`: the built-in document and every CRD's definitions and
+/// paths. When `defs` leaves out built-in group versions (an aggregated
+/// server's remote users see only its own groups), the document has only
+/// the served group versions' paths and the definitions they reach, as
+/// kube-aggregator expects of a backend's document.
+pub fn v2(defs: &[ResourceDef]) -> Value {
+    let builtin = builtin_v2();
+    let served = |g: &str, v: &str| defs.iter().any(|d| d.group == g && d.version == v);
+    // Every built-in group version served: the whole document.
+    let all = crate::resources::builtins()
+        .iter()
+        .all(|b| served(&b.group, &b.version));
+    let mut doc = if builtin.is_null() {
+        json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBE_VERSION}, "paths": {}, "definitions": {}})
+    } else if all {
+        builtin.clone()
+    } else {
+        let mut d = Map::new();
+        for (k, v) in builtin.as_object().into_iter().flatten() {
+            if k != "paths" && k != "definitions" {
+                d.insert(k.clone(), v.clone());
+            }
+        }
+        let paths: Map<String, Value> = builtin["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(p, _)| path_gv(p).is_some_and(|(g, v)| served(g, v)))
+            .map(|(p, v)| (p.clone(), v.clone()))
+            .collect();
+        d.insert("paths".into(), Value::Object(paths));
+        d.insert("definitions".into(), json!({}));
+        Value::Object(d)
+    };
+    let mut paths = Map::new();
     for d in defs.iter().filter(|d| d.custom) {
         let mut s = custom_schema(d);
         s["properties"]["metadata"] = json!({"$ref": format!("#/definitions/{META}ObjectMeta")});
-        doc["definitions"][custom_name(&d.group, &d.version, &d.kind)] = s;
+        let name = custom_name(&d.group, &d.version, &d.kind);
+        doc["definitions"][format!("{name}List")] = json!({"type": "object", "required": ["items"], "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+            "items": {"type": "array", "items": {"$ref": format!("#/definitions/{name}")}},
+            "metadata": {"$ref": format!("#/definitions/{META}ListMeta")}},
+            "x-kubernetes-group-version-kind": [{"group": d.group, "version": d.version, "kind": format!("{}List", d.kind)}]});
+        doc["definitions"][name] = s;
+        custom_v2_paths(d, &mut paths);
+    }
+    if let Some(p) = doc["paths"].as_object_mut() {
+        p.extend(paths);
+    }
+    if !all {
+        reach_definitions(&mut doc, builtin);
     }
     doc
+}
+
+/// Adds to `doc` every definition of `builtin` that its paths and
+/// definitions refer to, directly or not.
+fn reach_definitions(doc: &mut Value, builtin: &Value) {
+    let mut todo = Vec::new();
+    refs(&doc["paths"], &mut todo);
+    refs(&doc["definitions"], &mut todo);
+    while let Some(n) = todo.pop() {
+        if doc["definitions"].get(&n).is_some() {
+            continue;
+        }
+        let Some(def) = builtin["definitions"].get(&n) else {
+            continue;
+        };
+        refs(def, &mut todo);
+        doc["definitions"][n] = def.clone();
+    }
 }

@@ -420,6 +420,7 @@ impl ServerBuilder {
             ca_pem: pki.as_ref().map(|p| p.ca_cert.clone()),
         };
         crate::controllers::start(&store, &copts);
+        crate::aggregation::local::sync(&store, &store.registry());
         let namespaces = tokio::spawn(crate::namespaces::run(store.clone(), stop_rx.clone()));
         let others = tokio::spawn(crate::controllers::run(
             store.clone(),

@@ -9,172 +9,19 @@
 #![allow(clippy::result_large_err)]
 
 mod common;
+#[path = "aggregation/support.rs"]
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
 use kubewire_server::aggregation::requestheader::Options;
 use kubewire_server::Server;
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
-
-struct Kubectl {
-    bin: PathBuf,
-    kubeconfig: PathBuf,
-    home: PathBuf,
-}
-
-impl Kubectl {
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(&self.bin);
-        c.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
-        c.env("HOME", &self.home).env_remove("KUBECONFIG");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = self.cmd(args).output().expect("run kubectl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (ok, out, err) = self.run(args);
-        assert!(ok, "kubectl {args:?} failed:\nstdout: {out}\nstderr: {err}");
-        out
-    }
-
-    /// Polls `args` until its output satisfies `want` (20 s at most).
-    fn until(&self, args: &[&str], want: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (_, out, err) = self.run(args);
-            if want(&out) {
-                return out;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "kubectl {args:?} never gave what was wanted; last: {out} {err}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-/// A CA: its certificate and key.
-fn ca(cn: &str) -> (rcgen::Certificate, KeyPair) {
-    let key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, cn);
-    (ca.self_signed(&key).unwrap(), key)
-}
-
-/// A client certificate `ca` signs for `cn`: `(cert_pem, key_pem)`.
-fn client(ca: &(rcgen::Certificate, KeyPair), cn: &str) -> (String, String) {
-    let key = KeyPair::generate().unwrap();
-    let mut cp = CertificateParams::new(Vec::<String>::new()).unwrap();
-    cp.distinguished_name.push(DnType::CommonName, cn);
-    cp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let cert = cp.signed_by(&key, &ca.0, &ca.1).unwrap();
-    (cert.pem(), key.serialize_pem())
-}
-
-/// One HTTPS GET to `addr` trusting `ca`, with an optional client
-/// certificate and extra headers: `(status, body)`.
-async fn https_get(
-    addr: SocketAddr,
-    ca: &str,
-    client: Option<(&str, &str)>,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> Result<(u16, String), String> {
-    let cert = Arc::new(kubewire_config::tls::ClientCert::default());
-    if let Some((c, k)) = client {
-        cert.set_pem(c.as_bytes(), k.as_bytes()).unwrap();
-    }
-    let tls = kubewire::kubeconfig::TlsConfig {
-        ca: Some(kubewire::kubeconfig::FileOrData::Data(
-            ca.as_bytes().to_vec(),
-        )),
-        server_name: None,
-        insecure: false,
-    };
-    let url = format!("https://{addr}");
-    let cfg = kubewire_config::tls::client_config(&tls, cert, &url).unwrap();
-    let name = kubewire_config::tls::server_name(&tls, &url).unwrap();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let stream = tokio_rustls::TlsConnector::from(Arc::new(cfg))
-        .connect(name, tcp)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
-    let mut b = hyper::Request::get(path).header("host", addr.to_string());
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    let resp = sender
-        .send_request(b.body(Empty::<Bytes>::new()).unwrap())
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/aggregated");
-
-/// A manifest of examples/aggregated/ with its `${VARS}` filled in, as
-/// register.sh fills them.
-fn example(name: &str, vars: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(format!("{EXAMPLES}/{name}")).unwrap();
-    for (k, v) in vars {
-        text = text.replace(&format!("${{{k}}}"), v);
-    }
-    assert!(!text.contains("${"), "{name}: unfilled variables");
-    text
-}
-
-fn flunder(name: &str) -> String {
-    format!(
-        "apiVersion: wardle.example.com/v1alpha1\nkind: Flunder\nmetadata:\n  name: {name}\nspec:\n  reference: {name}-ref\n"
-    )
-}
-
-/// The Service, its Endpoints (the backend's address: there is no
-/// cluster network here) and the APIService, from examples/aggregated/.
-fn registration(backend: SocketAddr, ca_pem: &str) -> (String, String) {
-    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
-    let (ip, port) = (backend.ip().to_string(), backend.port().to_string());
-    let vars = [
-        ("BACKEND_IP", ip.as_str()),
-        ("BACKEND_PORT", port.as_str()),
-        ("CA_BUNDLE", ca.as_str()),
-    ];
-    (
-        example("service.yaml", &vars),
-        example("apiservice.yaml", &vars),
-    )
-}
+use serde_json::Value;
+use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kubectl_through_the_front_to_an_aggregated_backend() {
@@ -261,7 +108,7 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         f.until(&reason, |o| o == "Passed");
         let table = f.ok(&["get", "apiservices"]);
         assert!(
-            table.contains("v1alpha1.wardle.example.com   wardle/wardle-api   True"),
+            table.lines().any(|l| l.split_whitespace().take(3).eq(["v1alpha1.wardle.example.com", "wardle/wardle-api", "True"])),
             "{table}"
         );
 
@@ -424,4 +271,282 @@ async fn kubectl_through_the_front_to_an_aggregated_backend() {
         assert_eq!(code, 503, "{verb}: {body}");
     }
     front.shutdown().await;
+}
+
+/// kube-aggregator's OpenAPI: the backend's `/openapi/v2` has only its
+/// group; the front's merges it in and lists the group in its v3 index,
+/// proxying the document; kubectl explains the aggregated kind and
+/// applies it with server-side field validation through the front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn openapi_of_an_aggregated_backend_through_the_front() {
+    let p = pair([127, 0, 0, 4], [127, 0, 0, 5]).await;
+    let (backend_addr, backend_ca) = (p.backend.addr(), p.backend.ca_pem().unwrap().to_string());
+    let p = tokio::task::spawn_blocking(move || {
+        p.register(backend_addr, false);
+        p
+    })
+    .await
+    .unwrap();
+
+    // The backend's own document, as the front proxy (the aggregator) reads it.
+    let aggregator = [
+        ("X-Remote-User", "system:kube-aggregator"),
+        ("X-Remote-Group", "system:masters"),
+    ];
+    let fp = Some((p.fp.0.as_str(), p.fp.1.as_str()));
+    let (code, body) = https_get(backend_addr, &backend_ca, fp, "/openapi/v2", &aggregator)
+        .await
+        .unwrap();
+    assert_eq!(code, 200, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(!paths.is_empty());
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.starts_with("/apis/wardle.example.com/v1alpha1/")),
+        "{paths:?}"
+    );
+    let defs = doc["definitions"].as_object().unwrap();
+    assert!(defs.contains_key("com.example.wardle.v1alpha1.Flunder"));
+    // What the Flunder refers to comes along; the built-in kinds do not.
+    assert!(defs.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
+    assert!(defs.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"));
+    assert!(
+        !defs.contains_key("io.k8s.api.core.v1.Pod"),
+        "built-in kinds leaked"
+    );
+
+    let path = p.dir.path().to_path_buf();
+    let res = tokio::task::spawn_blocking(move || {
+        let f = &p.f;
+        // The front's v2: its own and the backend's.
+        let v2: Value = serde_json::from_str(&f.ok(&["get", "--raw", "/openapi/v2"])).unwrap();
+        assert!(v2["paths"]["/api/v1/namespaces/{namespace}/pods"].is_object());
+        assert!(v2["paths"]["/apis/wardle.example.com/v1alpha1/namespaces/{namespace}/flunders/{name}"]["patch"].is_object());
+        assert_eq!(
+            v2["definitions"]["com.example.wardle.v1alpha1.Flunder"]["properties"]["spec"]["properties"]["reference"]["type"],
+            "string"
+        );
+        // The v3 index lists the group with the backend's hash, and the
+        // document is the backend's.
+        let index: Value = serde_json::from_str(&f.ok(&["get", "--raw", "/openapi/v3"])).unwrap();
+        assert!(index["paths"]["api/v1"].is_object(), "{index}");
+        let url = index["paths"]["apis/wardle.example.com/v1alpha1"]["serverRelativeURL"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no aggregated group in {index}"))
+            .to_string();
+        assert!(url.starts_with("/openapi/v3/apis/wardle.example.com/v1alpha1?hash="), "{url}");
+        let doc: Value = serde_json::from_str(&f.ok(&["get", "--raw", &url])).unwrap();
+        assert!(doc["components"]["schemas"]["com.example.wardle.v1alpha1.Flunder"].is_object());
+
+        let explained = f.ok(&["explain", "flunders.spec"]);
+        assert!(
+            explained.contains("GROUP:      wardle.example.com")
+                && explained.contains("reference\t<string>")
+                && explained.contains("The name of the Flunder or Fischer referred to."),
+            "{explained}"
+        );
+        // kubectl finds the kind's PATCH with fieldValidation in the v3
+        // document and leaves validation to the server (the backend).
+        let bad = "apiVersion: wardle.example.com/v1alpha1\nkind: Flunder\nmetadata:\n  name: bad\nspec:\n  reference: x\n  bogus: 1\n";
+        let (ok, _, err) = f.run(&["apply", "--validate=strict", "-f", &write(&path, "bad.yaml", bad)]);
+        assert!(!ok, "an unknown field passed strict validation");
+        assert!(
+            err.contains("Error from server (BadRequest)")
+                && err.contains("strict decoding error: unknown field \"spec.bogus\""),
+            "{err}"
+        );
+        f.ok(&["apply", "--validate=strict", "-f", &write(&path, "good.yaml", &flunder("good"))]);
+        f.ok(&["apply", "--server-side", "-f", &path.join("good.yaml").to_string_lossy()]);
+        let got = f.ok(&["get", "flunder", "good", "-o", "jsonpath={.spec.reference}"]);
+        assert_eq!(got, "good-ref");
+        (p, url)
+    })
+    .await
+    .unwrap();
+    let (p, url) = res;
+
+    // kube-apiserver's caching of v3 documents, the backend's through the
+    // proxy: the listed hash is the ETag, a stale one is redirected.
+    let (front, front_ca) = (p.front.addr(), p.front.ca_pem().unwrap().to_string());
+    let hash = url.split("?hash=").nth(1).unwrap().to_string();
+    let etag = format!("\"{hash}\"");
+    let admin = ("Authorization", "Bearer front-admin-token");
+    let (code, _) = https_get(
+        front,
+        &front_ca,
+        None,
+        &url,
+        &[admin, ("If-None-Match", &etag)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 304, "a matching If-None-Match");
+    let stale = "/openapi/v3/apis/wardle.example.com/v1alpha1?hash=00";
+    let (code, body) = https_get(front, &front_ca, None, stale, &[admin])
+        .await
+        .unwrap();
+    assert_eq!((code, body.as_str()), (301, ""), "a stale hash");
+    let (code, _) = https_get(
+        front,
+        &front_ca,
+        None,
+        "/openapi/v3/api/v1?hash=00",
+        &[admin],
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, 301, "the front's own group, a stale hash");
+    drop(p);
+}
+
+/// Counts the connections it accepts and pipes each to `to`.
+async fn counting_proxy(ip: [u8; 4], to: SocketAddr) -> (SocketAddr, Arc<AtomicUsize>) {
+    let l = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
+        .await
+        .unwrap();
+    let addr = l.local_addr().unwrap();
+    let n = Arc::new(AtomicUsize::new(0));
+    let count = n.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = l.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut out) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                }
+            });
+        }
+    });
+    (addr, n)
+}
+
+/// The front's `Local` APIServices for its own groups; a backend found
+/// through its EndpointSlice (a not-ready endpoint left out); proxied requests
+/// reusing a few kept-alive connections to the backend (a watch holding
+/// its own); an unknown method's verb being the method, lowercased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_apiservices_pooled_connections_and_odd_methods() {
+    let p = pair([127, 0, 0, 6], [127, 0, 0, 7]).await;
+    let (via, accepted) = counting_proxy([127, 0, 0, 8], p.backend.addr()).await;
+    let (front, front_ca) = (p.front.addr(), p.front.ca_pem().unwrap().to_string());
+    let p = tokio::task::spawn_blocking(move || {
+        let f = &p.f;
+        let table = f.ok(&["get", "apiservices"]);
+        let row = |name: &str| {
+            table
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(name))
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>())
+        };
+        for name in [
+            "v1.",
+            "v1.apps",
+            "v2.autoscaling",
+            "v1.apiregistration.k8s.io",
+        ] {
+            assert_eq!(row(name), Some(vec![name, "Local", "True"]), "{table}");
+        }
+        let apps: Value =
+            serde_json::from_str(&f.ok(&["get", "apiservice", "v1.apps", "-o", "json"])).unwrap();
+        assert_eq!(apps["spec"]["groupPriorityMinimum"], 17800);
+        assert_eq!(apps["spec"]["versionPriority"], 15);
+        assert!(apps["spec"].get("service").is_none(), "{apps}");
+        assert_eq!(
+            apps["metadata"]["labels"]["kube-aggregator.kubernetes.io/automanaged"],
+            "onstart"
+        );
+        assert_eq!(apps["status"]["conditions"][0]["reason"], "Local");
+        // Found through an EndpointSlice this time.
+        p.register(via, true);
+        p
+    })
+    .await
+    .unwrap();
+
+    // Many proxied requests, one after another: kept-alive connections,
+    // not one each.
+    let before = accepted.load(Ordering::SeqCst);
+    let token = [("Authorization", "Bearer front-admin-token")];
+    let list = "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders";
+    for _ in 0..40 {
+        let (code, body) = https_get(front, &front_ca, None, list, &token)
+            .await
+            .unwrap();
+        assert_eq!(code, 200, "{body}");
+    }
+    let after = accepted.load(Ordering::SeqCst);
+    assert!(before >= 1, "the discovery checks reached the backend");
+    assert!(
+        after - before <= 2,
+        "40 requests took {} new connections",
+        after - before
+    );
+
+    // A watch holds its own connection; requests beside it still share.
+    let mut watch =
+        p.f.cmd(&["get", "flunders", "--watch", "-o", "name"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let (p, nobody) = tokio::task::spawn_blocking(move || {
+        let path = p.dir.path().to_path_buf();
+        p.f.ok(&["create", "-f", &write(&path, "one.yaml", &flunder("one"))]);
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            "flunder.wardle.example.com/one"
+        );
+        p.f.ok(&["create", "serviceaccount", "nobody"]);
+        let nobody = p.f.ok(&["create", "token", "nobody"]).trim().to_string();
+        (p, nobody)
+    })
+    .await
+    .unwrap();
+    let with_watch = accepted.load(Ordering::SeqCst);
+    for _ in 0..20 {
+        let (code, _) = https_get(front, &front_ca, None, list, &token)
+            .await
+            .unwrap();
+        assert_eq!(code, 200);
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(
+        with_watch - after <= 2,
+        "the watch took {} connections",
+        with_watch - after
+    );
+    let end = accepted.load(Ordering::SeqCst);
+    eprintln!(
+        "backend connections: {before} for the discovery checks, +{} for 40 requests, +{} with a watch, +{} for 20 more beside it",
+        after - before,
+        with_watch - after,
+        end - with_watch
+    );
+    assert!(
+        end - with_watch <= 2,
+        "20 requests beside a watch took {}",
+        end - with_watch
+    );
+
+    // A method kube-apiserver has no verb for is its own verb, lowercased:
+    // the front's authorizer refuses it by that name before proxying.
+    let odd = hyper::Method::from_bytes(b"PROPFIND").unwrap();
+    let bearer = format!("Bearer {nobody}");
+    let auth = [("Authorization", bearer.as_str())];
+    let one = format!("{list}/one");
+    let (code, body) = https_request(front, &front_ca, None, odd, &one, &auth)
+        .await
+        .unwrap();
+    assert_eq!(code, 403, "{body}");
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        status["message"],
+        "flunders.wardle.example.com \"one\" is forbidden: User \"system:serviceaccount:default:nobody\" cannot propfind resource \"flunders\" in API group \"wardle.example.com\" in the namespace \"default\"",
+        "{body}"
+    );
+    drop(p);
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::Empty;
+use http_body_util::{BodyExt as _, Empty};
 use serde_json::{json, Value};
 
 use super::{client, discovery, front};
@@ -28,6 +28,7 @@ const REPROBE: Duration = Duration::from_secs(10);
 pub async fn run(ctx: Arc<Ctx>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut probed: HashMap<String, Instant> = HashMap::new();
     loop {
+        super::local::sync(&ctx.store, &ctx.store.registry());
         let apis = ctx
             .store
             .list("apiregistration.k8s.io", "apiservices", None, None)
@@ -107,7 +108,16 @@ async fn condition(ctx: &Ctx, api: &Value) -> Condition {
                 r.status().as_u16()
             ),
         ),
-        Ok(Ok(_)) => ("True", "Passed", "all checks passed".into()),
+        Ok(Ok(r)) => {
+            // Read to the end, so that the connection goes back to its
+            // pool (a body dropped half-read closes it).
+            let _ = tokio::time::timeout(
+                super::PROBE_TIMEOUT,
+                http_body_util::Limited::new(r.into_body(), 8 << 20).collect(),
+            )
+            .await;
+            ("True", "Passed", "all checks passed".into())
+        }
     }
 }
 

@@ -65,7 +65,7 @@ fn wants_v2(head: &Head) -> bool {
     })
 }
 
-fn json_response(head: &Head, v: &Value) -> Response<Body> {
+pub(super) fn json_response(head: &Head, v: &Value) -> Response<Body> {
     let bytes = if head.pretty {
         serde_json::to_vec_pretty(v)
     } else {

@@ -7,7 +7,9 @@
 //! There is no cluster DNS or service network here, so a service is
 //! resolved as kube-apiserver's `--enable-aggregator-routing=true` does:
 //! through its `Endpoints` object in this server (an address of the
-//! subset that carries the port the `APIService` names), and the backend's
+//! subset that carries the port the `APIService` names) or, when that has
+//! none, its `EndpointSlices` (a ready endpoint of a slice labelled
+//! `kubernetes.io/service-name` with that port), and the backend's
 //! certificate is checked for `SERVICE.NAMESPACE.svc`, as kube-aggregator
 //! checks it.
 
@@ -85,36 +87,77 @@ pub fn resolve(store: &Store, svc: &Value) -> Result<String, Unresolved> {
         ));
     };
     let port_name = sp["name"].as_str().unwrap_or("");
-    let Some(endpoints) = store.get(&Key::new("", "endpoints", ns, name)) else {
+    let endpoints = store.get(&Key::new("", "endpoints", ns, name));
+    let slices = slices_of(store, ns, name);
+    if endpoints.is_none() && slices.is_empty() {
         return Err((
             "EndpointsNotFound",
             format!("cannot find endpoints for service/{name} in \"{ns}\""),
         ));
-    };
-    for subset in endpoints["subsets"].as_array().into_iter().flatten() {
-        let ports: Vec<&Value> = subset["ports"].as_array().into_iter().flatten().collect();
-        let p = ports
-            .iter()
-            .find(|p| p["name"].as_str().unwrap_or("") == port_name)
-            .or_else(|| (ports.len() == 1).then(|| &ports[0]))
-            .and_then(|p| p["port"].as_u64());
-        let ip = subset["addresses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find_map(|a| a["ip"].as_str());
-        if let (Some(p), Some(ip)) = (p, ip) {
-            return Ok(if ip.contains(':') {
-                format!("[{ip}]:{p}")
-            } else {
-                format!("{ip}:{p}")
-            });
-        }
     }
-    Err((
-        "MissingEndpoints",
-        format!("endpoints for service/{name} in \"{ns}\" have no addresses with port name \"{port_name}\""),
-    ))
+    let found = endpoints
+        .and_then(|e| endpoints_address(&e, port_name))
+        .or_else(|| slices.iter().find_map(|s| slice_address(s, port_name)));
+    let Some((ip, p)) = found else {
+        return Err((
+            "MissingEndpoints",
+            format!("endpoints for service/{name} in \"{ns}\" have no addresses with port name \"{port_name}\""),
+        ));
+    };
+    Ok(if ip.contains(':') {
+        format!("[{ip}]:{p}")
+    } else {
+        format!("{ip}:{p}")
+    })
+}
+
+/// The port named `port_name` among `ports`, or the only one there is.
+fn named_port(ports: &[Value], port_name: &str) -> Option<u64> {
+    ports
+        .iter()
+        .find(|p| p["name"].as_str().unwrap_or("") == port_name)
+        .or_else(|| (ports.len() == 1).then(|| &ports[0]))
+        .and_then(|p| p["port"].as_u64())
+}
+
+/// An address and port of an Endpoints object's subsets.
+fn endpoints_address(endpoints: &Value, port_name: &str) -> Option<(String, u64)> {
+    endpoints["subsets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|subset| {
+            let ports = subset["ports"].as_array()?;
+            let p = named_port(ports, port_name)?;
+            let ip = subset["addresses"]
+                .as_array()?
+                .iter()
+                .find_map(|a| a["ip"].as_str())?;
+            Some((ip.to_string(), p))
+        })
+}
+
+/// The EndpointSlices of a Service (labelled `kubernetes.io/service-name`).
+fn slices_of(store: &Store, ns: &str, name: &str) -> Vec<Arc<Value>> {
+    store
+        .list("discovery.k8s.io", "endpointslices", Some(ns), None)
+        .map(|(_, items)| items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == name)
+        .collect()
+}
+
+/// A ready address and port of an EndpointSlice (an endpoint without a
+/// `ready` condition counts as ready, as the API says).
+fn slice_address(slice: &Value, port_name: &str) -> Option<(String, u64)> {
+    let p = named_port(slice["ports"].as_array()?, port_name)?;
+    let ip = slice["endpoints"]
+        .as_array()?
+        .iter()
+        .filter(|e| e["conditions"]["ready"] != false)
+        .find_map(|e| e["addresses"].as_array()?.iter().find_map(Value::as_str))?;
+    Some((ip.to_string(), p))
 }
 
 /// How to reach the backend of `api`: its address, the name its
@@ -149,7 +192,14 @@ pub fn target(ctx: &Ctx, api: &Value) -> Result<Target, Unresolved> {
     let cfg =
         kubewire_config::tls::client_config(&tls, cert, &url).map_err(|e| bad(e.to_string()))?;
     let name = kubewire_config::tls::server_name(&tls, &url).map_err(|e| bad(e.to_string()))?;
-    Target::parse(&url, name, cfg).map_err(bad)
+    let trust = format!(
+        "{}|{}",
+        spec["caBundle"].as_str().unwrap_or(""),
+        tls.insecure
+    );
+    Target::parse(&url, name, cfg)
+        .map(|t| t.trusting(&trust))
+        .map_err(bad)
 }
 
 /// Headers a proxy never passes on: hop-by-hop ones, and the caller's

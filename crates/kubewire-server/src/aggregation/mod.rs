@@ -8,14 +8,18 @@
 //! - **Front** (kube-aggregator, for running without a real
 //!   kube-apiserver): `APIService` objects proxy a group to a backend
 //!   ([`front`]) after this server's own authorizer allowed the request
-//!   ([`request_info`]), join discovery ([`discovery`]) and get their
-//!   `Available` condition ([`available`]).
+//!   ([`request_info`]), join discovery ([`discovery`]) and OpenAPI
+//!   ([`openapi`]) and get their
+//!   `Available` condition ([`available`]); every group the server serves
+//!   itself has a `Local` one ([`local`]).
 
 pub mod available;
 mod client;
 pub mod delegated;
 pub mod discovery;
 pub mod front;
+pub mod local;
+pub mod openapi;
 pub mod request_info;
 pub mod requestheader;
 
@@ -117,6 +121,10 @@ pub async fn serve_front(
     head: &Head,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Request<Incoming>> {
+    let req = match openapi::serve(ctx, defs, head, req).await {
+        Ok(resp) => return Ok(resp),
+        Err(req) => req,
+    };
     if let Some((g, v)) = front::group_version(&head.path) {
         if let Some(api) = front::api_service(&ctx.store, g, v) {
             if api["spec"]["service"].is_object() {
@@ -138,8 +146,9 @@ pub async fn serve_front(
 /// is proxied (kube-apiserver's authorization filter runs before
 /// kube-aggregator): refused here, the backend never sees it.
 async fn authorize_proxied(ctx: &Ctx, user: &User, head: &Head) -> Result<(), ApiError> {
+    let method = request_info::verb_of(&head.method);
     let Some(request_info::RequestInfo::Resource(a)) =
-        request_info::of(&head.method, &head.path, &head.query)
+        request_info::of(&method, &head.path, &head.query)
     else {
         // `/apis/G/V` itself: discovery, open to every authenticated user.
         return Ok(());

@@ -20,7 +20,9 @@ pub enum RequestInfo<'a> {
 }
 
 /// The request info of `method path?query`; `None` outside `/apis/G/V`.
-pub fn of<'a>(method: &Method, path: &'a str, query: &Query) -> Option<RequestInfo<'a>> {
+/// `method` is the HTTP method lowercased (see [`verb_of`]): a method
+/// kube-apiserver does not map is its own verb, lowercased.
+pub fn of<'a>(method: &'a str, path: &'a str, query: &Query) -> Option<RequestInfo<'a>> {
     let rest = path.strip_prefix("/apis/")?;
     let mut parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     if parts.len() < 2 {
@@ -52,16 +54,17 @@ pub fn of<'a>(method: &Method, path: &'a str, query: &Query) -> Option<RequestIn
     let verb = if legacy_watch {
         "watch"
     } else {
-        match *method {
-            Method::GET | Method::HEAD if name.is_some() => "get",
-            Method::GET | Method::HEAD if query.flag("watch") => "watch",
-            Method::GET | Method::HEAD => "list",
-            Method::POST => "create",
-            Method::PUT => "update",
-            Method::PATCH => "patch",
-            Method::DELETE if name.is_some() => "delete",
-            Method::DELETE => "deletecollection",
-            _ => "",
+        match method {
+            "get" | "head" if name.is_some() => "get",
+            "get" | "head" if query.flag("watch") => "watch",
+            "get" | "head" => "list",
+            "post" => "create",
+            "put" => "update",
+            "patch" => "patch",
+            "delete" if name.is_some() => "delete",
+            "delete" => "deletecollection",
+            // kube-apiserver: `strings.ToLower(req.Method)`.
+            other => other,
         }
     };
     // The namespaces resource names its namespace in the name position.
@@ -80,13 +83,21 @@ pub fn of<'a>(method: &Method, path: &'a str, query: &Query) -> Option<RequestIn
     }))
 }
 
+/// The lowercased method [`of`] reads (kube-apiserver's RequestInfo
+/// lowercases every method it does not map to a verb of its own).
+pub fn verb_of(method: &Method) -> String {
+    method.as_str().to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn info(method: Method, path_query: &str) -> Option<RequestInfo<'_>> {
         let (path, q) = path_query.split_once('?').unwrap_or((path_query, ""));
-        of(&method, path, &Query::parse(Some(q)))
+        // The attributes borrow the verb; a test's few may live for good.
+        let verb: &'static str = Box::leak(verb_of(&method).into_boxed_str());
+        of(verb, path, &Query::parse(Some(q)))
     }
 
     fn attrs<'a>(
@@ -170,6 +181,20 @@ mod tests {
         assert_eq!(
             info(Method::GET, &format!("{GV}/flunders")),
             attrs("list", "flunders", None, None, None)
+        );
+        // A method kube-apiserver does not map is its own verb, lowercased.
+        let odd = Method::from_bytes(b"PROPFIND").unwrap();
+        assert_eq!(
+            info(odd, &one),
+            attrs("propfind", "flunders", None, Some("one"), ns)
+        );
+        assert_eq!(
+            info(Method::OPTIONS, &p),
+            attrs("options", "flunders", None, None, ns)
+        );
+        assert_eq!(
+            info(Method::HEAD, &one),
+            attrs("get", "flunders", None, Some("one"), ns)
         );
         // The namespaces resource of the group, and its subresources.
         assert_eq!(

@@ -104,7 +104,7 @@ pub fn discovery(
             _ => return Some(not_found()),
         };
         return Some(match crate::openapi::v3_doc(defs, &g, &v) {
-            Some(doc) => json(head, &doc),
+            Some(doc) => openapi_v3_doc(head, path, &doc),
             None => not_found(),
         });
     }
@@ -156,6 +156,43 @@ fn root(ctx: &Ctx, defs: &[ResourceDef], head: &Head, core: bool) -> Response<Bo
     } else {
         json(head, &discovery::api_group_list(defs))
     }
+}
+
+/// A group version's v3 document with kube-apiserver's caching: its hash
+/// (the one `/openapi/v3` lists) as ETag, 304 for a matching
+/// `If-None-Match`, `public, immutable` when asked for by the current
+/// `?hash=`, and a 301 to the current hash for a stale one.
+fn openapi_v3_doc(head: &Head, path: &str, doc: &Value) -> Response<Body> {
+    let bytes = serde_json::to_vec(doc).unwrap_or_default();
+    let hash = discovery::hash_hex(&bytes);
+    let etag = format!("\"{hash}\"");
+    let b = Response::builder()
+        .header(header::ETAG, etag.as_str())
+        .header(header::VARY, "Accept");
+    let r = match head.query.get("hash") {
+        Some(h) if h != hash => b
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header(header::LOCATION, format!("{path}?hash={hash}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "no-cache, private")
+            .body(body::full("")),
+        asked => {
+            let cache = if asked.is_some() {
+                "public, immutable"
+            } else {
+                "no-cache, private"
+            };
+            let b = b
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CACHE_CONTROL, cache);
+            if head.if_none_match == etag {
+                b.status(StatusCode::NOT_MODIFIED).body(body::full(""))
+            } else {
+                b.body(body::full(bytes))
+            }
+        }
+    };
+    r.unwrap_or_else(|_| Response::new(body::full("")))
 }
 
 fn openapi_v2(head: &Head, defs: &[ResourceDef]) -> Response<Body> {

@@ -105,6 +105,9 @@ pub static API_SERVICES: Builtin = Builtin {
         super::AGE,
     ],
     validate: api_service_name,
+    // kube-aggregator checks a path segment, not a DNS name: the core
+    // group's APIService is `v1.`.
+    names: super::NameRule::PathSegment,
     ..BASE
 };
 
