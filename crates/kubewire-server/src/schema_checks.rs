@@ -103,6 +103,46 @@ const ENUM_WORDING: &[(&str, &str, Wording)] = &[
     ),
 ];
 
+/// Where Go reports a list item outside its `enum`.
+enum ItemPath {
+    /// At the list's path.
+    List,
+    /// At the item's (`[i]`); a list longer than Go's values is refused
+    /// as a whole first, the list printed as a Go value (not reproduced:
+    /// such a list goes unchecked).
+    Item,
+}
+
+/// (schema type, list field, where, wording): the lists of enum strings
+/// Go checks item by item. The other such lists (a Service's
+/// `ipFamilies`, a ResourceQuota's `scopes`, admission rules'
+/// `operations`, a CSR's `usages`, ...) Go words in ways not reproduced
+/// here (the whole list printed as a Go value, other checks first), and
+/// go unchecked.
+const ITEM_ENUMS: &[(&str, &str, ItemPath, Wording)] = &[
+    // ValidatePersistentVolumeClaimSpec: NotSupported at `accessModes`
+    // with sets.List(supportedAccessModes), the schema's sorted values.
+    (
+        "PersistentVolumeClaimSpec",
+        "accessModes",
+        ItemPath::List,
+        Wording::Listed(&[
+            "ReadOnlyMany",
+            "ReadWriteMany",
+            "ReadWriteOnce",
+            "ReadWriteOncePod",
+        ]),
+    ),
+    // ValidateNetworkPolicySpec: NotSupported at `policyTypes[i]`, its
+    // values written out as Ingress, Egress.
+    (
+        "NetworkPolicySpec",
+        "policyTypes",
+        ItemPath::Item,
+        Wording::Listed(&["Ingress", "Egress"]),
+    ),
+];
+
 /// (schema type, field, detail): the schema's `required` fields whose
 /// absence (or empty value) Go reports as `Required value` at that field.
 /// The other `required` fields Go reports otherwise (a Service port as
@@ -147,8 +187,11 @@ pub fn check(def: &ResourceDef, obj: &Value, causes: &mut Vec<Cause>) {
             walk(schemas, p, v, k, &mut found);
         }
     }
+    // Go may report one field more than once (two bad list items at the
+    // list's path); only the kind's own causes hide a finding.
+    let own = causes.len();
     for c in found {
-        if !causes.iter().any(|o| o.field == c.field) {
+        if !causes[..own].iter().any(|o| o.field == c.field) {
             causes.push(c);
         }
     }
@@ -198,9 +241,12 @@ fn walk(
             for (k, x) in m {
                 let Some(p) = props.get(k) else { continue };
                 let here = format!("{at}.{k}");
-                match (x.as_str(), p["enum"].as_array()) {
-                    (Some(got), Some(allowed)) if !got.is_empty() => {
+                match (x, p["enum"].as_array()) {
+                    (Value::String(got), Some(allowed)) if !got.is_empty() => {
                         enum_value(ty.unwrap_or(""), k, got, allowed, &here, out);
+                    }
+                    (Value::Array(items), _) if p["items"]["enum"].is_array() => {
+                        item_enums(ty.unwrap_or(""), k, items, &here, out);
                     }
                     _ => walk(schemas, p, x, &here, out),
                 }
@@ -243,6 +289,39 @@ fn enum_value(ty: &str, field: &str, got: &str, allowed: &[Value], at: &str, out
         ),
         at,
     ));
+}
+
+/// The items of a list of enum strings (`at`) that are not in Go's list,
+/// for the lists [`ITEM_ENUMS`] names.
+fn item_enums(ty: &str, field: &str, items: &[Value], at: &str, out: &mut Vec<Cause>) {
+    let Some((_, _, path, Wording::Listed(values))) =
+        ITEM_ENUMS.iter().find(|(t, f, ..)| *t == ty && *f == field)
+    else {
+        return;
+    };
+    if matches!(path, ItemPath::Item) && items.len() > values.len() {
+        return;
+    }
+    for (i, item) in items.iter().enumerate() {
+        let Some(got) = item.as_str() else { continue };
+        if values.contains(&got) {
+            continue;
+        }
+        let list: Vec<String> = values.iter().map(|s| go_quote(s)).collect();
+        let here = match path {
+            ItemPath::List => at.to_string(),
+            ItemPath::Item => format!("{at}[{i}]"),
+        };
+        out.push(cause(
+            "FieldValueNotSupported",
+            format!(
+                "Unsupported value: {}: supported values: {}",
+                go_quote(got),
+                list.join(", ")
+            ),
+            here,
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +384,28 @@ mod tests {
             &mut causes,
         );
         assert_eq!(causes.len(), 1);
+        let pvc = def("", "persistentvolumeclaims");
+        assert_eq!(
+            messages(&pvc, json!({"spec": {"accessModes": ["ReadWriteOnce", "rwo", "Many"]}})),
+            [
+                "spec.accessModes: Unsupported value: \"rwo\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
+                "spec.accessModes: Unsupported value: \"Many\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
+            ]
+        );
+        let np = def("networking.k8s.io", "networkpolicies");
+        assert_eq!(
+            messages(&np, json!({"spec": {"podSelector": {}, "policyTypes": ["Ingress", "egress"]}})),
+            ["spec.policyTypes[1]: Unsupported value: \"egress\": supported values: \"Ingress\", \"Egress\""]
+        );
+        // Three policy types: Go refuses the list as a whole (not
+        // reproduced); lists Go words otherwise are not checked.
+        assert!(messages(
+            &np,
+            json!({"spec": {"policyTypes": ["Ingress", "Egress", "x"]}})
+        )
+        .is_empty());
+        let svc = def("", "services");
+        assert!(messages(&svc, json!({"spec": {"ipFamilies": ["IPv5"]}})).is_empty());
         let ing = def("networking.k8s.io", "ingresses");
         assert_eq!(
             messages(

@@ -2,7 +2,8 @@
 //! decodes a body: a `metav1.Time` (`format: date-time`) through Go's
 //! `time.Parse(time.RFC3339, ...)`, whose error is the decode error
 //! (`... cannot be handled as a ConfigMap: parsing time ...`), and a
-//! `resource.Quantity` through `resource.ParseQuantity`.
+//! `resource.Quantity` through `resource.ParseQuantity`; and the lists
+//! of enum strings Go validation checks item by item.
 
 mod common;
 
@@ -84,5 +85,42 @@ async fn times_that_go_cannot_parse_are_decode_errors() {
     assert_eq!(r.status, 201);
     let r = post_json(a, events, &event("2026-12-03T00:00:00.5Z")).await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    s.shutdown().await;
+}
+
+/// A NetworkPolicy's `policyTypes` item outside Go's list: 422 at the
+/// item, Go's values in its order; a PVC's access modes at the list.
+#[tokio::test]
+async fn list_items_outside_their_enum_are_refused() {
+    let s = server().await;
+    let a = s.addr();
+    let np = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "np"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "egress"]}});
+    let r = post_json(
+        a,
+        "/apis/networking.k8s.io/v1/namespaces/capture/networkpolicies",
+        &np,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let got = r.json();
+    assert_eq!(
+        got["message"],
+        "NetworkPolicy.networking.k8s.io \"np\" is invalid: spec.policyTypes[1]: Unsupported value: \"egress\": supported values: \"Ingress\", \"Egress\""
+    );
+    assert_eq!(
+        got["details"]["causes"][0]["reason"],
+        "FieldValueNotSupported"
+    );
+    assert_eq!(got["details"]["causes"][0]["field"], "spec.policyTypes[1]");
+    let mut ok = np.clone();
+    ok["spec"]["policyTypes"] = json!(["Ingress", "Egress"]);
+    let r = post_json(
+        a,
+        "/apis/networking.k8s.io/v1/namespaces/capture/networkpolicies",
+        &ok,
+    )
+    .await;
+    assert_eq!(r.status, 201);
     s.shutdown().await;
 }
