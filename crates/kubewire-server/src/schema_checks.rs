@@ -103,44 +103,18 @@ const ENUM_WORDING: &[(&str, &str, Wording)] = &[
     ),
 ];
 
-/// Where Go reports a list item outside its `enum`.
-enum ItemPath {
-    /// At the list's path.
-    List,
-    /// At the item's (`[i]`); a list longer than Go's values is refused
-    /// as a whole first, the list printed as a Go value (not reproduced:
-    /// such a list goes unchecked).
-    Item,
-}
-
-/// (schema type, list field, where, wording): the lists of enum strings
-/// Go checks item by item. The other such lists (a Service's
-/// `ipFamilies`, a ResourceQuota's `scopes`, admission rules'
+/// (schema type, list field, Go's values): the lists of enum strings Go
+/// checks item by item, at the item (`[i]`); a list longer than Go's
+/// values is refused as a whole first, the list printed as a Go value
+/// (not reproduced: such a list goes unchecked). The other such lists (a
+/// Service's `ipFamilies`, a ResourceQuota's `scopes`, admission rules'
 /// `operations`, a CSR's `usages`, ...) Go words in ways not reproduced
-/// here (the whole list printed as a Go value, other checks first), and
-/// go unchecked.
-const ITEM_ENUMS: &[(&str, &str, ItemPath, Wording)] = &[
-    // ValidatePersistentVolumeClaimSpec: NotSupported at `accessModes`
-    // with sets.List(supportedAccessModes), the schema's sorted values.
-    (
-        "PersistentVolumeClaimSpec",
-        "accessModes",
-        ItemPath::List,
-        Wording::Listed(&[
-            "ReadOnlyMany",
-            "ReadWriteMany",
-            "ReadWriteOnce",
-            "ReadWriteOncePod",
-        ]),
-    ),
+/// here, and a PVC's `accessModes` are its kind's rule
+/// ([`crate::kinds`]), in Go's order with the claim's other checks.
+const ITEM_ENUMS: &[(&str, &str, &[&str])] = &[
     // ValidateNetworkPolicySpec: NotSupported at `policyTypes[i]`, its
     // values written out as Ingress, Egress.
-    (
-        "NetworkPolicySpec",
-        "policyTypes",
-        ItemPath::Item,
-        Wording::Listed(&["Ingress", "Egress"]),
-    ),
+    ("NetworkPolicySpec", "policyTypes", &["Ingress", "Egress"]),
 ];
 
 /// (schema type, field, detail): the schema's `required` fields whose
@@ -187,8 +161,8 @@ pub fn check(def: &ResourceDef, obj: &Value, causes: &mut Vec<Cause>) {
             walk(schemas, p, v, k, &mut found);
         }
     }
-    // Go may report one field more than once (two bad list items at the
-    // list's path); only the kind's own causes hide a finding.
+    // Only the kind's own causes hide a finding: the walk's own findings
+    // each stand (Go may report one field more than once).
     let own = causes.len();
     for c in found {
         if !causes[..own].iter().any(|o| o.field == c.field) {
@@ -294,24 +268,18 @@ fn enum_value(ty: &str, field: &str, got: &str, allowed: &[Value], at: &str, out
 /// The items of a list of enum strings (`at`) that are not in Go's list,
 /// for the lists [`ITEM_ENUMS`] names.
 fn item_enums(ty: &str, field: &str, items: &[Value], at: &str, out: &mut Vec<Cause>) {
-    let Some((_, _, path, Wording::Listed(values))) =
-        ITEM_ENUMS.iter().find(|(t, f, ..)| *t == ty && *f == field)
-    else {
+    let Some((_, _, values)) = ITEM_ENUMS.iter().find(|(t, f, _)| *t == ty && *f == field) else {
         return;
     };
-    if matches!(path, ItemPath::Item) && items.len() > values.len() {
+    if items.len() > values.len() {
         return;
     }
+    let list: Vec<String> = values.iter().map(|s| go_quote(s)).collect();
     for (i, item) in items.iter().enumerate() {
         let Some(got) = item.as_str() else { continue };
         if values.contains(&got) {
             continue;
         }
-        let list: Vec<String> = values.iter().map(|s| go_quote(s)).collect();
-        let here = match path {
-            ItemPath::List => at.to_string(),
-            ItemPath::Item => format!("{at}[{i}]"),
-        };
         out.push(cause(
             "FieldValueNotSupported",
             format!(
@@ -319,7 +287,7 @@ fn item_enums(ty: &str, field: &str, items: &[Value], at: &str, out: &mut Vec<Ca
                 go_quote(got),
                 list.join(", ")
             ),
-            here,
+            format!("{at}[{i}]"),
         ));
     }
 }
@@ -384,14 +352,6 @@ mod tests {
             &mut causes,
         );
         assert_eq!(causes.len(), 1);
-        let pvc = def("", "persistentvolumeclaims");
-        assert_eq!(
-            messages(&pvc, json!({"spec": {"accessModes": ["ReadWriteOnce", "rwo", "Many"]}})),
-            [
-                "spec.accessModes: Unsupported value: \"rwo\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
-                "spec.accessModes: Unsupported value: \"Many\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
-            ]
-        );
         let np = def("networking.k8s.io", "networkpolicies");
         assert_eq!(
             messages(&np, json!({"spec": {"podSelector": {}, "policyTypes": ["Ingress", "egress"]}})),

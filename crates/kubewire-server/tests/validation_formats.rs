@@ -89,7 +89,8 @@ async fn times_that_go_cannot_parse_are_decode_errors() {
 }
 
 /// A NetworkPolicy's `policyTypes` item outside Go's list: 422 at the
-/// item, Go's values in its order; a PVC's access modes at the list.
+/// item, Go's values in its order; a PVC's access modes at the list,
+/// before its missing storage request (Go's order).
 #[tokio::test]
 async fn list_items_outside_their_enum_are_refused() {
     let s = server().await;

@@ -13,6 +13,7 @@
 mod apps;
 mod batch_rules;
 mod cells;
+mod claim_rules;
 mod core;
 mod cron;
 #[rustfmt::skip]
