@@ -77,6 +77,7 @@ pub mod decode;
 pub mod discovery;
 pub mod duplicates;
 mod formats;
+pub mod go_time;
 pub mod http;
 pub mod kinds;
 pub mod namespaces;

@@ -281,11 +281,16 @@ pub fn prepare_create(
         }
     }
     defaults(def, &mut obj);
+    // The creating manager owns what it sent and its defaults, not what
+    // the strategy adds after the field manager ran.
+    let fields = fields_v1(&obj);
+    if let Some(b) = def.builtin {
+        (b.prepare_create)(&mut obj);
+    }
     if tracks_generation(def, &obj) {
         obj["metadata"]["generation"] = 1.into();
     }
     validate(def, &obj, None, true)?;
-    let fields = fields_v1(&obj);
     set_managed(
         &mut obj,
         manager,

@@ -103,6 +103,20 @@ const ENUM_WORDING: &[(&str, &str, Wording)] = &[
     ),
 ];
 
+/// (schema type, list field, Go's values): the lists of enum strings Go
+/// checks item by item, at the item (`[i]`); a list longer than Go's
+/// values is refused as a whole first, the list printed as a Go value
+/// (not reproduced: such a list goes unchecked). The other such lists (a
+/// Service's `ipFamilies`, a ResourceQuota's `scopes`, admission rules'
+/// `operations`, a CSR's `usages`, ...) Go words in ways not reproduced
+/// here, and a PVC's `accessModes` are its kind's rule
+/// ([`crate::kinds`]), in Go's order with the claim's other checks.
+const ITEM_ENUMS: &[(&str, &str, &[&str])] = &[
+    // ValidateNetworkPolicySpec: NotSupported at `policyTypes[i]`, its
+    // values written out as Ingress, Egress.
+    ("NetworkPolicySpec", "policyTypes", &["Ingress", "Egress"]),
+];
+
 /// (schema type, field, detail): the schema's `required` fields whose
 /// absence (or empty value) Go reports as `Required value` at that field.
 /// The other `required` fields Go reports otherwise (a Service port as
@@ -147,8 +161,11 @@ pub fn check(def: &ResourceDef, obj: &Value, causes: &mut Vec<Cause>) {
             walk(schemas, p, v, k, &mut found);
         }
     }
+    // Only the kind's own causes hide a finding: the walk's own findings
+    // each stand (Go may report one field more than once).
+    let own = causes.len();
     for c in found {
-        if !causes.iter().any(|o| o.field == c.field) {
+        if !causes[..own].iter().any(|o| o.field == c.field) {
             causes.push(c);
         }
     }
@@ -198,9 +215,12 @@ fn walk(
             for (k, x) in m {
                 let Some(p) = props.get(k) else { continue };
                 let here = format!("{at}.{k}");
-                match (x.as_str(), p["enum"].as_array()) {
-                    (Some(got), Some(allowed)) if !got.is_empty() => {
+                match (x, p["enum"].as_array()) {
+                    (Value::String(got), Some(allowed)) if !got.is_empty() => {
                         enum_value(ty.unwrap_or(""), k, got, allowed, &here, out);
+                    }
+                    (Value::Array(items), _) if p["items"]["enum"].is_array() => {
+                        item_enums(ty.unwrap_or(""), k, items, &here, out);
                     }
                     _ => walk(schemas, p, x, &here, out),
                 }
@@ -243,6 +263,33 @@ fn enum_value(ty: &str, field: &str, got: &str, allowed: &[Value], at: &str, out
         ),
         at,
     ));
+}
+
+/// The items of a list of enum strings (`at`) that are not in Go's list,
+/// for the lists [`ITEM_ENUMS`] names.
+fn item_enums(ty: &str, field: &str, items: &[Value], at: &str, out: &mut Vec<Cause>) {
+    let Some((_, _, values)) = ITEM_ENUMS.iter().find(|(t, f, _)| *t == ty && *f == field) else {
+        return;
+    };
+    if items.len() > values.len() {
+        return;
+    }
+    let list: Vec<String> = values.iter().map(|s| go_quote(s)).collect();
+    for (i, item) in items.iter().enumerate() {
+        let Some(got) = item.as_str() else { continue };
+        if values.contains(&got) {
+            continue;
+        }
+        out.push(cause(
+            "FieldValueNotSupported",
+            format!(
+                "Unsupported value: {}: supported values: {}",
+                go_quote(got),
+                list.join(", ")
+            ),
+            format!("{at}[{i}]"),
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +352,20 @@ mod tests {
             &mut causes,
         );
         assert_eq!(causes.len(), 1);
+        let np = def("networking.k8s.io", "networkpolicies");
+        assert_eq!(
+            messages(&np, json!({"spec": {"podSelector": {}, "policyTypes": ["Ingress", "egress"]}})),
+            ["spec.policyTypes[1]: Unsupported value: \"egress\": supported values: \"Ingress\", \"Egress\""]
+        );
+        // Three policy types: Go refuses the list as a whole (not
+        // reproduced); lists Go words otherwise are not checked.
+        assert!(messages(
+            &np,
+            json!({"spec": {"policyTypes": ["Ingress", "Egress", "x"]}})
+        )
+        .is_empty());
+        let svc = def("", "services");
+        assert!(messages(&svc, json!({"spec": {"ipFamilies": ["IPv5"]}})).is_empty());
         let ing = def("networking.k8s.io", "ingresses");
         assert_eq!(
             messages(

@@ -298,6 +298,7 @@ pub static PERSISTENT_VOLUME_CLAIMS: Builtin = Builtin {
             o["spec"]["volumeMode"] = "Filesystem".into();
         }
     },
+    validate: super::claim_rules::claim,
     ..BASE
 };
 

@@ -402,8 +402,11 @@ pub static JOBS: Builtin = Builtin {
                 spec[k] = v;
             }
         }
+        super::batch_rules::job_labels_from_template(o);
     },
+    prepare_create: super::batch_rules::prepare_job,
     validate: super::batch_rules::job,
+    validate_update: super::batch_rules::job_update,
     ..BASE
 };
 

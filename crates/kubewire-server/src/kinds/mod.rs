@@ -13,6 +13,7 @@
 mod apps;
 mod batch_rules;
 mod cells;
+mod claim_rules;
 mod core;
 mod cron;
 #[rustfmt::skip]
@@ -46,6 +47,10 @@ pub struct Builtin {
     pub fields: &'static [Field],
     /// Fills in what the real server defaults on create.
     pub defaults: fn(&mut Value),
+    /// What the kind's strategy sets on a create after defaulting, so
+    /// outside the creating manager's managedFields
+    /// (`PrepareForCreate`: a Job's generated selector and labels).
+    pub prepare_create: fn(&mut Value),
     /// Which names objects may have.
     pub names: NameRule,
     /// Kind-specific validation; pushes one cause per problem.
@@ -141,6 +146,7 @@ pub const BASE: Builtin = Builtin {
     columns: &[NAME, CREATED_AT],
     fields: &[],
     defaults: no_defaults,
+    prepare_create: no_defaults,
     names: NameRule::Subdomain,
     validate: no_validation,
     validate_create: no_validation,

@@ -29,7 +29,7 @@ pub(super) fn not_supported(field: impl Into<String>, value: &str, supported: &[
 }
 
 /// `field.Invalid` of a structured value, printed as JSON as Go does.
-fn invalid_json(field: impl Into<String>, value: &Value, msg: &str) -> Cause {
+pub(super) fn invalid_json(field: impl Into<String>, value: &Value, msg: &str) -> Cause {
     cause(
         "FieldValueInvalid",
         format!("Invalid value: {value}: {msg}"),

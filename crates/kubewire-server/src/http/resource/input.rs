@@ -79,14 +79,15 @@ impl Request<'_> {
     pub(super) fn decode_body(&self, options: &str) -> Result<Value, ApiError> {
         let directive = self.directive(options)?;
         let mut v = self.check_kind(self.parse_body()?)?;
+        let as_sent = self.body_is_yaml().then(|| v.clone());
         let read = crate::schema::read(self.def(), &mut v)
             .map_err(|e| crate::shape::decode_error(self.def(), &e))?;
+        let unknown = match as_sent {
+            Some(body) if read.unknown.len() > 1 => go_map_order(self.def(), body, read.unknown),
+            _ => read.unknown,
+        };
         let mut found = self.repeated_keys(directive, !self.body_is_json());
-        found.extend(
-            read.unknown
-                .iter()
-                .map(|p| format!("unknown field \"{p}\"")),
-        );
+        found.extend(unknown.iter().map(|p| format!("unknown field \"{p}\"")));
         self.report(directive, Findings(found), true)?;
         Ok(v)
     }
@@ -109,6 +110,11 @@ impl Request<'_> {
             (Directive::Strict, false) => vec![crate::duplicates::yaml_block(&lines)],
             _ => lines,
         }
+    }
+
+    /// Whether the body is a YAML document (`application/yaml`).
+    fn body_is_yaml(&self) -> bool {
+        self.content_type.split(';').next().unwrap_or("").trim() == "application/yaml"
     }
 
     /// Whether the body is JSON (so duplicate keys can be looked for).
@@ -157,5 +163,37 @@ impl Request<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The unknown fields of a YAML body in the order kube-apiserver reports
+/// them: it converts YAML to JSON through a Go map, whose keys
+/// `encoding/json` writes sorted, so its strict decoder meets them in
+/// sorted key order at every level (list items keep their order). The
+/// same walk as the body's over a key-sorted copy of it finds them in
+/// that order; the stored object keeps the document's order.
+fn go_map_order(
+    def: &crate::resources::ResourceDef,
+    mut body: Value,
+    in_document_order: Vec<String>,
+) -> Vec<String> {
+    sort_keys(&mut body);
+    match crate::schema::read(def, &mut body) {
+        Ok(read) => read.unknown,
+        // The same body read once already; kept as found if not.
+        Err(_) => in_document_order,
+    }
+}
+
+/// Every object of `v` with its keys in byte order, as Go's
+/// `encoding/json` writes a map.
+fn sort_keys(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.sort_keys();
+            m.values_mut().for_each(sort_keys);
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
     }
 }

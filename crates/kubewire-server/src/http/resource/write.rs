@@ -180,12 +180,16 @@ fn apply_fields_declared(r: &Request<'_>, typed: &mut Value, name: &str) -> Resu
 }
 
 /// An apply body is YAML to the server (JSON included), and its repeated
-/// keys are go-yaml's: refused under `Strict` with the apply handler's
-/// own prefix, one warning per repeat under `Warn`. kube-apiserver checks
-/// this after the apply itself, so a conflict there is answered first;
-/// here it is checked before, with the body's other checks.
-fn apply_repeated_keys(r: &Request<'_>, directive: Directive) -> Result<(), ApiError> {
-    let found = r.repeated_keys(directive, true);
+/// keys (`found`, [`Request::repeated_keys`]) are go-yaml's: refused under
+/// `Strict` with the apply handler's own prefix, one warning per repeat
+/// under `Warn`. kube-apiserver checks this after the field manager's
+/// apply (`applyPatcher.applyPatchToCurrentObject`), so an apply conflict
+/// is answered first, and before admission (the namespace's existence).
+fn apply_repeated_keys(
+    r: &Request<'_>,
+    directive: Directive,
+    found: Vec<String>,
+) -> Result<(), ApiError> {
     match (directive, found.first()) {
         (Directive::Strict, Some(block)) => Err(ApiError::bad_request(format!(
             "error strict decoding YAML: error converting YAML to JSON: {block}"
@@ -246,8 +250,13 @@ pub fn patch(r: &Request<'_>) -> Res {
             check_name(n, &name)?;
         }
         r.check_body_namespace(&patch)?;
-        apply_repeated_keys(r, directive)?;
     }
+    // Found now, raised where the real server raises them (after the apply).
+    let yaml_repeats = if pt == PatchType::Apply {
+        r.repeated_keys(directive, true)
+    } else {
+        Vec::new()
+    };
     let force = r.query.flag("force");
     let key = r.key(&name);
     let sub = r.rp.sub.as_deref();
@@ -257,6 +266,7 @@ pub fn patch(r: &Request<'_>) -> Res {
         let Some(cur) = cur else {
             if pt == PatchType::Apply && sub.is_none() {
                 // Apply creates what does not exist yet.
+                apply_repeated_keys(r, directive, yaml_repeats)?;
                 check_namespace(st, r, &name)?;
                 let mut body = r.check_kind(patch.clone())?;
                 body["metadata"]["name"] = name.clone().into();
@@ -296,7 +306,10 @@ pub fn patch(r: &Request<'_>) -> Res {
                 patch::strategic_merge(base, &patch)
             }
             PatchType::Apply => {
-                patch::server_side_apply(base, &patch, &manager, force, &d.api_version(), sub)?
+                let applied =
+                    patch::server_side_apply(base, &patch, &manager, force, &d.api_version(), sub)?;
+                apply_repeated_keys(r, directive, yaml_repeats)?;
+                applied
             }
         };
         crate::shape::object(d, &patched)?;
