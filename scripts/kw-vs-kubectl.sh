@@ -17,44 +17,9 @@ cargo build --release --locked -q -p kw --bin kw --example populate
 kw="$target/release/kw"
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$kw" serve --write-kubeconfig "$work/kubeconfig" > "$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do [ -s "$work/kubeconfig" ] && break; sleep 0.1; done
-export KUBECONFIG="$work/kubeconfig"
-base=$(sed -n 's/^ *server: //p' "$work/kubeconfig" | head -1)
-
-table='application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'
-metadata='application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json'
-
-# The page URLs of the -A listing, as kw requests them (limit=500,
-# following `continue`); found once, untimed, so that the timed curl is one
-# process fetching the same pages over one connection: the transfer floor.
-page_urls() {
-    local accept=$1 cont="" page="$work/page" url
-    while :; do
-        url="$base/api/v1/configmaps?limit=500"
-        [ -n "$cont" ] && url="$base/api/v1/configmaps?continue=$cont&limit=500"
-        echo "$url"
-        # A client's User-Agent: the server (like kube-apiserver) indents
-        # JSON for curl's own.
-        curl -sf -A "kw-vs-kubectl/curl" -H "Accept: $accept" "$url" -o "$page"
-        cont=$(grep -o '"continue": *"[^"]*"' "$page" | head -1 | sed 's/"continue": *"//; s/"$//' || true)
-        [ -z "$cont" ] && break
-    done
-}
-
-measure() { # label command... → "label secs rss lines"
-    python3 - "$@" <<'PY'
-import os, subprocess, sys, time
-label, cmd = sys.argv[1], sys.argv[2:]
-t = time.monotonic()
-p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-lines = sum(chunk.count(b"\n") for chunk in iter(lambda: p.stdout.read(1 << 16), b""))
-_, status, ru = os.wait4(p.pid, 0)
-secs = time.monotonic() - t
-print(f"{label} {secs:.2f} {ru.ru_maxrss // 1024} {lines} {status} {ru.ru_utime + ru.ru_stime:.2f}")
-PY
-}
+# shellcheck source=scripts/lib/bench.sh
+source scripts/lib/bench.sh
+bench_serve "$kw"
 
 results="$work/results"
 : > "$results"
@@ -64,12 +29,7 @@ for count in $counts; do
     prev=$count
     total=$("$kw" get configmaps -A -o name | wc -l)
     for form in name table wide json yaml; do
-        case $form in
-            name) accept=$metadata; o="-o name" ;;
-            table) accept=$table; o="" ;;
-            wide) accept=$table; o="-o wide" ;;
-            *) accept=application/json; o="-o $form" ;;
-        esac
+        form_args "$form"
         for round in 1 2; do
             # shellcheck disable=SC2086
             echo "$total $form $(measure kw "$kw" get configmaps -A $o)" >> "$results"
