@@ -9,25 +9,55 @@ use crate::structural::{field_schema, is_true, join};
 /// Drops what `schema` does not declare from `v` (a whole custom object);
 /// returns the dropped fields' paths in document order.
 pub fn prune(schema: &Value, v: &mut Value) -> Vec<String> {
+    prune_named(schema, v).into_iter().map(|u| u.path).collect()
+}
+
+/// A field [`prune_named`] dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    /// As field validation reports it: `spec.ports[0].extra`.
+    pub path: String,
+    /// As server-side apply's structured-merge-diff names it, list items
+    /// by their keys: `.spec.ports[name="a"].extra`.
+    pub smd: String,
+}
+
+/// [`prune`], with each dropped field named both ways.
+pub fn prune_named(schema: &Value, v: &mut Value) -> Vec<Unknown> {
     let mut out = Vec::new();
-    prune_at(schema, v, "", true, &mut out);
+    let at = At {
+        path: String::new(),
+        smd: String::new(),
+    };
+    prune_at(schema, v, &at, true, &mut out);
     out
 }
 
-fn prune_at(s: &Value, v: &mut Value, path: &str, keep_meta: bool, out: &mut Vec<String>) {
+struct At {
+    path: String,
+    smd: String,
+}
+
+fn prune_at(s: &Value, v: &mut Value, at: &At, keep_meta: bool, out: &mut Vec<Unknown>) {
     let preserve = is_true(s, "x-kubernetes-preserve-unknown-fields");
     let embedded = keep_meta || is_true(s, "x-kubernetes-embedded-resource");
     match v {
         Value::Object(m) => {
             let mut drop = Vec::new();
             for (k, x) in m.iter_mut() {
-                let p = join(path, k);
+                let field = At {
+                    path: join(&at.path, k),
+                    smd: format!("{}.{k}", at.smd),
+                };
                 if let Some(ps) = field_schema(s, k) {
-                    prune_at(ps, x, &p, false, out);
+                    prune_at(ps, x, &field, false, out);
                 } else if embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
                     // The object's own identity, read as ObjectMeta elsewhere.
                 } else if !preserve {
-                    out.push(p);
+                    out.push(Unknown {
+                        path: field.path,
+                        smd: field.smd,
+                    });
                     drop.push(k.clone());
                 }
             }
@@ -38,11 +68,41 @@ fn prune_at(s: &Value, v: &mut Value, path: &str, keep_meta: bool, out: &mut Vec
         Value::Array(items) => {
             if let Some(is) = s.get("items") {
                 for (i, x) in items.iter_mut().enumerate() {
-                    prune_at(is, x, &format!("{path}[{i}]"), false, out);
+                    let item = At {
+                        path: format!("{}[{i}]", at.path),
+                        smd: format!("{}{}", at.smd, smd_item(s, i, x)),
+                    };
+                    prune_at(is, x, &item, false, out);
                 }
             }
         }
         _ => {}
+    }
+}
+
+/// How structured-merge-diff names item `i` of a list with schema `s`: a
+/// `map` list's item by its keys in name order (`[name="a",port=80]`), a
+/// `set`'s by its value (`[="a"]`), an atomic list's by its index (`[0]`).
+fn smd_item(s: &Value, i: usize, item: &Value) -> String {
+    let keys = s
+        .get("x-kubernetes-list-map-keys")
+        .and_then(Value::as_array)
+        .filter(|_| s.get("x-kubernetes-list-type").and_then(Value::as_str) == Some("map"));
+    match (
+        s.get("x-kubernetes-list-type").and_then(Value::as_str),
+        keys,
+    ) {
+        (_, Some(keys)) => {
+            let mut names: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
+            names.sort_unstable();
+            let fields: Vec<String> = names
+                .iter()
+                .filter_map(|k| item.get(*k).map(|v| format!("{k}={v}")))
+                .collect();
+            format!("[{}]", fields.join(","))
+        }
+        (Some("set"), None) => format!("[={item}]"),
+        _ => format!("[{i}]"),
     }
 }
 
@@ -127,9 +187,14 @@ mod tests {
         let mut v = json!({"apiVersion": "a/v1", "kind": "G", "metadata": {"name": "x"},
             "spec": {"size": 1, "colour": "red", "config": {"free": {"deep": 1}},
                 "ports": [{"name": "a", "extra": 1}], "labels": {"k": "v"}}, "other": 1});
+        let dropped = prune_named(&s, &mut v);
+        let paths: Vec<&str> = dropped.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(paths, ["spec.colour", "spec.ports[0].extra", "other"]);
+        // Server-side apply names a map list's item by its key.
+        let smd: Vec<&str> = dropped.iter().map(|u| u.smd.as_str()).collect();
         assert_eq!(
-            prune(&s, &mut v),
-            ["spec.colour", "spec.ports[0].extra", "other"]
+            smd,
+            [".spec.colour", ".spec.ports[name=\"a\"].extra", ".other"]
         );
         assert_eq!(
             v,

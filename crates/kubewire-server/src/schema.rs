@@ -88,14 +88,14 @@ pub struct Read {
 /// as the real server decodes them into unstructured objects.
 pub fn read(def: &ResourceDef, v: &mut Value) -> Result<Read, String> {
     if def.custom {
-        let unknown = def
+        let dropped = def
             .schema
             .as_ref()
-            .map(|s| crate::structural::prune(s, v))
+            .map(|s| crate::pruning::prune_named(s, v))
             .unwrap_or_default();
         return Ok(Read {
-            unknown,
-            unknown_smd: Vec::new(),
+            unknown: dropped.iter().map(|u| u.path.clone()).collect(),
+            unknown_smd: dropped.into_iter().map(|u| u.smd).collect(),
         });
     }
     let mut w = Walker {

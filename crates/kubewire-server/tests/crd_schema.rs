@@ -544,6 +544,71 @@ async fn invalid_custom_objects_across_verbs() {
     s.shutdown().await;
 }
 
+/// Server-side apply converts the applied configuration to the CRD's
+/// schema before anything else, whatever `fieldValidation` says: a field
+/// the schema does not declare refuses the apply with structured-merge-
+/// diff's message (list items named by their keys), and nothing is
+/// stored — not pruned and recorded in managedFields as the manager's.
+#[tokio::test]
+async fn apply_of_an_undeclared_field_is_refused() {
+    let s = common::builder().start().await.unwrap();
+    let a = s.addr();
+    world(a).await;
+    let live = created(
+        a,
+        GADGETS,
+        gadget("live", json!({"size": 2, "color": "red"})),
+    )
+    .await;
+    let prefix =
+        "failed to create typed patch object (capture/live; shop.example.com/v1, Kind=Gadget)";
+    let cases = [
+        ("spec:\n  size: 2\n  bogus: 1\n", "Strict", format!("{prefix}: .spec.bogus: field not declared in schema")),
+        ("spec:\n  size: 2\n  bogus: 1\n", "Ignore", format!("{prefix}: .spec.bogus: field not declared in schema")),
+        (
+            "spec:\n  size: 2\n  ports:\n  - name: a\n    extra: 1\n  other: x\n",
+            "Warn",
+            format!("{prefix}: errors:\n  .spec.ports[name=\"a\"].extra: field not declared in schema\n  .spec.other: field not declared in schema"),
+        ),
+    ];
+    for (spec, directive, want) in cases {
+        let body = format!(
+            "apiVersion: shop.example.com/v1\nkind: Gadget\nmetadata:\n  name: live\n{spec}"
+        );
+        let path = format!("{GADGETS}/live?fieldManager=other&fieldValidation={directive}");
+        let r = req(
+            a,
+            "PATCH",
+            &path,
+            &[("content-type", APPLY)],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{directive}: {}", text(&r));
+        let got = r.json();
+        assert_eq!(got["reason"], "BadRequest");
+        assert_eq!(got["message"], want.as_str(), "{directive}");
+    }
+    // An apply that creates is refused the same way.
+    let body = "apiVersion: shop.example.com/v1\nkind: Gadget\nmetadata:\n  name: fresh\nspec:\n  bogus: 1\n";
+    let r = req(
+        a,
+        "PATCH",
+        &format!("{GADGETS}/fresh?fieldManager=t"),
+        &[("content-type", APPLY)],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(get(a, &format!("{GADGETS}/fresh")).await.status, 404);
+    let now = get(a, &format!("{GADGETS}/live")).await.json();
+    assert_eq!(
+        now["metadata"]["resourceVersion"],
+        live["metadata"]["resourceVersion"]
+    );
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn pruning_and_defaulting_on_every_write_and_on_read() {
     let s = common::builder().start().await.unwrap();
@@ -606,13 +671,14 @@ async fn pruning_and_defaulting_on_every_write_and_on_read() {
     .await;
     assert_eq!(r.status, 200, "{}", text(&r));
     assert_eq!(r.json()["spec"]["minReplicas"], 0);
-    // Apply creates defaulted, and an unknown field is dropped.
+    // Apply creates defaulted (an unknown field it would refuse:
+    // `apply_of_an_undeclared_field_is_refused`).
     let r = req(
         a,
         "PATCH",
         &format!("{GADGETS}/ap?fieldManager=t"),
         &[("content-type", APPLY)],
-        b"apiVersion: shop.example.com/v1\nkind: Gadget\nmetadata:\n  name: ap\nspec:\n  size: 2\n  other: 1\n",
+        b"apiVersion: shop.example.com/v1\nkind: Gadget\nmetadata:\n  name: ap\nspec:\n  size: 2\n",
     )
     .await;
     assert_eq!(r.status, 201, "{}", text(&r));
