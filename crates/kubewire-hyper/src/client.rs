@@ -319,7 +319,7 @@ impl Client {
         Ok(Decoded::new(body, WatchDecoder::new()))
     }
 
-    pub(crate) async fn streaming(&self, req: &Request) -> Result<Incoming, Error> {
+    async fn streaming(&self, req: &Request) -> Result<Incoming, Error> {
         let resp = self.send(req).await?;
         if resp.status().is_success() {
             return Ok(resp.into_body());

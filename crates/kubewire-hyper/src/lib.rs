@@ -32,7 +32,6 @@
 // rare path.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
-mod ahead;
 pub mod cache;
 mod client;
 mod dial;
@@ -42,7 +41,6 @@ mod multi;
 mod stream;
 pub mod watcher;
 
-pub use ahead::PendingList;
 pub use client::{Client, Exchange, Observer, Options, MAX_WHOLE_BODY};
 pub use error::Error;
 pub use kubewire;

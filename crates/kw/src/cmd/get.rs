@@ -166,11 +166,6 @@ fn output_error(_: std::io::Error) -> Failure {
 
 /// A listing, page by page (`limit`/`continue`), each page streamed item
 /// by item into the printer; returns the list's resourceVersion.
-///
-/// Each page's metadata (its `continue` token) comes before its items, so
-/// the next page is asked for as soon as it is read, while this page is
-/// still being printed: the server prepares page N+1 while kw prints page
-/// N, instead of each waiting for the other in turn.
 pub async fn list(
     target: &Target,
     coll: &Collection,
@@ -180,138 +175,64 @@ pub async fn list(
 ) -> Result<Option<String>> {
     let mut progress = Progress::new();
     let page_size = params.limit.unwrap_or(500) as usize;
-    let form = &printer.form().clone();
     // The core's pager says which page comes next and when the listing is
     // complete; a 410 for a continued page is reported, not restarted,
     // since its first pages are already printed.
     let mut pager = kubewire::Pager::new(coll.clone(), params)?;
-    let mut ahead = Ahead::default();
     while let Some(request) = pager.next_request().cloned() {
-        let meta = match form {
+        let meta = match printer.form() {
             form if form.is_table() && !printer.knows_columns(src.id) => {
                 // The first page whole, for its column definitions.
                 let page: Value = target.client.call(&request.as_table(None)).await?;
-                let meta = serde_json::from_value(page["metadata"].clone()).unwrap_or_default();
-                ahead.next(target, &mut pager, &meta, form)?;
                 let rows = printer.table(&page, src, None).map_err(output_error)?;
                 for _ in 0..rows {
                     progress.tick();
                 }
-                Some(meta)
+                serde_json::from_value(page["metadata"].clone()).unwrap_or_default()
             }
             form if form.is_table() => {
                 // Later pages row by row as they stream (a Table's rows are
                 // its items), printed a page at a time so they line up.
-                let mut items = ahead
-                    .items::<crate::print::table::Row>(target, &request, form)
+                let mut items = target
+                    .client
+                    .list::<crate::print::table::Row>(&request.as_table(None))
                     .await?;
                 let mut rows = Vec::with_capacity(page_size);
                 while let Some(row) = items.next().await {
                     rows.push(row?);
-                    ahead.look(target, &mut pager, items.metadata(), form)?;
                     progress.tick();
                 }
                 printer.streamed_rows(&rows, src).map_err(output_error)?;
-                items.metadata().cloned()
+                items.metadata().cloned().unwrap_or_default()
             }
             Form::Name => {
-                let mut items = ahead.items::<NameOnly>(target, &request, form).await?;
+                let mut items = target
+                    .client
+                    .list::<NameOnly>(&request.as_metadata())
+                    .await?;
                 while let Some(item) = items.next().await {
-                    ahead.look(target, &mut pager, items.metadata(), form)?;
                     printer
                         .name_line(&item?.metadata.name, src, None)
                         .map_err(output_error)?;
                     progress.tick();
                 }
-                items.metadata().cloned()
+                items.metadata().cloned().unwrap_or_default()
             }
             _ => {
-                let mut items = ahead.items::<Value>(target, &request, form).await?;
+                let mut items = target.client.list::<Value>(&request).await?;
                 while let Some(item) = items.next().await {
-                    ahead.look(target, &mut pager, items.metadata(), form)?;
                     printer.object(item?, src, None).map_err(output_error)?;
                     progress.tick();
                 }
-                items.metadata().cloned()
+                items.metadata().cloned().unwrap_or_default()
             }
         };
-        // The page is out before the next one is read.
+        let meta: kubewire::decode::ListMeta = meta;
+        // The page is out before the next one is asked for.
         printer.flush().map_err(output_error)?;
-        if !ahead.take_told() {
-            // No metadata before the items (or no items): the next page
-            // is asked for only now.
-            pager.page_done(meta.as_ref())?;
-        }
+        pager.page_done(Some(&meta))?;
     }
     Ok(pager.resource_version().map(String::from))
-}
-
-/// The page after the one being read, asked for once that page's metadata
-/// is known ([`list`]).
-#[derive(Default)]
-struct Ahead {
-    pending: Option<kubewire_hyper::PendingList>,
-    /// The pager has been told the current page's metadata.
-    told: bool,
-}
-
-impl Ahead {
-    /// The request as `form` sends it.
-    fn shaped(request: &Request, form: &Form) -> Request {
-        match form {
-            form if form.is_table() => request.clone().as_table(None),
-            Form::Name => request.clone().as_metadata(),
-            _ => request.clone(),
-        }
-    }
-
-    /// The items of `request`'s page: the one asked for ahead, or sent now.
-    async fn items<T: serde::de::DeserializeOwned>(
-        &mut self,
-        target: &Target,
-        request: &Request,
-        form: &Form,
-    ) -> Result<kubewire_hyper::ListStream<T>> {
-        Ok(match self.pending.take() {
-            Some(pending) => pending.items().await?,
-            None => target.client.list(&Self::shaped(request, form)).await?,
-        })
-    }
-
-    /// Once the current page's metadata has been read: tell the pager and
-    /// ask for the next page, if any.
-    fn look(
-        &mut self,
-        target: &Target,
-        pager: &mut kubewire::Pager,
-        meta: Option<&kubewire::decode::ListMeta>,
-        form: &Form,
-    ) -> Result<()> {
-        match meta {
-            Some(meta) if !self.told => self.next(target, pager, meta, form),
-            _ => Ok(()),
-        }
-    }
-
-    fn next(
-        &mut self,
-        target: &Target,
-        pager: &mut kubewire::Pager,
-        meta: &kubewire::decode::ListMeta,
-        form: &Form,
-    ) -> Result<()> {
-        self.told = true;
-        pager.page_done(Some(meta))?;
-        if let Some(next) = pager.next_request() {
-            self.pending = Some(target.client.list_ahead(&Self::shaped(next, form)));
-        }
-        Ok(())
-    }
-
-    /// Whether the pager was told this page's metadata; resets for the next.
-    fn take_told(&mut self) -> bool {
-        std::mem::take(&mut self.told)
-    }
 }
 
 /// One object by name.
