@@ -13,15 +13,7 @@ use serde_json::json;
 const LAYOUT: &str = "\"2006-01-02T15:04:05Z07:00\"";
 
 async fn server() -> kubewire_server::RunningServer {
-    let s = common::builder().start().await.unwrap();
-    let r = post_json(
-        s.addr(),
-        "/api/v1/namespaces",
-        &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "capture"}}),
-    )
-    .await;
-    assert_eq!(r.status, 201);
-    s
+    common::server_with_namespace("capture").await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{post_json, req, Resp};
+use common::{req, Resp};
 use serde_json::{json, Value};
 
 const CMS: &str = "/api/v1/namespaces/capture/configmaps";
@@ -21,15 +21,7 @@ fn warnings(r: &Resp) -> Vec<String> {
 }
 
 async fn server() -> kubewire_server::RunningServer {
-    let s = common::builder().start().await.unwrap();
-    let r = post_json(
-        s.addr(),
-        "/api/v1/namespaces",
-        &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "capture"}}),
-    )
-    .await;
-    assert_eq!(r.status, 201);
-    s
+    common::server_with_namespace("capture").await
 }
 
 /// Unknown fields out of order at the top, in `metadata`, in `spec` and

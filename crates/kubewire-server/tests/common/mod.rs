@@ -182,3 +182,13 @@ pub fn builder() -> kubewire_server::ServerBuilder {
         _ => b,
     }
 }
+
+/// A started server (of [`builder`]) with namespace `ns` created.
+pub async fn server_with_namespace(ns: &str) -> kubewire_server::RunningServer {
+    let s = builder().start().await.unwrap();
+    let body =
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+    let r = post_json(s.addr(), "/api/v1/namespaces", &body).await;
+    assert_eq!(r.status, 201, "creating namespace {ns}");
+    s
+}
