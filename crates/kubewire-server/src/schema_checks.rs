@@ -15,6 +15,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::kinds::validation::not_supported;
 use crate::resources::ResourceDef;
 use crate::schema::resolve;
 use crate::status::{cause, Cause};
@@ -253,16 +254,7 @@ fn enum_value(ty: &str, field: &str, got: &str, allowed: &[Value], at: &str, out
         Some(Wording::Listed(values)) => values.to_vec(),
         None => schema_values,
     };
-    let list: Vec<String> = listed.iter().map(|s| go_quote(s)).collect();
-    out.push(cause(
-        "FieldValueNotSupported",
-        format!(
-            "Unsupported value: {}: supported values: {}",
-            go_quote(got),
-            list.join(", ")
-        ),
-        at,
-    ));
+    out.push(not_supported(at, got, &listed));
 }
 
 /// The items of a list of enum strings (`at`) that are not in Go's list,
@@ -274,21 +266,11 @@ fn item_enums(ty: &str, field: &str, items: &[Value], at: &str, out: &mut Vec<Ca
     if items.len() > values.len() {
         return;
     }
-    let list: Vec<String> = values.iter().map(|s| go_quote(s)).collect();
     for (i, item) in items.iter().enumerate() {
         let Some(got) = item.as_str() else { continue };
-        if values.contains(&got) {
-            continue;
+        if !values.contains(&got) {
+            out.push(not_supported(format!("{at}[{i}]"), got, values));
         }
-        out.push(cause(
-            "FieldValueNotSupported",
-            format!(
-                "Unsupported value: {}: supported values: {}",
-                go_quote(got),
-                list.join(", ")
-            ),
-            format!("{at}[{i}]"),
-        ));
     }
 }
 

@@ -23,7 +23,7 @@ mod hpa;
 mod other;
 mod pods;
 mod service_rules;
-mod validation;
+pub(crate) mod validation;
 
 use serde_json::Value;
 

@@ -15,7 +15,7 @@ pub(super) fn required(field: impl Into<String>) -> Cause {
 }
 
 /// `field.NotSupported`: the value and the supported ones, quoted.
-pub(super) fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Cause {
+pub(crate) fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Cause {
     let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
     cause(
         "FieldValueNotSupported",
