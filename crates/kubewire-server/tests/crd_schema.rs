@@ -90,6 +90,17 @@ async fn world(a: SocketAddr) {
     created(a, crds, gadget).await;
 }
 
+/// [`world`] and a valid Gadget `live` to refuse writes to.
+async fn world_with_live_gadget(a: SocketAddr) -> Value {
+    world(a).await;
+    created(
+        a,
+        GADGETS,
+        gadget("live", json!({"size": 2, "color": "red"})),
+    )
+    .await
+}
+
 fn gadget(name: &str, spec: Value) -> Value {
     json!({"apiVersion": "shop.example.com/v1", "kind": "Gadget", "metadata": {"name": name}, "spec": spec})
 }
@@ -480,13 +491,7 @@ fn table() -> Vec<Case> {
 async fn invalid_custom_objects_across_verbs() {
     let s = common::builder().start().await.unwrap();
     let a = s.addr();
-    world(a).await;
-    let live = created(
-        a,
-        GADGETS,
-        gadget("live", json!({"size": 2, "color": "red"})),
-    )
-    .await;
+    let live = world_with_live_gadget(a).await;
     let mut cases = table();
     // The one accepted body of the table: an object without a spec
     // needs none (spec is not required).
@@ -553,13 +558,7 @@ async fn invalid_custom_objects_across_verbs() {
 async fn apply_of_an_undeclared_field_is_refused() {
     let s = common::builder().start().await.unwrap();
     let a = s.addr();
-    world(a).await;
-    let live = created(
-        a,
-        GADGETS,
-        gadget("live", json!({"size": 2, "color": "red"})),
-    )
-    .await;
+    let live = world_with_live_gadget(a).await;
     let prefix =
         "failed to create typed patch object (capture/live; shop.example.com/v1, Kind=Gadget)";
     let cases = [
