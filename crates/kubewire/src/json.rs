@@ -10,7 +10,12 @@
 //! over the whole input). JSON is UTF-8 by definition (RFC 8259 §8.1), so
 //! bytes that are not are refused, also inside values nobody reads.
 
-use serde::Deserialize;
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::fmt;
+
+use serde::de::{DeserializeSeed, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// Deserialize `bytes` (UTF-8 JSON) into `T`.
 pub(crate) fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, serde_json::Error> {
@@ -23,6 +28,38 @@ pub(crate) fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, s
 /// The error for bytes that are not UTF-8, naming where they stop being it.
 pub(crate) fn not_utf8(e: core::str::Utf8Error) -> serde_json::Error {
     serde::de::Error::custom(format_args!("invalid UTF-8 at byte {}", e.valid_up_to()))
+}
+
+/// Decodes a string borrowed from the input where the text allows (no
+/// escapes), owned otherwise: serde's own `Cow<str>` always allocates.
+pub(crate) struct CowStr;
+
+impl<'de> DeserializeSeed<'de> for CowStr {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.into()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
 }
 
 #[cfg(test)]

@@ -18,19 +18,25 @@
 //! kubewire-web's `toYaml`) share this one copy. [`hide_managed_fields`] is
 //! kubectl's default view of an object for `-o yaml` and `-o json` alike.
 
-use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use serde_json::Value;
 
+mod node;
 mod scalar;
 
+pub use node::Node;
 use scalar::{is_break_char, printable, style};
 
 /// The YAML document for `v`, ending in a newline.
 pub fn document(v: &Value) -> String {
+    node_document(&Node::from_value(v))
+}
+
+/// [`document`] for a [`Node`].
+pub fn node_document(v: &Node<'_>) -> String {
     let mut e = Emitter::default();
     e.node(v, Context::Root, 0);
     if !e.out.ends_with('\n') {
@@ -44,6 +50,12 @@ pub fn document(v: &Value) -> String {
 /// Appended to `out`, which is empty or ends a line: a long listing writes
 /// every item through one buffer.
 pub fn list_item(out: &mut String, v: &Value) {
+    node_list_item(out, &Node::from_value(v));
+}
+
+/// [`list_item`] for a [`Node`]: for a listing printed from each item's
+/// text.
+pub fn node_list_item(out: &mut String, v: &Node<'_>) {
     let mut e = Emitter {
         out: core::mem::take(out),
         ..Emitter::default()
@@ -61,9 +73,9 @@ pub fn list_item(out: &mut String, v: &Value) {
 /// hidden, then [`document`]. For hosts that hold the object as text (the
 /// browser has it as a JavaScript value and stringifies it).
 pub fn from_json(json: &[u8]) -> Result<String, serde_json::Error> {
-    let mut obj: Value = crate::json::from_bytes(json)?;
-    hide_managed_fields(&mut obj);
-    Ok(document(&obj))
+    let mut obj: Node<'_> = crate::json::from_bytes(json)?;
+    hide_managed_fields_node(&mut obj);
+    Ok(node_document(&obj))
 }
 
 /// kubectl hides `metadata.managedFields` unless `--show-managed-fields`:
@@ -72,6 +84,15 @@ pub fn from_json(json: &[u8]) -> Result<String, serde_json::Error> {
 pub fn hide_managed_fields(obj: &mut Value) {
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
+    }
+}
+
+/// [`hide_managed_fields`] for a [`Node`].
+pub fn hide_managed_fields_node(obj: &mut Node<'_>) {
+    if let Node::Map(entries) = obj {
+        if let Ok(i) = entries.binary_search_by(|(k, _)| (**k).cmp("metadata")) {
+            entries[i].1.remove("managedFields");
+        }
     }
 }
 
@@ -158,22 +179,20 @@ impl Emitter {
     }
 
     /// A node at `indent` (the indent its own block content would use).
-    fn node(&mut self, v: &Value, ctx: Context, indent: usize) {
+    fn node(&mut self, v: &Node<'_>, ctx: Context, indent: usize) {
         match v {
-            Value::Object(m) if !m.is_empty() => {
+            Node::Map(entries) if !entries.is_empty() => {
                 let inner = if ctx == Context::Root {
                     0
                 } else {
                     indent + INDENT
                 };
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                for key in keys {
+                for (key, value) in entries {
                     self.write_indent(inner);
-                    self.key_value(key, &m[key], inner);
+                    self.key_value(key, value, inner);
                 }
             }
-            Value::Array(items) if !items.is_empty() => {
+            Node::Seq(items) if !items.is_empty() => {
                 // A list that is a map's value is not indented; one inside a
                 // list is.
                 let inner = match ctx {
@@ -187,21 +206,26 @@ impl Emitter {
                     self.node(item, Context::SeqItem, inner);
                 }
             }
-            Value::Object(_) => self.indicator("{}", true, false, false),
-            Value::Array(_) => self.indicator("[]", true, false, false),
-            scalar => {
-                let text = scalar_text(scalar);
-                let style = match scalar {
-                    Value::String(s) => style(s, false),
-                    _ => Style::Plain,
+            Node::Map(_) => self.indicator("{}", true, false, false),
+            Node::Seq(_) => self.indicator("[]", true, false, false),
+            Node::Str(s) => self.scalar(s, style(s, false), indent + INDENT, true),
+            Node::Null => self.scalar("null", Style::Plain, indent + INDENT, true),
+            Node::Bool(b) => {
+                let text = if *b { "true" } else { "false" };
+                self.scalar(text, Style::Plain, indent + INDENT, true);
+            }
+            Node::Number(n) => {
+                let text = match n.as_f64() {
+                    Some(f) if n.is_f64() => yaml_float(f),
+                    _ => n.to_string(),
                 };
-                self.scalar(&text, style, indent + INDENT, true);
+                self.scalar(&text, Style::Plain, indent + INDENT, true);
             }
         }
     }
 
     /// `key: value` with the key at `indent` (already written to).
-    fn key_value(&mut self, key: &str, value: &Value, indent: usize) {
+    fn key_value(&mut self, key: &str, value: &Node<'_>, indent: usize) {
         let simple = key.len() <= 128 && !key.contains(is_break_char);
         if simple {
             self.scalar(key, style(key, true), indent, false);
@@ -410,20 +434,6 @@ impl Emitter {
                 self.indention = false;
             }
         }
-    }
-}
-
-fn scalar_text(v: &Value) -> Cow<'_, str> {
-    match v {
-        Value::Null => Cow::Borrowed("null"),
-        Value::Bool(true) => Cow::Borrowed("true"),
-        Value::Bool(false) => Cow::Borrowed("false"),
-        Value::Number(n) => Cow::Owned(match n.as_f64() {
-            Some(f) if n.is_f64() => yaml_float(f),
-            _ => n.to_string(),
-        }),
-        Value::String(s) => Cow::Borrowed(s),
-        _ => Cow::Borrowed(""),
     }
 }
 

@@ -218,6 +218,19 @@ pub async fn list(
                 }
                 items.metadata().cloned().unwrap_or_default()
             }
+            _ if printer.wants_item_text() => {
+                let mut items = target
+                    .client
+                    .list::<kubewire::decode::RawJson>(&request)
+                    .await?;
+                while let Some(item) = items.next().await {
+                    printer
+                        .list_item_text(item?.as_str(), src)
+                        .map_err(output_error)?;
+                    progress.tick();
+                }
+                items.metadata().cloned().unwrap_or_default()
+            }
             _ => {
                 let mut items = target.client.list::<Value>(&request).await?;
                 while let Some(item) = items.next().await {

@@ -2,12 +2,13 @@
 //! object): keys sorted, four-space indent, and Go's escapes: `<`, `>`, `&`,
 //! U+2028 and U+2029 as `\u003c`..., other control characters as `\u00XX`.
 
+use kubewire::yaml::Node;
 use serde_json::Value;
 
 /// `json.MarshalIndent(v, "", "    ")`, without the final newline.
 pub fn pretty(v: &Value) -> String {
     let mut out = String::new();
-    pretty_into(&mut out, v, 0);
+    pretty_into(&mut out, &Node::from_value(v), 0);
     out
 }
 
@@ -15,14 +16,14 @@ pub fn pretty(v: &Value) -> String {
 /// indented by `level` more steps: how an item sits inside a `kind: List`
 /// (level 2). Written in one pass into the caller's buffer, since a long
 /// listing prints this once per item.
-pub fn pretty_into(out: &mut String, v: &Value, level: usize) {
+pub fn pretty_into(out: &mut String, v: &Node<'_>, level: usize) {
     write(out, v, Some(level));
 }
 
 /// `json.Marshal(v)`: one line.
 pub fn compact(v: &Value) -> String {
     let mut out = String::new();
-    write(&mut out, v, None);
+    write(&mut out, &Node::from_value(v), None);
     out
 }
 
@@ -35,18 +36,20 @@ fn newline(out: &mut String, indent: Option<usize>) {
     }
 }
 
-fn write(out: &mut String, v: &Value, indent: Option<usize>) {
+/// Writes `v`; a [`Node`]'s maps are already sorted by key, as Go writes
+/// a map.
+fn write(out: &mut String, v: &Node<'_>, indent: Option<usize>) {
     let inner = indent.map(|l| l + 1);
     match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => match n.as_f64() {
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() => out.push_str(&go_json_float(f)),
             _ => out.push_str(&n.to_string()),
         },
-        Value::String(s) => string(out, s),
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Array(items) => {
+        Node::Str(s) => string(out, s),
+        Node::Seq(items) if items.is_empty() => out.push_str("[]"),
+        Node::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -58,12 +61,10 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>) {
             newline(out, indent);
             out.push(']');
         }
-        Value::Object(map) if map.is_empty() => out.push_str("{}"),
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
+        Node::Map(entries) if entries.is_empty() => out.push_str("{}"),
+        Node::Map(entries) => {
             out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            for (i, (k, value)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -73,7 +74,7 @@ fn write(out: &mut String, v: &Value, indent: Option<usize>) {
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write(out, &map[k], inner);
+                write(out, value, inner);
             }
             newline(out, indent);
             out.push('}');
@@ -148,7 +149,7 @@ mod tests {
         // Inside a List: every line after the first four more spaces in per
         // level, nothing else changed.
         let mut nested = String::from("        ");
-        pretty_into(&mut nested, &v, 2);
+        pretty_into(&mut nested, &Node::from_value(&v), 2);
         let indented: Vec<String> = pretty(&v).lines().map(|l| format!("        {l}")).collect();
         assert_eq!(nested, indented.join("\n"));
         assert_eq!(go_json_float(1e21), "1e+21");

@@ -280,6 +280,60 @@ impl<W: Write> Printer<W> {
         Ok(count)
     }
 
+    /// Whether a listing's items go to [`Printer::list_item_text`] as
+    /// their JSON text rather than decoded: JSON and YAML are printed from
+    /// the text itself, which saves building a `Value` per item.
+    pub fn wants_item_text(&self) -> bool {
+        matches!(self.form, Form::Json | Form::Yaml) && self.mode == Mode::List
+    }
+
+    /// One item of a JSON or YAML listing, from its JSON text
+    /// ([`wants_item_text`]): what [`Printer::object`] prints for it
+    /// decoded.
+    ///
+    /// [`wants_item_text`]: Printer::wants_item_text
+    pub fn list_item_text(&mut self, text: &str, src: &Source<'_>) -> std::io::Result<()> {
+        let mut obj = yaml::Node::from_json(text).map_err(std::io::Error::other)?;
+        if obj.get("kind").is_none() {
+            obj.insert(
+                "apiVersion",
+                yaml::Node::Str(src.info.resource.api_version().into()),
+            );
+            obj.insert(
+                "kind",
+                yaml::Node::Str(src.info.resource.kind.as_str().into()),
+            );
+        }
+        if !self.options.show_managed_fields {
+            yaml::hide_managed_fields_node(&mut obj);
+        }
+        self.printed += 1;
+        self.list_item(&obj)
+    }
+
+    /// An item of the open `kind: List` document, typed and trimmed.
+    fn list_item(&mut self, obj: &yaml::Node<'_>) -> std::io::Result<()> {
+        let first = self.list_items == 0;
+        self.list_items += 1;
+        self.text.clear();
+        if let Form::Yaml = self.form {
+            if first {
+                self.text.push_str("apiVersion: v1\nitems:\n");
+            }
+            yaml::node_list_item(&mut self.text, obj);
+        } else {
+            self.text.push_str(if first {
+                "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+            } else {
+                ",\n"
+            });
+            // The item two levels in: `items` is inside the List.
+            self.text.push_str("        ");
+            json::pretty_into(&mut self.text, obj, 2);
+        }
+        self.out.write_all(self.text.as_bytes())
+    }
+
     /// One object (json, yaml, name, jsonpath, custom columns). In watch
     /// mode `event` marks it when `--output-watch-events` is on.
     pub fn object(
@@ -301,29 +355,7 @@ impl<W: Write> Printer<W> {
         }
         self.printed += 1;
         match (&self.form, self.mode) {
-            (Form::Json, Mode::List) => {
-                let sep = if self.list_items == 0 {
-                    "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
-                } else {
-                    ",\n"
-                };
-                self.list_items += 1;
-                self.text.clear();
-                self.text.push_str(sep);
-                // The item two levels in: `items` is inside the List.
-                self.text.push_str("        ");
-                json::pretty_into(&mut self.text, &obj, 2);
-                self.out.write_all(self.text.as_bytes())
-            }
-            (Form::Yaml, Mode::List) => {
-                self.text.clear();
-                if self.list_items == 0 {
-                    self.text.push_str("apiVersion: v1\nitems:\n");
-                }
-                self.list_items += 1;
-                yaml::list_item(&mut self.text, &obj);
-                self.out.write_all(self.text.as_bytes())
-            }
+            (Form::Json | Form::Yaml, Mode::List) => self.list_item(&yaml::Node::from_value(&obj)),
             (Form::Json, _) => {
                 let text = match event {
                     Some(e) => json::compact(&watch_event(e, obj)),
@@ -529,5 +561,70 @@ mod tests {
             item("b")
         );
         assert_eq!(listing(Form::Yaml), expected);
+    }
+
+    /// A JSON or YAML listing printed from each item's text is the one printed
+    /// from the decoded items: escapes, numbers, a repeated key, a missing
+    /// and a present `kind`, managedFields shown and hidden.
+    #[test]
+    fn yaml_from_item_text_is_yaml_from_values() {
+        let mapper = kubewire::RestMapper::builtin();
+        let src = Source {
+            id: 0,
+            cluster: "",
+            info: mapper.find("configmaps").unwrap(),
+            namespace_column: false,
+        };
+        let items = [
+            r#"{"metadata":{"name":"a","managedFields":[{"manager":"kw"}],"labels":{"y":"n"}},"data":{"q":"a \"b\"\n\u00e9","n":"9","n":"10"},"x":[1,-2,2.0,1e21,0.25,true,null,{}]}"#,
+            r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"b"},"data":{}}"#,
+        ];
+        for (form, show_managed_fields) in [
+            (Form::Yaml, false),
+            (Form::Yaml, true),
+            (Form::Json, false),
+            (Form::Json, true),
+        ] {
+            let yaml = matches!(form, Form::Yaml);
+            let print = |text: bool| {
+                let options = Options {
+                    show_managed_fields,
+                    ..Options::default()
+                };
+                let mut out = Vec::new();
+                let form = if yaml { Form::Yaml } else { Form::Json };
+                let mut printer = Printer::new(form, options, Mode::List, &mut out);
+                assert!(printer.wants_item_text());
+                for item in items {
+                    if text {
+                        printer.list_item_text(item, &src).unwrap();
+                    } else {
+                        let v: Value = serde_json::from_str(item).unwrap();
+                        printer.object(v, &src, None).unwrap();
+                    }
+                }
+                printer.finish_list().unwrap();
+                drop(printer);
+                String::from_utf8(out).unwrap()
+            };
+            let from_text = print(true);
+            assert_eq!(from_text, print(false));
+            assert_eq!(from_text.contains("manager"), show_managed_fields);
+            // The later of two `n` keys wins, as Go reads JSON.
+            let n = if yaml {
+                "    \"n\": \"10\"\n"
+            } else {
+                "\"n\": \"10\""
+            };
+            assert!(
+                from_text.contains(n) && !from_text.contains("\"9\""),
+                "{from_text}"
+            );
+        }
+        let mut out = Vec::new();
+        let mut printer = Printer::new(Form::Yaml, Options::default(), Mode::List, &mut out);
+        assert!(printer.list_item_text("{not json", &src).is_err());
+        let single = Printer::new(Form::Yaml, Options::default(), Mode::Single, Vec::new());
+        assert!(!single.wants_item_text());
     }
 }
