@@ -22,6 +22,7 @@ mod groups;
 mod hpa;
 mod other;
 mod pods;
+mod rbac_rules;
 mod service_rules;
 pub(crate) mod validation;
 

@@ -44,6 +44,9 @@ pub fn create(r: &Request<'_>) -> Res {
     let d = r.def();
     let body = r.decode_body("CreateOptions")?;
     r.check_body_namespace(&body)?;
+    if is_service(r) {
+        crate::service_families::check(&body, None, &r.ctx.service_range)?;
+    }
     let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
@@ -126,7 +129,7 @@ pub fn update(r: &Request<'_>) -> Res {
         }
         let mut body = body.clone();
         if is_service(r) {
-            crate::services::update(cur, &mut body)?;
+            crate::services::update(cur, &mut body, &r.ctx.service_range)?;
         }
         let new = prepare_update(d, cur, body, sub, &manager, "Update")?;
         Ok(finish_update(d, cur, new, dry))
@@ -326,7 +329,7 @@ pub fn patch(r: &Request<'_>) -> Res {
             r.report(directive, Findings(found), false)?;
         }
         if is_service(r) {
-            crate::services::update(cur, &mut patched)?;
+            crate::services::update(cur, &mut patched, &r.ctx.service_range)?;
         }
         // A patch may not rename or move the object.
         check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
