@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::cells::{age_of, containers, flag, int, joined, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
-use super::{col, rbac_rules, Builtin, Field, StoredAs, AGE, BASE, NAME};
+use super::{col, network_rules, rbac_rules, Builtin, Field, StoredAs, AGE, BASE, NAME};
 use crate::status::cause;
 
 /// events.k8s.io/v1 Events are core/v1 Events on a real server: one
@@ -471,6 +471,8 @@ pub static INGRESSES: Builtin = Builtin {
 pub static NETWORK_POLICIES: Builtin = Builtin {
     group: "networking.k8s.io",
     plural: "networkpolicies",
+    defaults: network_rules::network_policy_defaults,
+    validate: network_rules::network_policy,
     columns: &[
         NAME,
         col("Pod-Selector", "string", 0, |o| {

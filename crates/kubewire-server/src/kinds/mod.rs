@@ -20,6 +20,7 @@ mod cron;
 pub mod descriptions;
 mod groups;
 mod hpa;
+mod network_rules;
 mod other;
 mod pods;
 mod rbac_rules;

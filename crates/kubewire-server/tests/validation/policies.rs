@@ -1,7 +1,8 @@
 //! The table's policies: a Service's IP family policy and families
 //! (refused by the Service storage before validation, so alone:
 //! `initIPFamilyFields`), RBAC's policy rules and bindings
-//! (`pkg/apis/rbac/validation`), with the real server's wording.
+//! (`pkg/apis/rbac/validation`) and NetworkPolicies' ports and peers
+//! (`pkg/apis/networking/validation`), with the real server's wording.
 
 use std::net::SocketAddr;
 
@@ -11,6 +12,9 @@ use super::{case, created, Case, JSON, JSONP, MERGE};
 
 const SVCS: &str = "/api/v1/namespaces/capture/services";
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";
+const NPS: &str = "/apis/networking.k8s.io/v1/namespaces/capture/networkpolicies";
+const NP: &str = "NetworkPolicy.networking.k8s.io";
+const CIDR: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 const IP_FAMILIES: &str = "supported values: \"IPv4\", \"IPv6\"";
 
 fn svc(name: &str, spec: Value) -> Value {
@@ -31,6 +35,15 @@ fn rbac(kind: &str, name: &str, body: Value) -> Value {
         o[k] = v.clone();
     }
     o
+}
+
+fn np(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name}, "spec": spec})
+}
+
+/// A policy letting in `peer` on TCP 80.
+fn allow(peer: Value) -> Value {
+    json!({"podSelector": {}, "ingress": [{"ports": [{"port": 80}], "from": [peer]}]})
 }
 
 fn roles() -> String {
@@ -78,12 +91,19 @@ pub async fn world(a: SocketAddr) {
         ),
     )
     .await;
+    created(
+        a,
+        NPS,
+        np("db", allow(json!({"ipBlock": {"cidr": "10.0.0.0/8"}}))),
+    )
+    .await;
 }
 
 pub fn cases() -> Vec<Case> {
     let web = format!("{SVCS}/web");
     let reader = format!("{}/reader", roles());
     let readers = format!("{}/readers", role_bindings());
+    let db = format!("{NPS}/db");
     vec![
         // Service families: the storage's checks come before validation,
         // so the missing ports of f7 are not reported.
@@ -144,6 +164,29 @@ pub fn cases() -> Vec<Case> {
         case("PUT", &readers, JSON,
             rbac("RoleBinding", "readers", json!({"roleRef": {"kind": "ClusterRole", "name": "reader"}, "subjects": [{"kind": "User", "name": "ann"}]})), 422,
             one(ROLE_BINDING, "readers", "roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", Name:\"reader\"}: cannot change roleRef")),
+        // NetworkPolicies: ports, then peers, in Go's order.
+        case("POST", NPS, JSON, np("n1", json!({"podSelector": {}, "ingress": [{"ports": [{"protocol": "ICMP", "port": 80}]}]})), 422,
+            one(NP, "n1", "spec.ingress[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\"")),
+        case("POST", NPS, JSON, np("n2", json!({"podSelector": {}, "egress": [{"ports": [{"port": 8080, "endPort": 8000}]}]})), 422,
+            one(NP, "n2", "spec.egress[0].ports[0].endPort: Invalid value: 8080: must be greater than or equal to `port`")),
+        case("POST", NPS, JSON, np("n3", json!({"podSelector": {}, "ingress": [{"ports": [{"port": "http", "endPort": 90}]}]})), 422,
+            one(NP, "n3", "spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric")),
+        case("POST", NPS, JSON, np("n4", json!({"podSelector": {}, "ingress": [{"ports": [{"endPort": 90}]}]})), 422,
+            one(NP, "n4", "spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is not specified")),
+        case("POST", NPS, JSON, np("n5", json!({"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]})), 422,
+            one(NP, "n5", "spec.ingress[0].ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive")),
+        case("POST", NPS, JSON, np("n6", allow(json!({"ipBlock": {"cidr": "10.0.0.0"}}))), 422,
+            one(NP, "n6", &format!("spec.ingress[0].from[0].ipBlock.cidr: Invalid value: \"10.0.0.0\": {CIDR}"))),
+        case("POST", NPS, JSON, np("n7", allow(json!({"ipBlock": {"cidr": "10.0.0.0/8", "except": ["192.168.0.0/16", "10.1.0.0/16"]}}))), 422,
+            one(NP, "n7", "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"192.168.0.0/16\": must be a strict subset of `cidr`")),
+        case("POST", NPS, JSON, np("n8", allow(json!({}))), 422,
+            one(NP, "n8", "spec.ingress[0].from[0]: Required value: must specify a peer")),
+        case("POST", NPS, JSON, np("n9", allow(json!({"namespaceSelector": {}, "ipBlock": {"cidr": "10.0.0.0/8"}}))), 422,
+            one(NP, "n9", "spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and another peer")),
+        case("PATCH", &db, JSONP, json!([{"op": "add", "path": "/spec/ingress/0/from/0/ipBlock/except", "value": ["10.0.0.0/8"]}]), 422,
+            one(NP, "db", "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"10.0.0.0/8\": must be a strict subset of `cidr`")),
+        case("PATCH", &db, MERGE, json!({"spec": {"ingress": [{"ports": [{"port": 80, "protocol": "tcp"}], "from": [{"ipBlock": {"cidr": ""}}]}]}}), 422,
+            format!("{NP} \"db\" is invalid: [spec.ingress[0].ports[0].protocol: Unsupported value: \"tcp\": supported values: \"TCP\", \"UDP\", \"SCTP\", spec.ingress[0].from[0].ipBlock.cidr: Required value]")),
     ]
 }
 
@@ -172,6 +215,17 @@ pub fn legal() -> Vec<(String, Value)> {
                 "ok-crb",
                 json!({"roleRef": {"kind": "ClusterRole", "name": "view"},
                 "subjects": [{"kind": "Group", "name": "devs"}, {"kind": "ServiceAccount", "name": "sa", "namespace": "capture"}]}),
+            ),
+        ),
+        (
+            NPS.into(),
+            np(
+                "ok-np",
+                json!({"podSelector": {"matchLabels": {"app": "db"}},
+                "ingress": [{"ports": [{"port": 5432, "endPort": 5440, "protocol": "TCP"}, {"port": "metrics"}],
+                    "from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "web"}}},
+                        {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+                "egress": [{"to": [{"ipBlock": {"cidr": "fd00::/8"}}]}]}),
             ),
         ),
     ]
