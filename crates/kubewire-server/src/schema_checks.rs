@@ -110,9 +110,9 @@ const ENUM_WORDING: &[(&str, &str, Wording)] = &[
 /// (not reproduced: such a list goes unchecked). A Service's `ipFamilies`
 /// are checked before validation, by the storage
 /// ([`crate::service_families`]); a PVC's `accessModes` are its kind's
-/// rule ([`crate::kinds`]), in Go's order with the claim's other checks.
-/// The other such lists (a ResourceQuota's `scopes`, ...) Go words in
-/// ways not reproduced here.
+/// rule ([`crate::kinds`]), in Go's order with the claim's other checks,
+/// and a ResourceQuota's `scopes` are refused as a list by its kind's
+/// rules. The other such lists Go words in ways not reproduced here.
 const ITEM_ENUMS: &[(&str, &str, &[&str])] = &[
     // ValidateNetworkPolicySpec: NotSupported at `policyTypes[i]`, its
     // values written out as Ingress, Egress.

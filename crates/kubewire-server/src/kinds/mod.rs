@@ -23,6 +23,7 @@ mod hpa;
 mod network_rules;
 mod other;
 mod pods;
+mod quota_rules;
 mod rbac_rules;
 mod service_rules;
 pub(crate) mod validation;

@@ -1,8 +1,9 @@
 //! The table's policies: a Service's IP family policy and families
 //! (refused by the Service storage before validation, so alone:
 //! `initIPFamilyFields`), RBAC's policy rules and bindings
-//! (`pkg/apis/rbac/validation`) and NetworkPolicies' ports and peers
-//! (`pkg/apis/networking/validation`), with the real server's wording.
+//! (`pkg/apis/rbac/validation`), NetworkPolicies' ports and peers
+//! (`pkg/apis/networking/validation`) and ResourceQuotas' scopes (the
+//! documentation's "Policies" kinds), with the real server's wording.
 
 use std::net::SocketAddr;
 
@@ -14,6 +15,7 @@ const SVCS: &str = "/api/v1/namespaces/capture/services";
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";
 const NPS: &str = "/apis/networking.k8s.io/v1/namespaces/capture/networkpolicies";
 const NP: &str = "NetworkPolicy.networking.k8s.io";
+const QUOTAS: &str = "/api/v1/namespaces/capture/resourcequotas";
 const CIDR: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 const IP_FAMILIES: &str = "supported values: \"IPv4\", \"IPv6\"";
 
@@ -44,6 +46,14 @@ fn np(name: &str, spec: Value) -> Value {
 /// A policy letting in `peer` on TCP 80.
 fn allow(peer: Value) -> Value {
     json!({"podSelector": {}, "ingress": [{"ports": [{"port": 80}], "from": [peer]}]})
+}
+
+fn quota(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": name}, "spec": spec})
+}
+
+fn scopes(list: &str, detail: &str) -> String {
+    format!("spec.scopes: Invalid value: []core.ResourceQuotaScope{{{list}}}: {detail}")
 }
 
 fn roles() -> String {
@@ -97,6 +107,11 @@ pub async fn world(a: SocketAddr) {
         np("db", allow(json!({"ipBlock": {"cidr": "10.0.0.0/8"}}))),
     )
     .await;
+    let q = quota(
+        "pods",
+        json!({"hard": {"pods": "10"}, "scopes": ["NotTerminating"]}),
+    );
+    created(a, QUOTAS, q).await;
 }
 
 pub fn cases() -> Vec<Case> {
@@ -187,6 +202,15 @@ pub fn cases() -> Vec<Case> {
             one(NP, "db", "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"10.0.0.0/8\": must be a strict subset of `cidr`")),
         case("PATCH", &db, MERGE, json!({"spec": {"ingress": [{"ports": [{"port": 80, "protocol": "tcp"}], "from": [{"ipBlock": {"cidr": ""}}]}]}}), 422,
             format!("{NP} \"db\" is invalid: [spec.ingress[0].ports[0].protocol: Unsupported value: \"tcp\": supported values: \"TCP\", \"UDP\", \"SCTP\", spec.ingress[0].from[0].ipBlock.cidr: Required value]")),
+        // ResourceQuota scopes, refused at the list.
+        case("POST", QUOTAS, JSON, quota("q1", json!({"hard": {"pods": "10"}, "scopes": ["Sometimes"]})), 422,
+            one("ResourceQuota", "q1", &scopes("\"Sometimes\"", "unsupported scope"))),
+        case("POST", QUOTAS, JSON, quota("q2", json!({"hard": {"pods": "10", "requests.cpu": "2"}, "scopes": ["BestEffort"]})), 422,
+            one("ResourceQuota", "q2", &scopes("\"BestEffort\"", "unsupported scope applied to resource"))),
+        case("POST", QUOTAS, JSON, quota("q3", json!({"hard": {"pods": "10"}, "scopes": ["Terminating", "NotTerminating"]})), 422,
+            one("ResourceQuota", "q3", &scopes("\"Terminating\", \"NotTerminating\"", "conflicting scopes"))),
+        case("PATCH", &format!("{QUOTAS}/pods"), MERGE, json!({"spec": {"hard": {"secrets": "3"}}}), 422,
+            one("ResourceQuota", "pods", &scopes("\"NotTerminating\"", "unsupported scope applied to resource"))),
     ]
 }
 
@@ -226,6 +250,13 @@ pub fn legal() -> Vec<(String, Value)> {
                     "from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "web"}}},
                         {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
                 "egress": [{"to": [{"ipBlock": {"cidr": "fd00::/8"}}]}]}),
+            ),
+        ),
+        (
+            QUOTAS.into(),
+            quota(
+                "ok-q",
+                json!({"hard": {"pods": "4", "limits.memory": "1Gi", "count/jobs.batch": "2"}, "scopes": ["NotBestEffort", "PriorityClass"]}),
             ),
         ),
     ]
