@@ -3,7 +3,8 @@
 //! either resources (with their groups) or, in a ClusterRole only,
 //! non-resource URLs; a binding refers to a role of this group, of a kind
 //! it may bind, and never to another one after it is made; each subject
-//! is a ServiceAccount, User or Group of the right group.
+//! is a ServiceAccount, User or Group of the right group; an aggregated
+//! ClusterRole names at least one well-formed selector.
 //!
 //! Go prints the list and struct values of these messages with `%#v`
 //! (`[]string{"/healthz"}`, `rbac.RoleRef{...}`), so they are written
@@ -11,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::validation::{not_supported, required};
+use super::validation::{label_selector, not_supported, required};
 use crate::status::{cause, Cause};
 use crate::validate::{dns1123_subdomain, go_quote, invalid, path_segment_name};
 
@@ -89,9 +90,33 @@ pub fn role(o: &Value, causes: &mut Vec<Cause>) {
     policy_rules(o, true, causes);
 }
 
-/// A ClusterRole (`ValidateClusterRole`'s rules).
+/// A ClusterRole (`ValidateClusterRole`): its rules, then its
+/// aggregation rule's selectors.
 pub fn cluster_role(o: &Value, causes: &mut Vec<Cause>) {
     policy_rules(o, false, causes);
+    let agg = &o["aggregationRule"];
+    if !agg.is_object() {
+        return;
+    }
+    let at = "aggregationRule.clusterRoleSelectors";
+    let selectors = agg["clusterRoleSelectors"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    if selectors.is_empty() {
+        causes.push(cause(
+            "FieldValueRequired",
+            "Required value: at least one clusterRoleSelector required if aggregationRule is non-nil",
+            at,
+        ));
+    }
+    for (i, sel) in selectors.iter().enumerate() {
+        let here = format!("{at}[{i}]");
+        // A selector `LabelSelectorAsSelector` refuses is shown as the nil
+        // selector it returned.
+        if !label_selector(sel, &here, causes) {
+            causes.push(invalid(&here, "null", "invalid label selector."));
+        }
+    }
 }
 
 /// `ValidateRoleBinding` / `ValidateClusterRoleBinding`: the role it
@@ -243,6 +268,29 @@ mod tests {
                 "rules[0].verbs: Required value: verbs must contain at least one value",
                 "rules[0].apiGroups: Required value: resource rules must supply at least one api group",
                 "rules[0].resources: Required value: resource rules must supply at least one resource",
+            ]
+        );
+    }
+
+    #[test]
+    fn aggregated_roles_name_selectors() {
+        assert!(messages(
+            cluster_role,
+            json!({"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"rbac.example.com/aggregate": "true"}}]}})
+        )
+        .is_empty());
+        assert_eq!(
+            messages(cluster_role, json!({"aggregationRule": {}})),
+            ["aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil"]
+        );
+        assert_eq!(
+            messages(
+                cluster_role,
+                json!({"aggregationRule": {"clusterRoleSelectors": [{"matchExpressions": [{"key": "a", "operator": "Has"}]}]}})
+            ),
+            [
+                "aggregationRule.clusterRoleSelectors[0].matchExpressions[0].operator: Invalid value: \"Has\": not a valid selector operator",
+                "aggregationRule.clusterRoleSelectors[0]: Invalid value: \"null\": invalid label selector.",
             ]
         );
     }

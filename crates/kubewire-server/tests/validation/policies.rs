@@ -154,6 +154,8 @@ pub fn cases() -> Vec<Case> {
         case("POST", &format!("{RBAC}/clusterroles"), JSON,
             rbac("ClusterRole", "cr2", json!({"rules": [{"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez"], "apiGroups": [""]}]})), 422,
             one(CLUSTER_ROLE, "cr2", "rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\", \"/livez\"}: rules cannot apply to both regular resources and non-resource URLs")),
+        case("POST", &format!("{RBAC}/clusterroles"), JSON, rbac("ClusterRole", "cr3", json!({"aggregationRule": {"clusterRoleSelectors": []}})), 422,
+            one(CLUSTER_ROLE, "cr3", "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil")),
         case("PATCH", &reader, JSONP, json!([{"op": "remove", "path": "/rules/0/verbs"}]), 422,
             one(ROLE, "reader", &format!("rules[0].verbs: {NO_VERBS}"))),
         case("PATCH", &reader, MERGE, json!({"rules": [{"verbs": ["list"], "resources": ["pods"]}]}), 422,
