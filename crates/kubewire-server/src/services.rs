@@ -333,7 +333,7 @@ pub fn allocate(st: &State, range: &IpRange, svc: &mut Value) -> Result<(), ApiE
 /// `initIPFamilyFields`, `validateUpgradeDowngradeClusterIPs`): a client
 /// that leaves the allocated cluster IPs or node ports out keeps them; a
 /// changed `clusterIP` alone moves `clusterIPs` with it; the families are
-/// checked ([`crate::service_families`]); the primary cluster IP may not
+/// checked (`service_families`); the primary cluster IP may not
 /// change once set.
 pub fn update(old: &Value, new: &mut Value, range: &IpRange) -> Result<(), ApiError> {
     let name = new["metadata"]["name"].as_str().unwrap_or("").to_string();
