@@ -138,6 +138,8 @@ pub fn cases() -> Vec<Case> {
             one("Service", "f7", &format!("spec.ipFamilies[0]: Unsupported value: \"ipv4\": {IP_FAMILIES}"))),
         case("POST", SVCS, JSON, svc("f8", http(json!({"clusterIP": "fd00::10"}))), 422,
             one("Service", "f8", "spec.clusterIPs[0]: Invalid value: []string{\"fd00::10\"}: IPv6 is not configured on this cluster")),
+        case("PATCH", &format!("{SVCS}/f9?fieldManager=tester"), "application/apply-patch+yaml", svc("f9", http(json!({"ipFamilies": ["IPv4", "IPv4"]}))), 422,
+            one("Service", "f9", "spec.ipFamilies[1]: Duplicate value: \"IPv4\"")),
         case("PATCH", &web, MERGE, json!({"spec": {"ipFamilyPolicy": "RequireDualStack"}}), 422,
             one("Service", "web", "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services")),
         case("PATCH", &web, JSONP, json!([{"op": "replace", "path": "/spec/ipFamilies/0", "value": "IPv5"}]), 422,
