@@ -1,13 +1,20 @@
-//! Go's `time.Parse(time.RFC3339, s)`, for its error text: a
-//! `metav1.Time` field (`creationTimestamp`, an Event's `lastTimestamp`,
-//! ...) is decoded with it, and a value it refuses is the body's decode
-//! error, `parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse
-//! "x" as "2006"`. The layout is walked element by element as Go's
-//! `parse` walks it, so the element named and the rest of the value
-//! shown are Go's (`time.ParseError`).
+//! Go's `time.Parse` of the two layouts `metav1` decodes times with, for
+//! its error text: a `metav1.Time` field (`creationTimestamp`, an Event's
+//! `lastTimestamp`, ...) is parsed as `time.RFC3339`, a `metav1.MicroTime`
+//! (an Event's `eventTime`, a Lease's `renewTime`) as `RFC3339Micro`, and
+//! a value Go refuses is the body's decode error, `parsing time "x" as
+//! "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`. The layout is
+//! walked element by element as Go's `parse` walks it, so the element
+//! named and the rest of the value shown are Go's (`time.ParseError`).
 
 /// Go's RFC 3339 layout, as its errors print it.
 const LAYOUT: &str = "2006-01-02T15:04:05Z07:00";
+
+/// `metav1.RFC3339Micro`: exactly six fraction digits.
+const MICRO_LAYOUT: &str = "2006-01-02T15:04:05.000000Z07:00";
+
+/// The fraction element of [`MICRO_LAYOUT`], as Go's errors name it.
+const MICRO: &str = ".000000";
 
 /// One element of the layout: a literal, or a number of two digits
 /// (`fixed`) or of one or two.
@@ -19,12 +26,15 @@ enum Elem {
         fixed: bool,
         range: Option<(&'static str, u32)>,
     },
+    /// `.000000`: a separator and six digits, no more and no fewer.
+    Micro,
     Zone,
 }
 
-/// The elements of [`LAYOUT`] in order. The day's range is checked at the
-/// end, against the month's length, as Go does.
-const ELEMS: &[Elem] = &[
+/// The elements both layouts begin with, in order; what follows the
+/// seconds is each layout's own. The day's range is checked at the end,
+/// against the month's length, as Go does.
+const CLOCK: &[Elem] = &[
     Elem::Year,
     Elem::Lit("-"),
     Elem::Num {
@@ -56,25 +66,35 @@ const ELEMS: &[Elem] = &[
         fixed: true,
         range: Some(("second", 59)),
     },
-    Elem::Zone,
 ];
 
 /// `time.Parse(time.RFC3339, s)`'s error, or `None` when it accepts `s`.
 pub fn rfc3339_error(s: &str) -> Option<String> {
+    parse_error(s, LAYOUT, &[Elem::Zone])
+}
+
+/// `time.Parse(metav1.RFC3339Micro, s)`'s error, or `None`.
+pub fn rfc3339_micro_error(s: &str) -> Option<String> {
+    parse_error(s, MICRO_LAYOUT, &[Elem::Micro, Elem::Zone])
+}
+
+/// Go's `parse` of `s` by `layout`, whose elements are [`CLOCK`] and `tail`.
+fn parse_error(s: &str, layout: &str, tail: &[Elem]) -> Option<String> {
     let b = s.as_bytes();
+    let fraction_named = tail.iter().any(|e| matches!(e, Elem::Micro));
     let mut rest = b;
     let cannot = |value: &[u8], elem: &str| {
         Some(format!(
             "parsing time {} as {}: cannot parse {} as {}",
             quote(b),
-            quote(LAYOUT.as_bytes()),
+            quote(layout.as_bytes()),
             quote(value),
             quote(elem.as_bytes())
         ))
     };
     let out_of = |what: &str| Some(format!("parsing time {}: {what} out of range", quote(b)));
     let (mut year, mut month, mut day) = (0u32, 0u32, 0u32);
-    for e in ELEMS {
+    for e in CLOCK.iter().chain(tail) {
         match e {
             Elem::Year => {
                 if rest.len() < 4 || !rest[..4].iter().all(u8::is_ascii_digit) {
@@ -113,9 +133,21 @@ pub fn rfc3339_error(s: &str) -> Option<String> {
                 // after the seconds (Go's special case).
                 let fraction =
                     rest.len() >= 2 && matches!(rest[0], b'.' | b',') && rest[1].is_ascii_digit();
-                if *name == "05" && fraction {
+                if *name == "05" && fraction && !fraction_named {
                     let n = 2 + rest[2..].iter().take_while(|c| c.is_ascii_digit()).count();
                     rest = &rest[n..];
+                }
+            }
+            Elem::Micro => {
+                // Go reads the seven bytes, then checks them
+                // (`parseNanoseconds`).
+                let Some(v) = rest.get(..MICRO.len()) else {
+                    return cannot(rest, MICRO);
+                };
+                match fraction(v) {
+                    None => return cannot(rest, MICRO),
+                    Some(true) => return out_of("fractional second"),
+                    Some(false) => rest = &rest[MICRO.len()..],
                 }
             }
             Elem::Zone => match zone(rest) {
@@ -136,6 +168,25 @@ pub fn rfc3339_error(s: &str) -> Option<String> {
         return out_of("day");
     }
     None
+}
+
+/// A separator and digits as Go's `parseNanoseconds` reads them: `None`
+/// when it refuses them, else whether they are a negative number (its
+/// `atoi` takes a sign, and a negative fraction is out of range).
+fn fraction(v: &[u8]) -> Option<bool> {
+    let (sep, digits) = v.split_first()?;
+    if !matches!(sep, b'.' | b',') {
+        return None;
+    }
+    let (negative, digits) = match digits.split_first() {
+        Some((b'-', d)) => (true, d),
+        Some((b'+', d)) => (false, d),
+        _ => (false, digits),
+    };
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(negative && digits.iter().any(|&c| c != b'0'))
 }
 
 enum Zone<'a> {
@@ -219,7 +270,7 @@ fn quote(v: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339_error;
+    use super::{rfc3339_error, rfc3339_micro_error};
 
     #[test]
     fn go_accepts_rfc3339_and_words_its_refusals() {
@@ -247,6 +298,32 @@ mod tests {
             ("é", format!("parsing time \"\\xc3\\xa9\" as {l}: cannot parse \"\\xc3\\xa9\" as \"2006\"")),
         ] {
             assert_eq!(rfc3339_error(bad).as_deref(), Some(want.as_str()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn micro_times_have_exactly_six_fraction_digits() {
+        for ok in [
+            "2026-12-01T22:30:00.123456Z",
+            "2026-12-01T22:30:00,000000+01:00",
+            // Go's `atoi` takes a sign, and minus zero is zero.
+            "2026-12-01T22:30:00.+12345Z",
+            "2026-12-01T22:30:00.-00000Z",
+        ] {
+            assert_eq!(rfc3339_micro_error(ok), None, "{ok}");
+        }
+        let l = "\"2006-01-02T15:04:05.000000Z07:00\"";
+        for (bad, want) in [
+            ("2026-12-01T22:30:00Z", format!("parsing time \"2026-12-01T22:30:00Z\" as {l}: cannot parse \"Z\" as \".000000\"")),
+            ("2026-12-01T22:30:00.5Z", format!("parsing time \"2026-12-01T22:30:00.5Z\" as {l}: cannot parse \".5Z\" as \".000000\"")),
+            ("2026-12-01T22:30:00.1234567Z", format!("parsing time \"2026-12-01T22:30:00.1234567Z\" as {l}: cannot parse \"7Z\" as \"Z07:00\"")),
+            ("2026-12-01T22:30:00.12a456Z", format!("parsing time \"2026-12-01T22:30:00.12a456Z\" as {l}: cannot parse \".12a456Z\" as \".000000\"")),
+            ("2026-12-01T22:30:00:123456Z", format!("parsing time \"2026-12-01T22:30:00:123456Z\" as {l}: cannot parse \":123456Z\" as \".000000\"")),
+            ("2026-12-01 22:30:00.123456Z", format!("parsing time \"2026-12-01 22:30:00.123456Z\" as {l}: cannot parse \" 22:30:00.123456Z\" as \"T\"")),
+            ("2026-12-01T22:30:00.-12345Z", "parsing time \"2026-12-01T22:30:00.-12345Z\": fractional second out of range".to_string()),
+            ("2026-02-30T22:30:00.123456Z", "parsing time \"2026-02-30T22:30:00.123456Z\": day out of range".to_string()),
+        ] {
+            assert_eq!(rfc3339_micro_error(bad).as_deref(), Some(want.as_str()), "{bad}");
         }
     }
 }

@@ -92,6 +92,7 @@ pub mod schema;
 pub mod schema_checks;
 pub mod selectors;
 mod server;
+mod service_families;
 pub mod services;
 pub mod shape;
 pub mod status;

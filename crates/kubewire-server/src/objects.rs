@@ -226,6 +226,21 @@ pub fn defaults(def: &ResourceDef, obj: &mut Value) {
     }
 }
 
+/// Names a create that has no name but a `generateName`: the prefix and
+/// a random suffix, as the real server names it before anything else
+/// looks at the object. Another name is left as it is.
+pub fn generate_name(obj: &mut Value) {
+    let Some(meta) = obj.get_mut("metadata").filter(|m| m.is_object()) else {
+        return;
+    };
+    if !meta["name"].as_str().unwrap_or("").is_empty() {
+        return;
+    }
+    if let Some(prefix) = meta["generateName"].as_str().filter(|p| !p.is_empty()) {
+        meta["name"] = format!("{prefix}{}", name_suffix()).into();
+    }
+}
+
 /// Builds the stored form of a new object: metadata the server owns, name
 /// generation, defaults, managedFields. `obj` has passed kind checks.
 pub fn prepare_create(
@@ -237,25 +252,19 @@ pub fn prepare_create(
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
     }
+    generate_name(&mut obj);
     let meta = &mut obj["metadata"];
     if meta["name"].as_str().unwrap_or("").is_empty() {
-        match meta["generateName"].as_str() {
-            Some(prefix) if !prefix.is_empty() => {
-                meta["name"] = format!("{prefix}{}", name_suffix()).into();
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    &def.group,
-                    &def.kind,
-                    "",
-                    vec![cause(
-                        "FieldValueRequired",
-                        "Required value: name or generateName is required",
-                        "metadata.name",
-                    )],
-                ))
-            }
-        }
+        return Err(ApiError::invalid(
+            &def.group,
+            &def.kind,
+            "",
+            vec![cause(
+                "FieldValueRequired",
+                "Required value: name or generateName is required",
+                "metadata.name",
+            )],
+        ));
     }
     if let Some(ns) = namespace {
         meta["namespace"] = ns.into();
@@ -448,6 +457,20 @@ pub fn reorder_metadata(obj: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_name_is_the_prefix_and_a_suffix() {
+        let mut o = json!({"metadata": {"generateName": "web-"}});
+        generate_name(&mut o);
+        let name = o["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("web-") && name.len() == 9, "{name}");
+        let mut named = json!({"metadata": {"name": "a", "generateName": "web-"}});
+        generate_name(&mut named);
+        assert_eq!(named["metadata"]["name"], "a");
+        let mut neither = json!({"metadata": {}});
+        generate_name(&mut neither);
+        assert!(neither["metadata"].get("name").is_none());
+    }
 
     #[test]
     fn suffix_uses_kube_alphabet() {

@@ -382,11 +382,13 @@ impl Walker {
         }
         match s["type"].as_str() {
             Some("string") if s["format"] == "date-time" => match v {
-                // metav1.Time is parsed by time.Parse(RFC3339) as it is
-                // decoded; MicroTime's layout (six fraction digits) is
-                // not reproduced and passes.
+                // metav1.Time and MicroTime are parsed by time.Parse as
+                // they are decoded, each with its own layout.
                 Value::String(t) if name.is_some_and(|n| n.ends_with("meta.v1.Time")) => {
                     crate::go_time::rfc3339_error(t).map_or(Ok(()), Err)
+                }
+                Value::String(t) if name.is_some_and(|n| n.ends_with("meta.v1.MicroTime")) => {
+                    crate::go_time::rfc3339_micro_error(t).map_or(Ok(()), Err)
                 }
                 Value::String(_) => Ok(()),
                 other => Err(format!(

@@ -107,11 +107,12 @@ const ENUM_WORDING: &[(&str, &str, Wording)] = &[
 /// (schema type, list field, Go's values): the lists of enum strings Go
 /// checks item by item, at the item (`[i]`); a list longer than Go's
 /// values is refused as a whole first, the list printed as a Go value
-/// (not reproduced: such a list goes unchecked). The other such lists (a
-/// Service's `ipFamilies`, a ResourceQuota's `scopes`, admission rules'
-/// `operations`, a CSR's `usages`, ...) Go words in ways not reproduced
-/// here, and a PVC's `accessModes` are its kind's rule
-/// ([`crate::kinds`]), in Go's order with the claim's other checks.
+/// (not reproduced: such a list goes unchecked). A Service's `ipFamilies`
+/// are checked before validation, by the storage
+/// ([`crate::service_families`]); a PVC's `accessModes` are its kind's
+/// rule ([`crate::kinds`]), in Go's order with the claim's other checks,
+/// and a ResourceQuota's `scopes` are refused as a list by its kind's
+/// rules. The other such lists Go words in ways not reproduced here.
 const ITEM_ENUMS: &[(&str, &str, &[&str])] = &[
     // ValidateNetworkPolicySpec: NotSupported at `policyTypes[i]`, its
     // values written out as Ingress, Egress.
@@ -346,6 +347,7 @@ mod tests {
             json!({"spec": {"policyTypes": ["Ingress", "Egress", "x"]}})
         )
         .is_empty());
+        // A Service's families are the storage's, not the walk's.
         let svc = def("", "services");
         assert!(messages(&svc, json!({"spec": {"ipFamilies": ["IPv5"]}})).is_empty());
         let ing = def("networking.k8s.io", "ingresses");

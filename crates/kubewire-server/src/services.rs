@@ -330,11 +330,12 @@ pub fn allocate(st: &State, range: &IpRange, svc: &mut Value) -> Result<(), ApiE
 
 /// What kube-apiserver's Service strategy does with an update of `old`
 /// into `new` (`patchAllocatedValues`, `normalizeClusterIPs`, then
-/// `validateUpgradeDowngradeClusterIPs`): a client that leaves the
-/// allocated cluster IPs or node ports out keeps them; a changed
-/// `clusterIP` alone moves `clusterIPs` with it; the primary cluster IP
-/// may not change once set.
-pub fn update(old: &Value, new: &mut Value) -> Result<(), ApiError> {
+/// `initIPFamilyFields`, `validateUpgradeDowngradeClusterIPs`): a client
+/// that leaves the allocated cluster IPs or node ports out keeps them; a
+/// changed `clusterIP` alone moves `clusterIPs` with it; the families are
+/// checked (`service_families`); the primary cluster IP may not
+/// change once set.
+pub fn update(old: &Value, new: &mut Value, range: &IpRange) -> Result<(), ApiError> {
     let name = new["metadata"]["name"].as_str().unwrap_or("").to_string();
     if !new["spec"].is_object() {
         return Ok(());
@@ -377,6 +378,8 @@ pub fn update(old: &Value, new: &mut Value) -> Result<(), ApiError> {
     {
         n["clusterIPs"] = json!([n["clusterIP"].clone()]);
     }
+    crate::service_families::check(new, Some(old), range)?;
+    let (o, n) = (&old["spec"], &new["spec"]);
     if needs_ip(o)
         && needs_ip(n)
         && !o["clusterIPs"][0].is_null()

@@ -9,6 +9,8 @@
 mod common;
 #[path = "validation/kinds.rs"]
 mod kinds;
+#[path = "validation/policies.rs"]
+mod policies;
 
 use std::net::SocketAddr;
 
@@ -126,6 +128,7 @@ async fn world(a: SocketAddr) {
     .await;
     let r = req(a, "DELETE", "/api/v1/namespaces/terminating-demo", &[], b"").await;
     assert_eq!(r.status, 200);
+    policies::world(a).await;
 }
 
 /// Every captured refusal of an invalid write (or list option) this
@@ -633,6 +636,7 @@ fn table() -> Vec<Case> {
             "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"),
     ];
     t.extend(kinds::cases());
+    t.extend(policies::cases());
     t.shrink_to_fit();
     t
 }
@@ -691,8 +695,14 @@ async fn legal_objects_are_accepted() {
             ),
         ),
     ];
-    for (path, body) in ok.into_iter().chain(kinds::legal()) {
-        let r = post_json(a, path, &body).await;
+    let more = kinds::legal().into_iter().map(|(p, b)| (p.to_string(), b));
+    for (path, body) in ok
+        .into_iter()
+        .map(|(p, b)| (p.to_string(), b))
+        .chain(more)
+        .chain(policies::legal())
+    {
+        let r = post_json(a, &path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", body_text(&r));
     }
     // Changing only what may change goes through on an immutable object.

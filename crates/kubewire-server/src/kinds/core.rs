@@ -415,6 +415,7 @@ pub static RESOURCE_QUOTAS: Builtin = Builtin {
         },
         AGE,
     ],
+    validate: super::quota_rules::scopes,
     ..BASE
 };
 

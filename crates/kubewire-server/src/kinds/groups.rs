@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use super::cells::{age_of, containers, flag, int, joined, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
-use super::{col, Builtin, Field, StoredAs, AGE, BASE, NAME};
-use crate::status::{cause, Cause};
+use super::{col, network_rules, rbac_rules, Builtin, Field, StoredAs, AGE, BASE, NAME};
+use crate::status::cause;
 
 /// events.k8s.io/v1 Events are core/v1 Events on a real server: one
 /// storage, each object visible through both APIs. They are stored in the
@@ -471,6 +471,8 @@ pub static INGRESSES: Builtin = Builtin {
 pub static NETWORK_POLICIES: Builtin = Builtin {
     group: "networking.k8s.io",
     plural: "networkpolicies",
+    defaults: network_rules::network_policy_defaults,
+    validate: network_rules::network_policy,
     columns: &[
         NAME,
         col("Pod-Selector", "string", 0, |o| {
@@ -558,34 +560,29 @@ const BINDING_COLUMNS: [super::Column; 6] = [
 pub static CLUSTER_ROLE_BINDINGS: Builtin = Builtin {
     plural: "clusterrolebindings",
     columns: &BINDING_COLUMNS,
-    validate: role_ref,
+    defaults: rbac_rules::binding_defaults,
+    validate: rbac_rules::cluster_role_binding,
+    validate_update: rbac_rules::role_ref_fixed,
     ..RBAC
 };
 pub static CLUSTER_ROLES: Builtin = Builtin {
     plural: "clusterroles",
+    validate: rbac_rules::cluster_role,
     ..RBAC
 };
 pub static ROLE_BINDINGS: Builtin = Builtin {
     plural: "rolebindings",
     columns: &BINDING_COLUMNS,
-    validate: role_ref,
+    defaults: rbac_rules::binding_defaults,
+    validate: rbac_rules::role_binding,
+    validate_update: rbac_rules::role_ref_fixed,
     ..RBAC
 };
 pub static ROLES: Builtin = Builtin {
     plural: "roles",
+    validate: rbac_rules::role,
     ..RBAC
 };
-
-/// A binding names the role it grants.
-fn role_ref(o: &Value, causes: &mut Vec<Cause>) {
-    if o["roleRef"]["name"].as_str().unwrap_or("").is_empty() {
-        causes.push(cause(
-            "FieldValueRequired",
-            "Required value",
-            "roleRef.name",
-        ));
-    }
-}
 
 const STORAGE: Builtin = Builtin {
     group: "storage.k8s.io",

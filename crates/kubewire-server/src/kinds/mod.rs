@@ -20,8 +20,11 @@ mod cron;
 pub mod descriptions;
 mod groups;
 mod hpa;
+mod network_rules;
 mod other;
 mod pods;
+mod quota_rules;
+mod rbac_rules;
 mod service_rules;
 pub(crate) mod validation;
 

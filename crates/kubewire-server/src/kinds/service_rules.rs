@@ -15,7 +15,7 @@ use crate::validate::{dns1123_label, go_quote, invalid};
 const PORT_RANGE: &str = "must be between 1 and 65535, inclusive";
 
 /// `IsValidPortName`.
-fn port_name_errors(s: &str) -> Vec<String> {
+pub(super) fn port_name_errors(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if s.len() > 15 {
         errs.push("must be no more than 15 characters".to_string());

@@ -151,7 +151,7 @@ fn selects(sel: &Value, labels: &Value) -> bool {
 }
 
 /// `ValidateLabelSelector`; false when it cannot be used to select.
-fn label_selector(sel: &Value, at: &str, causes: &mut Vec<Cause>) -> bool {
+pub(super) fn label_selector(sel: &Value, at: &str, causes: &mut Vec<Cause>) -> bool {
     let before = causes.len();
     labels(&sel["matchLabels"], &format!("{at}.matchLabels"), causes);
     for (i, e) in sel["matchExpressions"]

@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 use super::input::yaml_to_json;
 use super::{Request, Res};
-use crate::objects::{fields_v1, prepare_create, prepare_update, same_content, set_managed};
+use crate::objects::{
+    fields_v1, generate_name, prepare_create, prepare_update, same_content, set_managed,
+};
 use crate::patch::{self, PatchType};
 use crate::resources::ResourceDef;
 use crate::schema::{Directive, Findings};
@@ -42,8 +44,10 @@ pub fn check_namespace(st: &State, r: &Request<'_>, name: &str) -> Result<(), Ap
 
 pub fn create(r: &Request<'_>) -> Res {
     let d = r.def();
-    let body = r.decode_body("CreateOptions")?;
+    let mut body = r.decode_body("CreateOptions")?;
     r.check_body_namespace(&body)?;
+    generate_name(&mut body);
+    families_on_create(r, &body)?;
     let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
@@ -68,6 +72,15 @@ pub fn create(r: &Request<'_>) -> Res {
 fn allocate(r: &Request<'_>, st: &State, obj: &mut Value) -> Result<(), ApiError> {
     if is_service(r) {
         crate::services::allocate(st, &r.ctx.service_range, obj)?;
+    }
+    Ok(())
+}
+
+/// A new Service's IP families, which the Service storage checks before
+/// the object is validated (`crate::service_families`).
+fn families_on_create(r: &Request<'_>, body: &Value) -> Result<(), ApiError> {
+    if is_service(r) {
+        crate::service_families::check(body, None, &r.ctx.service_range)?;
     }
     Ok(())
 }
@@ -126,7 +139,7 @@ pub fn update(r: &Request<'_>) -> Res {
         }
         let mut body = body.clone();
         if is_service(r) {
-            crate::services::update(cur, &mut body)?;
+            crate::services::update(cur, &mut body, &r.ctx.service_range)?;
         }
         let new = prepare_update(d, cur, body, sub, &manager, "Update")?;
         Ok(finish_update(d, cur, new, dry))
@@ -275,6 +288,7 @@ pub fn patch(r: &Request<'_>) -> Res {
                     crate::schema::read(d, &mut body)
                         .map_err(|e| crate::shape::decode_error(d, &e))?;
                 }
+                families_on_create(r, &body)?;
                 let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &manager)?;
                 allocate(r, st, &mut obj)?;
                 obj["metadata"]["managedFields"] = json!([]);
@@ -326,7 +340,7 @@ pub fn patch(r: &Request<'_>) -> Res {
             r.report(directive, Findings(found), false)?;
         }
         if is_service(r) {
-            crate::services::update(cur, &mut patched)?;
+            crate::services::update(cur, &mut patched, &r.ctx.service_range)?;
         }
         // A patch may not rename or move the object.
         check_name(patched["metadata"]["name"].as_str().unwrap_or(""), &name)?;
