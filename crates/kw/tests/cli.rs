@@ -1092,7 +1092,7 @@ async fn chunked_listing_pages_with_continue_tokens() {
     for i in 0..5 {
         put_cm(&client, &format!("page-{i}"), "v").await;
     }
-    for form in ["name", "json", "wide"] {
+    for form in ["name", "json", "yaml", "wide"] {
         let out = kw(
             &e,
             &[

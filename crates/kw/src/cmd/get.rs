@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use futures_util::StreamExt;
+use kubewire::decode::RawJson;
 use kubewire::{Collection, GetParams, ListParams, Request};
 use serde::Deserialize;
 use serde_json::Value;
@@ -173,6 +174,9 @@ pub async fn list(
     src: &Source<'_>,
     printer: &mut Printer<impl Write>,
 ) -> Result<Option<String>> {
+    if printer.wants_item_text() {
+        return list_texts(target, coll, params, src, printer).await;
+    }
     let mut progress = Progress::new();
     let page_size = params.limit.unwrap_or(500) as usize;
     // The core's pager says which page comes next and when the listing is
@@ -218,19 +222,6 @@ pub async fn list(
                 }
                 items.metadata().cloned().unwrap_or_default()
             }
-            _ if printer.wants_item_text() => {
-                let mut items = target
-                    .client
-                    .list::<kubewire::decode::RawJson>(&request)
-                    .await?;
-                while let Some(item) = items.next().await {
-                    printer
-                        .list_item_text(item?.as_str(), src)
-                        .map_err(output_error)?;
-                    progress.tick();
-                }
-                items.metadata().cloned().unwrap_or_default()
-            }
             _ => {
                 let mut items = target.client.list::<Value>(&request).await?;
                 while let Some(item) = items.next().await {
@@ -246,6 +237,66 @@ pub async fn list(
         pager.page_done(Some(&meta))?;
     }
     Ok(pager.resource_version().map(String::from))
+}
+
+/// A json or yaml listing, printed from each item's text. A task fetches
+/// the pages and stays one page ahead of the printer: printing a page of
+/// 500 items takes about as long as the server takes for the next one, so
+/// asking for it only once the page is printed would add the two. (Asking
+/// as soon as a page's `continue` token arrives was measured slower: two
+/// pages then contend for the server.)
+async fn list_texts(
+    target: &Target,
+    coll: &Collection,
+    params: ListParams,
+    src: &Source<'_>,
+    printer: &mut Printer<impl Write>,
+) -> Result<Option<String>> {
+    let mut pager = kubewire::Pager::new(coll.clone(), params)?;
+    let client = target.client.clone();
+    // One page waits while one prints: the fetcher is never further ahead.
+    let (pages, mut ready) = tokio::sync::mpsc::channel::<Result<Vec<RawJson>>>(1);
+    let fetcher = tokio::spawn(async move {
+        while let Some(request) = pager.next_request().cloned() {
+            let page = fetch_page(&client, &request, &mut pager).await;
+            let failed = page.is_err();
+            // A closed channel: the printer stopped (a closed pipe).
+            if pages.send(page).await.is_err() || failed {
+                return None;
+            }
+        }
+        pager.resource_version().map(String::from)
+    });
+    let mut progress = Progress::new();
+    while let Some(page) = ready.recv().await {
+        for item in page? {
+            printer
+                .list_item_text(item.as_str(), src)
+                .map_err(output_error)?;
+            progress.tick();
+        }
+        // The page is out before the next one is printed.
+        printer.flush().map_err(output_error)?;
+    }
+    // The fetcher ends by itself once its last page is taken; it does not
+    // panic (a panic would be a bug, reported by the runtime).
+    Ok(fetcher.await.ok().flatten())
+}
+
+/// One page of a listing as its items' texts; tells the pager it is done.
+async fn fetch_page(
+    client: &kubewire_hyper::Client,
+    request: &Request,
+    pager: &mut kubewire::Pager,
+) -> Result<Vec<RawJson>> {
+    let mut items = client.list::<RawJson>(request).await?;
+    let mut page = Vec::new();
+    while let Some(item) = items.next().await {
+        page.push(item?);
+    }
+    let meta: kubewire::decode::ListMeta = items.metadata().cloned().unwrap_or_default();
+    pager.page_done(Some(&meta))?;
+    Ok(page)
 }
 
 /// One object by name.
