@@ -157,6 +157,8 @@ pub use config::{
 pub use error::Error;
 pub use event::{Event, Object, ObjectKey, ObjectMeta, Tombstone};
 pub use io::{Input, Output, RequestId};
+#[cfg(test)]
+pub(crate) use labels::labels;
 pub use labels::Labels;
 pub use machine::ListWatch;
 pub use rng::Rng;

@@ -302,13 +302,7 @@ impl Lexer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::listwatch::labels;
 
     #[test]
     fn equality_and_set_based_requirements() {

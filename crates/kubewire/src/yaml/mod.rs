@@ -49,13 +49,7 @@ pub fn node_document(v: &Node<'_>) -> String {
 /// indent 2), folded where kubectl folds it inside the whole list.
 /// Appended to `out`, which is empty or ends a line: a long listing writes
 /// every item through one buffer.
-pub fn list_item(out: &mut String, v: &Value) {
-    node_list_item(out, &Node::from_value(v));
-}
-
-/// [`list_item`] for a [`Node`]: for a listing printed from each item's
-/// text.
-pub fn node_list_item(out: &mut String, v: &Node<'_>) {
+pub fn list_item(out: &mut String, v: &Node<'_>) {
     let mut e = Emitter {
         out: core::mem::take(out),
         ..Emitter::default()
@@ -89,10 +83,8 @@ pub fn hide_managed_fields(obj: &mut Value) {
 
 /// [`hide_managed_fields`] for a [`Node`].
 pub fn hide_managed_fields_node(obj: &mut Node<'_>) {
-    if let Node::Map(entries) = obj {
-        if let Ok(i) = entries.binary_search_by(|(k, _)| (**k).cmp("metadata")) {
-            entries[i].1.remove("managedFields");
-        }
+    if let Some(meta) = obj.get_mut("metadata") {
+        meta.remove("managedFields");
     }
 }
 

@@ -63,14 +63,22 @@ impl<'a> Node<'a> {
         let Node::Map(entries) = self else {
             return None;
         };
-        let i = entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
-        Some(&entries[i].1)
+        Some(&entries[find(entries, key).ok()?].1)
+    }
+
+    /// The value of `key` in a map, to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        let Node::Map(entries) = self else {
+            return None;
+        };
+        let i = find(entries, key).ok()?;
+        Some(&mut entries[i].1)
     }
 
     /// Sets `key` in a map (nothing happens to other nodes).
     pub fn insert(&mut self, key: &'a str, value: Node<'a>) {
         let Node::Map(entries) = self else { return };
-        match entries.binary_search_by(|(k, _)| (**k).cmp(key)) {
+        match find(entries, key) {
             Ok(i) => entries[i].1 = value,
             Err(i) => entries.insert(i, (Cow::Borrowed(key), value)),
         }
@@ -81,9 +89,14 @@ impl<'a> Node<'a> {
         let Node::Map(entries) = self else {
             return None;
         };
-        let i = entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
+        let i = find(entries, key).ok()?;
         Some(entries.remove(i).1)
     }
+}
+
+/// Where `key` is in a map's sorted entries, or where it would go.
+fn find(entries: &[(Cow<'_, str>, Node<'_>)], key: &str) -> Result<usize, usize> {
+    entries.binary_search_by(|(k, _)| (**k).cmp(key))
 }
 
 /// A map from pairs in the order read: sorted by key, stably, so that of

@@ -294,16 +294,7 @@ impl<W: Write> Printer<W> {
     /// [`wants_item_text`]: Printer::wants_item_text
     pub fn list_item_text(&mut self, text: &str, src: &Source<'_>) -> std::io::Result<()> {
         let mut obj = yaml::Node::from_json(text).map_err(std::io::Error::other)?;
-        if obj.get("kind").is_none() {
-            obj.insert(
-                "apiVersion",
-                yaml::Node::Str(src.info.resource.api_version().into()),
-            );
-            obj.insert(
-                "kind",
-                yaml::Node::Str(src.info.resource.kind.as_str().into()),
-            );
-        }
+        node_with_type(src.info, &mut obj);
         if !self.options.show_managed_fields {
             yaml::hide_managed_fields_node(&mut obj);
         }
@@ -320,7 +311,7 @@ impl<W: Write> Printer<W> {
             if first {
                 self.text.push_str("apiVersion: v1\nitems:\n");
             }
-            yaml::node_list_item(&mut self.text, obj);
+            yaml::list_item(&mut self.text, obj);
         } else {
             self.text.push_str(if first {
                 "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
@@ -496,6 +487,17 @@ pub fn with_type(info: &ResourceInfo, item: Value) -> Value {
             Value::Object(out)
         }
         other => other,
+    }
+}
+
+/// [`with_type`] for an item read as a [`yaml::Node`].
+fn node_with_type<'a>(info: &'a ResourceInfo, item: &mut yaml::Node<'a>) {
+    if item.get("kind").is_none() {
+        item.insert(
+            "apiVersion",
+            yaml::Node::Str(info.resource.api_version().into()),
+        );
+        item.insert("kind", yaml::Node::Str(info.resource.kind.as_str().into()));
     }
 }
 
