@@ -34,8 +34,10 @@ pub fn tracks_generation(def: &ResourceDef, obj: &Value) -> bool {
     // A Namespace's spec is its finalizers: no generation on a real
     // server (namespace-create.json).
     // Services and Nodes have none either (service-create-defaults.json).
-    let untracked =
-        def.group.is_empty() && matches!(def.plural.as_str(), "namespaces" | "services" | "nodes");
+    // A CSR's strategy sets none: its spec never changes.
+    let untracked = (def.group.is_empty()
+        && matches!(def.plural.as_str(), "namespaces" | "services" | "nodes"))
+        || def.plural == "certificatesigningrequests";
     def.custom || (obj.get("spec").is_some() && !untracked)
 }
 
@@ -340,7 +342,7 @@ pub fn prepare_update(
                 }
             }
         }
-    } else if def.has_status() {
+    } else if def.has_status() && subresource.is_none() {
         match old.get("status") {
             Some(s) => new["status"] = s.clone(),
             None => {
@@ -368,6 +370,10 @@ pub fn prepare_update(
             }
         }
     }
+    let mut strategy = Vec::new();
+    if let Some(b) = def.builtin {
+        (b.prepare_update)(old, &mut new, subresource, &mut strategy);
+    }
     // Defaulting runs on every write, as on a real server: a replacement
     // that leaves a defaulted field out keeps its default.
     defaults(def, &mut new);
@@ -378,6 +384,7 @@ pub fn prepare_update(
     // The real server's update order: metadata, the object as a whole,
     // then what may not change (ValidateDeploymentUpdate and the like).
     causes.extend(problems(def, &new, Some(old), false));
+    causes.extend(strategy);
     if let Some(b) = def.builtin {
         (b.validate_update)(old, &new, &mut causes);
     }

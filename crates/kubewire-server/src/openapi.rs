@@ -53,6 +53,13 @@ pub fn builtin_v2() -> &'static Value {
     DOC.get_or_init(|| gunzip(V2_GZ))
 }
 
+/// The description of `property` of the built-in schema `schema`
+/// (`io.k8s.api.storage.v1.CSIStorageCapacity`), from the v2 document,
+/// which holds every definition once.
+pub fn property_description(schema: &str, property: &str) -> Option<&'static str> {
+    builtin_v2()["definitions"][schema]["properties"][property]["description"].as_str()
+}
+
 /// A built-in kind's schema in the served v3 documents: the document's
 /// `components.schemas` and the kind's schema name in it (found by its
 /// `x-kubernetes-group-version-kind`), for [`crate::schema`].

@@ -100,7 +100,12 @@ fn columns(def: &ResourceDef) -> (Vec<Value>, CellFn<'_>) {
             .columns
             .iter()
             .map(|c| {
-                let desc = kinds::descriptions::get(b.plural, c.name).unwrap_or(c.description);
+                let desc = kinds::descriptions::get(b.plural, c.name)
+                    .or_else(|| {
+                        c.doc
+                            .and_then(|(s, p)| crate::openapi::property_description(s, p))
+                    })
+                    .unwrap_or(c.description);
                 col(c.name, c.type_, c.format, desc, c.priority.into())
             })
             .collect();

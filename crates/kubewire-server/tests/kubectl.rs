@@ -426,3 +426,80 @@ async fn kubectl_get_watch_sees_live_events() {
         );
     }
 }
+
+/// `kubectl certificate approve` writes the Approved condition through
+/// the CSR's `/approval` subresource; `kubectl get csr` shows the
+/// requester and the condition before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_approves_a_certificate_signing_request() {
+    use base64::Engine as _;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let request = rcgen::CertificateParams::new(vec!["node-1".to_string()])
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap();
+    let csr = format!(
+        "apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata:
+  name: node-csr
+spec:
+  request: {}
+  signerName: example.com/nodes
+  usages: [client auth]
+",
+        base64::engine::general_purpose::STANDARD.encode(request)
+    );
+    with_kubectl(move |k, dir| {
+        let f = write(dir, "csr.yaml", &csr);
+        let out = k.ok(&["create", "-f", &f]);
+        assert!(
+            out.contains("certificatesigningrequest.certificates.k8s.io/node-csr created"),
+            "{out}"
+        );
+        let table = k.ok(&["get", "csr"]);
+        let header = table.lines().next().unwrap();
+        for col in [
+            "NAME",
+            "AGE",
+            "SIGNERNAME",
+            "REQUESTOR",
+            "REQUESTEDDURATION",
+            "CONDITION",
+        ] {
+            assert!(header.contains(col), "{table}");
+        }
+        let row = table.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("node-csr") && row.contains("example.com/nodes"),
+            "{table}"
+        );
+        assert!(row.trim_end().ends_with("Pending"), "{table}");
+        let out = k.ok(&["certificate", "approve", "node-csr"]);
+        assert!(
+            out.contains("certificatesigningrequest.certificates.k8s.io/node-csr approved"),
+            "{out}"
+        );
+        let table = k.ok(&["get", "csr", "node-csr"]);
+        assert!(
+            table
+                .lines()
+                .nth(1)
+                .unwrap()
+                .trim_end()
+                .ends_with("Approved"),
+            "{table}"
+        );
+        let conds = k.ok(&[
+            "get",
+            "csr",
+            "node-csr",
+            "-o",
+            "jsonpath={.status.conditions[0].reason}",
+        ]);
+        assert_eq!(conds, "KubectlApprove");
+    })
+    .await;
+}

@@ -1,10 +1,10 @@
 //! The named groups beyond apps: events.k8s.io, authentication,
-//! authorization, autoscaling, batch, networking, policy, rbac, storage,
+//! authorization, autoscaling, batch, networking, policy, rbac,
 //! scheduling, node, discovery.
 
 use serde_json::{json, Map, Value};
 
-use super::cells::{age_of, containers, flag, int, joined, or_none, selector, text};
+use super::cells::{age_of, containers, int, or_none, selector, text};
 use super::pods::{pod_spec_defaults, template_defaults, WIDE};
 use super::{col, network_rules, rbac_rules, Builtin, Field, StoredAs, AGE, BASE, NAME};
 use crate::status::cause;
@@ -582,105 +582,6 @@ pub static ROLES: Builtin = Builtin {
     plural: "roles",
     validate: rbac_rules::role,
     ..RBAC
-};
-
-const STORAGE: Builtin = Builtin {
-    group: "storage.k8s.io",
-    ..BASE
-};
-pub static CSI_DRIVERS: Builtin = Builtin {
-    plural: "csidrivers",
-    columns: &[
-        NAME,
-        col("AttachRequired", "boolean", 0, |o| {
-            flag(&o["spec"]["attachRequired"], true)
-        }),
-        col("PodInfoOnMount", "boolean", 0, |o| {
-            flag(&o["spec"]["podInfoOnMount"], false)
-        }),
-        col("StorageCapacity", "boolean", 0, |o| {
-            flag(&o["spec"]["storageCapacity"], false)
-        }),
-        col("TokenRequests", "string", 0, |o| {
-            match o["spec"]["tokenRequests"].as_array() {
-                Some(t) => t
-                    .iter()
-                    .map(|r| r["audience"].as_str().unwrap_or(""))
-                    .collect::<Vec<_>>()
-                    .join(",")
-                    .into(),
-                None => "<unset>".into(),
-            }
-        }),
-        col("RequiresRepublish", "boolean", 0, |o| {
-            flag(&o["spec"]["requiresRepublish"], false)
-        }),
-        col("Modes", "string", 0, |o| {
-            joined(&o["spec"]["volumeLifecycleModes"])
-        }),
-        AGE,
-    ],
-    ..STORAGE
-};
-pub static CSI_NODES: Builtin = Builtin {
-    plural: "csinodes",
-    columns: &[
-        NAME,
-        super::Column {
-            description: "Drivers indicates the number of CSI drivers registered on the node",
-            ..col("Drivers", "integer", 0, |o| {
-                o["spec"]["drivers"].as_array().map_or(0, Vec::len).into()
-            })
-        },
-        AGE,
-    ],
-    ..STORAGE
-};
-pub static STORAGE_CLASSES: Builtin = Builtin {
-    plural: "storageclasses",
-    columns: &[
-        NAME,
-        col("Provisioner", "string", 0, |o| o["provisioner"].clone()),
-        col("ReclaimPolicy", "string", 0, |o| o["reclaimPolicy"].clone()),
-        col("VolumeBindingMode", "string", 0, |o| {
-            o["volumeBindingMode"].clone()
-        }),
-        col("AllowVolumeExpansion", "string", 0, |o| {
-            o["allowVolumeExpansion"].as_bool().unwrap_or(false).into()
-        }),
-        AGE,
-    ],
-    defaults: |o| {
-        if o["reclaimPolicy"].is_null() {
-            o["reclaimPolicy"] = "Delete".into();
-        }
-        if o["volumeBindingMode"].is_null() {
-            o["volumeBindingMode"] = "Immediate".into();
-        }
-    },
-    ..STORAGE
-};
-pub static VOLUME_ATTACHMENTS: Builtin = Builtin {
-    plural: "volumeattachments",
-    subresources: &["status"],
-    columns: &[
-        NAME,
-        super::Column {
-            format: "name",
-            ..col("Attacher", "string", 0, |o| {
-                text(&o["spec"]["attacher"]).into()
-            })
-        },
-        col("PV", "string", 0, |o| {
-            text(&o["spec"]["source"]["persistentVolumeName"]).into()
-        }),
-        col("Node", "string", 0, |o| text(&o["spec"]["nodeName"]).into()),
-        col("Attached", "boolean", 0, |o| {
-            flag(&o["status"]["attached"], false)
-        }),
-        AGE,
-    ],
-    ..STORAGE
 };
 
 pub static PRIORITY_CLASSES: Builtin = Builtin {

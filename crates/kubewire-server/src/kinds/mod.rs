@@ -13,19 +13,24 @@
 mod apps;
 mod batch_rules;
 mod cells;
+pub mod certificates;
 mod claim_rules;
 mod core;
 mod cron;
+mod dra;
+mod flowcontrol;
 #[rustfmt::skip]
 pub mod descriptions;
 mod groups;
 mod hpa;
+mod ip_allocation;
 mod network_rules;
 mod other;
 mod pods;
 mod quota_rules;
 mod rbac_rules;
 mod service_rules;
+mod storage;
 pub(crate) mod validation;
 
 use serde_json::Value;
@@ -62,6 +67,10 @@ pub struct Builtin {
     pub validate_create: fn(&Value, &mut Vec<Cause>),
     /// Kind-specific rules for an update of `old` (first) into `new`.
     pub validate_update: fn(&Value, &Value, &mut Vec<Cause>),
+    /// The strategy's `PrepareForUpdate` of a write through the object
+    /// (None) or a subresource: what of `old` the new object keeps, and
+    /// the refusals that depend on which was written (a CSR's approval).
+    pub prepare_update: fn(&Value, &mut Value, Option<&str>, &mut Vec<Cause>),
     /// DELETE answers with the object (Pods, Namespaces) instead of a
     /// success `Status`.
     pub delete_returns_object: bool,
@@ -106,6 +115,10 @@ pub struct Column {
     pub priority: u8,
     /// The cell of one object.
     pub cell: fn(&Value) -> Value,
+    /// The OpenAPI schema and property whose description is the column's
+    /// (kube-apiserver's printers use the field's `SwaggerDoc()`), for
+    /// columns no Table capture shows: `("io.k8s.api.storage.v1.CSIStorageCapacity", "capacity")`.
+    pub doc: Option<(&'static str, &'static str)>,
 }
 
 /// One field a field selector may name.
@@ -139,6 +152,9 @@ pub fn no_validation(_: &Value, _: &mut Vec<Cause>) {}
 /// Update rules of a kind with none of its own.
 pub fn no_update_rules(_: &Value, _: &Value, _: &mut Vec<Cause>) {}
 
+/// The update strategy of a kind with no parts of its own to keep.
+pub fn no_update_strategy(_: &Value, _: &mut Value, _: Option<&str>, _: &mut Vec<Cause>) {}
+
 /// The starting point of every entry: a namespaced v1 kind in the core
 /// group with NAME and AGE columns and no rules of its own.
 pub const BASE: Builtin = Builtin {
@@ -154,6 +170,7 @@ pub const BASE: Builtin = Builtin {
     validate: no_validation,
     validate_create: no_validation,
     validate_update: no_update_rules,
+    prepare_update: no_update_strategy,
     delete_returns_object: false,
     scale: false,
     stored_as: None,
@@ -167,6 +184,7 @@ pub const NAME: Column = Column {
     description: "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
     priority: 0,
     cell: |o| o["metadata"]["name"].as_str().unwrap_or("").into(),
+    doc: None,
 };
 
 /// The AGE column most kinds end with.
@@ -177,6 +195,7 @@ pub const AGE: Column = Column {
     description: "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
     priority: 0,
     cell: |o| crate::table::age(o).into(),
+    doc: None,
 };
 
 /// The column of kinds the real server has no printer for.
@@ -187,6 +206,7 @@ pub const CREATED_AT: Column = Column {
     description: "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
     priority: 0,
     cell: |o| o["metadata"]["creationTimestamp"].clone(),
+    doc: None,
 };
 
 /// A column: the description is the real server's, looked up by name
@@ -204,7 +224,21 @@ pub const fn col(
         description: "",
         priority,
         cell,
+        doc: None,
     }
+}
+
+/// A column described by an OpenAPI property (see [`Column::doc`]).
+pub const fn documented(c: Column, schema: &'static str, property: &'static str) -> Column {
+    Column {
+        doc: Some((schema, property)),
+        ..c
+    }
+}
+
+/// A column with the description the real server's printer writes out.
+pub const fn described(c: Column, description: &'static str) -> Column {
+    Column { description, ..c }
 }
 
 /// Every built-in kind, in discovery order.
@@ -241,23 +275,34 @@ pub static ALL: &[&Builtin] = &[
     &hpa::HPA_V1,
     &groups::CRON_JOBS,
     &groups::JOBS,
+    &certificates::CERTIFICATE_SIGNING_REQUESTS,
     &groups::INGRESS_CLASSES,
     &groups::INGRESSES,
+    &ip_allocation::IP_ADDRESSES,
     &groups::NETWORK_POLICIES,
+    &ip_allocation::SERVICE_CIDRS,
     &groups::POD_DISRUPTION_BUDGETS,
     &groups::CLUSTER_ROLE_BINDINGS,
     &groups::CLUSTER_ROLES,
     &groups::ROLE_BINDINGS,
     &groups::ROLES,
-    &groups::CSI_DRIVERS,
-    &groups::CSI_NODES,
-    &groups::STORAGE_CLASSES,
-    &groups::VOLUME_ATTACHMENTS,
+    &storage::CSI_DRIVERS,
+    &storage::CSI_NODES,
+    &storage::CSI_STORAGE_CAPACITIES,
+    &storage::STORAGE_CLASSES,
+    &storage::VOLUME_ATTACHMENTS,
+    &storage::VOLUME_ATTRIBUTES_CLASSES,
     &other::CUSTOM_RESOURCE_DEFINITIONS,
     &groups::PRIORITY_CLASSES,
     &other::LEASES,
     &groups::RUNTIME_CLASSES,
     &groups::ENDPOINT_SLICES,
+    &dra::DEVICE_CLASSES,
+    &dra::RESOURCE_CLAIMS,
+    &dra::RESOURCE_CLAIM_TEMPLATES,
+    &dra::RESOURCE_SLICES,
+    &flowcontrol::FLOW_SCHEMAS,
+    &flowcontrol::PRIORITY_LEVEL_CONFIGURATIONS,
 ];
 
 /// A LabelSelector as the text `kubectl` shows (`app=web,tier in (a)`).
@@ -331,6 +376,17 @@ mod tests {
         ("autoscaling", "horizontalpodautoscalers", &[c("Name"), c("Reference"), c("Targets"), c("MinPods"), c("MaxPods"), c("Replicas"), c("Age")]),
         ("batch", "cronjobs", &[c("Name"), c("Schedule"), c("Timezone"), c("Suspend"), c("Active"), c("Last Schedule"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
         ("batch", "jobs", &[c("Name"), c("Status"), c("Completions"), c("Duration"), c("Age"), w("Containers"), w("Images"), w("Selector")]),
+        ("certificates.k8s.io", "certificatesigningrequests", &[c("Name"), c("Age"), c("SignerName"), c("Requestor"), c("RequestedDuration"), c("Condition")]),
+        ("networking.k8s.io", "ipaddresses", &[c("Name"), c("ParentRef")]),
+        ("networking.k8s.io", "servicecidrs", &[c("Name"), c("CIDRs"), c("Age")]),
+        ("storage.k8s.io", "csistoragecapacities", &[c("Name"), c("StorageClassName"), c("Capacity")]),
+        ("storage.k8s.io", "volumeattributesclasses", &[c("Name"), c("DriverName"), c("Age")]),
+        ("resource.k8s.io", "deviceclasses", &[c("Name"), c("Age")]),
+        ("resource.k8s.io", "resourceclaims", &[c("Name"), c("State"), c("Age")]),
+        ("resource.k8s.io", "resourceclaimtemplates", &[c("Name"), c("Age")]),
+        ("resource.k8s.io", "resourceslices", &[c("Name"), c("Node"), c("Driver"), c("Pool"), c("Age")]),
+        ("flowcontrol.apiserver.k8s.io", "flowschemas", &[c("Name"), c("PriorityLevel"), c("MatchingPrecedence"), c("DistinguisherMethod"), c("Age"), c("MissingPL")]),
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", &[c("Name"), c("Type"), c("NominalConcurrencyShares"), c("Queues"), c("HandSize"), c("QueueLengthLimit"), c("Age")]),
         ("networking.k8s.io", "ingressclasses", &[c("Name"), c("Controller"), c("Parameters"), c("Age")]),
         ("networking.k8s.io", "ingresses", &[c("Name"), c("Class"), c("Hosts"), c("Address"), c("Ports"), c("Age")]),
         ("networking.k8s.io", "networkpolicies", &[c("Name"), c("Pod-Selector"), c("Age")]),

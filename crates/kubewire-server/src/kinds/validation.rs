@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::status::{cause, Cause};
 use crate::validate::{go_quote, labels};
 
-pub(super) fn required(field: impl Into<String>) -> Cause {
+pub(crate) fn required(field: impl Into<String>) -> Cause {
     cause("FieldValueRequired", "Required value", field)
 }
 
@@ -44,6 +44,29 @@ pub(super) fn nonnegative(v: &Value, field: &str, causes: &mut Vec<Cause>) {
             "FieldValueInvalid",
             format!("Invalid value: {n}: must be greater than or equal to 0"),
             field,
+        ));
+    }
+}
+
+/// `ValidateNonnegativeQuantity`: the quantity as Go prints it back
+/// (its canonical form is not reproduced; a negative one keeps its text).
+pub(super) fn nonnegative_quantity(v: &Value, field: &str, causes: &mut Vec<Cause>) {
+    let text = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return,
+    };
+    if text.starts_with('-')
+        && text
+            .trim_start_matches(['-', '0', '.'])
+            .chars()
+            .next()
+            .is_some()
+    {
+        causes.push(crate::validate::invalid(
+            field,
+            &text,
+            "must be greater than or equal to 0",
         ));
     }
 }

@@ -178,7 +178,9 @@ fn rules_review(r: &Request<'_>, body: &Value) -> Result<Value, ApiError> {
     }))
 }
 
-fn self_review(r: &Request<'_>) -> Value {
+/// Who made the request, as a `UserInfo` (a SelfSubjectReview's
+/// answer, a CSR's requester).
+pub fn user_info(r: &Request<'_>) -> Value {
     let mut info = json!({"username": r.user.name()});
     if let User::ServiceAccount(ns, name) = &r.user {
         let key = Key::new("", "serviceaccounts", ns, name);
@@ -187,6 +189,11 @@ fn self_review(r: &Request<'_>) -> Value {
         }
     }
     info["groups"] = json!(authz::groups(&r.user));
+    info
+}
+
+fn self_review(r: &Request<'_>) -> Value {
+    let info = user_info(r);
     json!({
         "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
         "metadata": {"creationTimestamp": now_rfc3339()},

@@ -48,6 +48,11 @@ pub fn create(r: &Request<'_>) -> Res {
     r.check_body_namespace(&body)?;
     generate_name(&mut body);
     families_on_create(r, &body)?;
+    if d.builtin
+        .is_some_and(|b| std::ptr::eq(b, &crate::kinds::certificates::CERTIFICATE_SIGNING_REQUESTS))
+    {
+        crate::kinds::certificates::set_requester(&mut body, &super::review::user_info(r));
+    }
     let mut obj = prepare_create(d, body, r.rp.namespace.as_deref(), &r.manager())?;
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     let key = r.key(&name);
