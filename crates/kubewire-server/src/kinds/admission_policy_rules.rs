@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::admission_rules::{
     default_rules, duplicate, invalid_list, match_conditions, one_of, required_because,
-    rule_with_operations, strings, FAILURE_POLICIES, MATCH_POLICIES, REINVOCATION_POLICIES,
+    rule_with_operations, set_default, strings, FAILURE_POLICIES, MATCH_POLICIES,
+    REINVOCATION_POLICIES,
 };
 use super::validation::{label_selector, not_supported, required};
 use crate::status::{cause, Cause};
@@ -521,37 +522,34 @@ pub fn mutating_admission_policy_binding(o: &Value, causes: &mut Vec<Cause>) {
     }
 }
 
-/// `SetDefaults_MatchResources` (and the rules' scopes) of a present `mc`.
-fn match_resources_defaults(mc: &mut Value) {
-    if !mc.is_object() {
+/// `SetDefaults_MatchResources` (and the rules' scopes) of `o[field]`,
+/// when present.
+fn match_resources_defaults(o: &mut Value, field: &str) {
+    let Some(mc) = o.get_mut(field).filter(|mc| mc.is_object()) else {
         return;
-    }
-    if mc["matchPolicy"].is_null() {
-        mc["matchPolicy"] = "Equivalent".into();
-    }
-    for sel in ["namespaceSelector", "objectSelector"] {
-        if mc[sel].is_null() {
-            mc[sel] = json!({});
-        }
-    }
-    default_rules(&mut mc["resourceRules"]);
-    default_rules(&mut mc["excludeResourceRules"]);
+    };
+    set_default(mc, "matchPolicy", "Equivalent".into());
+    set_default(mc, "namespaceSelector", json!({}));
+    set_default(mc, "objectSelector", json!({}));
+    default_rules(mc, "resourceRules");
+    default_rules(mc, "excludeResourceRules");
 }
 
 /// Both policy kinds: `SetDefaults_*AdmissionPolicySpec` (failure policy
-/// Fail) and their match constraints' defaults.
+/// Fail) and their match constraints' defaults. The spec is a Go struct,
+/// not a pointer: a policy without one gets one.
 pub fn policy_defaults(o: &mut Value) {
-    let spec = &mut o["spec"];
-    if spec["failurePolicy"].is_null() {
-        spec["failurePolicy"] = "Fail".into();
+    set_default(o, "spec", json!({}));
+    if let Some(spec) = o.get_mut("spec") {
+        set_default(spec, "failurePolicy", "Fail".into());
+        match_resources_defaults(spec, "matchConstraints");
     }
-    match_resources_defaults(&mut spec["matchConstraints"]);
 }
 
 /// Both binding kinds: their match resources' defaults.
 pub fn binding_defaults(o: &mut Value) {
-    if o["spec"].is_object() {
-        match_resources_defaults(&mut o["spec"]["matchResources"]);
+    if let Some(spec) = o.get_mut("spec") {
+        match_resources_defaults(spec, "matchResources");
     }
 }
 

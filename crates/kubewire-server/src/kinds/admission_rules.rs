@@ -503,16 +503,29 @@ pub fn mutating_webhook_configuration(o: &Value, causes: &mut Vec<Cause>) {
     webhooks(o, true, causes);
 }
 
-fn default_str(o: &mut Value, field: &str, v: &str) {
-    if o[field].is_null() {
-        o[field] = v.into();
+/// Sets `field` of an object to `v` when it is absent or null (Go's nil);
+/// anything but an object is left alone. (Indexing a `Value` mutably
+/// would store nulls where fields are absent, and panic on a non-object.)
+pub(super) fn set_default(o: &mut Value, field: &str, v: Value) {
+    if let Some(m) = o.as_object_mut() {
+        if m.get(field).is_none_or(Value::is_null) {
+            m.insert(field.into(), v);
+        }
     }
 }
 
-/// `SetDefaults_Rule` of each rule in `list`: every scope.
-pub(super) fn default_rules(list: &mut Value) {
-    for rule in list.as_array_mut().into_iter().flatten() {
-        default_str(rule, "scope", "*");
+/// The items of a list field, none when absent or not a list.
+pub(super) fn items_mut<'a>(o: &'a mut Value, field: &str) -> impl Iterator<Item = &'a mut Value> {
+    o.get_mut(field)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
+/// `SetDefaults_Rule` of each rule in `o[field]`: every scope.
+pub(super) fn default_rules(o: &mut Value, field: &str) {
+    for rule in items_mut(o, field) {
+        set_default(rule, "scope", "*".into());
     }
 }
 
@@ -520,24 +533,21 @@ pub(super) fn default_rules(list: &mut Value) {
 /// the rules' and services' defaults under them
 /// (`pkg/apis/admissionregistration/v1/defaults.go`).
 fn webhook_defaults(o: &mut Value, mutating: bool) {
-    for hook in o["webhooks"].as_array_mut().into_iter().flatten() {
-        default_rules(&mut hook["rules"]);
-        default_str(hook, "failurePolicy", "Fail");
-        default_str(hook, "matchPolicy", "Equivalent");
-        for sel in ["namespaceSelector", "objectSelector"] {
-            if hook[sel].is_null() {
-                hook[sel] = serde_json::json!({});
-            }
-        }
-        if hook["timeoutSeconds"].is_null() {
-            hook["timeoutSeconds"] = 10.into();
-        }
+    for hook in items_mut(o, "webhooks") {
+        default_rules(hook, "rules");
+        set_default(hook, "failurePolicy", "Fail".into());
+        set_default(hook, "matchPolicy", "Equivalent".into());
+        set_default(hook, "namespaceSelector", serde_json::json!({}));
+        set_default(hook, "objectSelector", serde_json::json!({}));
+        set_default(hook, "timeoutSeconds", 10.into());
         if mutating {
-            default_str(hook, "reinvocationPolicy", "Never");
+            set_default(hook, "reinvocationPolicy", "Never".into());
         }
-        let svc = &mut hook["clientConfig"]["service"];
-        if svc.is_object() && svc["port"].is_null() {
-            svc["port"] = 443.into();
+        let svc = hook
+            .get_mut("clientConfig")
+            .and_then(|c| c.get_mut("service"));
+        if let Some(svc) = svc {
+            set_default(svc, "port", 443.into());
         }
     }
 }
@@ -554,7 +564,9 @@ pub fn mutating_webhook_defaults(o: &mut Value) {
 /// configuration is generation 1 (it has no `spec`, so the common rule
 /// does not number it).
 pub fn first_generation(o: &mut Value) {
-    o["metadata"]["generation"] = 1.into();
+    if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("generation".into(), 1.into());
+    }
 }
 
 #[cfg(test)]

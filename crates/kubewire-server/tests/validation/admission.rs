@@ -453,6 +453,9 @@ async fn tables_and_defaults_follow_kube_apiserver() {
     );
     assert_eq!(w[0]["rules"][0]["scope"], "*");
     assert_eq!(w[1]["clientConfig"]["service"]["port"], 443);
+    // Defaulting adds no fields the client left out beyond the defaults.
+    assert_eq!(w[0]["clientConfig"].get("service"), None);
+    assert_eq!(w[1].get("rules"), None);
     let m = common::get(a, &path("mutatingwebhookconfigurations/ok-mwc"))
         .await
         .json();
@@ -471,6 +474,7 @@ async fn tables_and_defaults_follow_kube_apiserver() {
         (&json!("Equivalent"), &json!({}), &json!({}))
     );
     assert_eq!(mc["resourceRules"][0]["scope"], "*");
+    assert_eq!(mc.get("excludeResourceRules"), None);
     s.shutdown().await;
 }
 
