@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use serde_json::{json, Value};
 
 use super::common::{self, req};
-use super::{case, created, Case, JSON, JSONP, MERGE};
+use super::{case, created, Case, APPLY, JSON, JSONP, MERGE};
 
 const API: &str = "/apis/admissionregistration.k8s.io/v1";
 const VWC: &str = "ValidatingWebhookConfiguration.admissionregistration.k8s.io";
@@ -196,6 +196,9 @@ pub fn cases() -> Vec<Case> {
             one(VWC, "existing", "webhooks[0].timeoutSeconds: Invalid value: 0: the timeout value must be between 1 and 30 seconds")),
         case("PATCH", &format!("{vwcs}/existing"), JSONP, json!([{"op": "add", "path": "/webhooks/0/name", "value": "Check.example.com"}]), 422,
             one(VWC, "existing", "webhooks[0].name: Invalid value: \"Check.example.com\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")),
+        // Server-side apply of a new configuration.
+        case("PATCH", &format!("{mwcs}/applied?fieldManager=tester"), APPLY, mwc("applied", json!([hook(json!({"matchPolicy": "Loose"}))])), 422,
+            one(MWC, "applied", "webhooks[0].matchPolicy: Unsupported value: \"Loose\": supported values: \"Equivalent\", \"Exact\"")),
         // Validating policies.
         case("POST", &vaps, JSON, vap("p1", json!({})), 422,
             many(VAP, "p1", &[
