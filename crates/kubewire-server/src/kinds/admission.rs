@@ -2,13 +2,15 @@
 //! validating and mutating admission policies and their bindings, all
 //! cluster-scoped (the core table says so). Their columns are
 //! kube-apiserver's printers' (`pkg/printers/internalversion`); their
-//! rules and defaults are [`super::admission_rules`]' and
-//! [`super::admission_policy_rules`]'.
+//! rules and defaults are in [`super::admission_webhook_rules`],
+//! [`super::admission_policy_rules`] and [`super::admission_binding_rules`]
+//! (what they share, [`super::admission_rules`]).
 
 use serde_json::Value;
 
+use super::admission_binding_rules as binding;
 use super::admission_policy_rules as policy;
-use super::admission_rules as webhook;
+use super::admission_webhook_rules as webhook;
 use super::{col, Builtin, Column, AGE, BASE, NAME};
 
 const GROUP: Builtin = Builtin {
@@ -135,8 +137,8 @@ pub static MUTATING_ADMISSION_POLICIES: Builtin = Builtin {
 pub static MUTATING_ADMISSION_POLICY_BINDINGS: Builtin = Builtin {
     plural: "mutatingadmissionpolicybindings",
     columns: BINDING_COLUMNS,
-    defaults: policy::binding_defaults,
-    validate: policy::mutating_admission_policy_binding,
+    defaults: binding::binding_defaults,
+    validate: binding::mutating_admission_policy_binding,
     ..GROUP
 };
 
@@ -173,8 +175,8 @@ pub static VALIDATING_ADMISSION_POLICIES: Builtin = Builtin {
 pub static VALIDATING_ADMISSION_POLICY_BINDINGS: Builtin = Builtin {
     plural: "validatingadmissionpolicybindings",
     columns: BINDING_COLUMNS,
-    defaults: policy::binding_defaults,
-    validate: policy::validating_admission_policy_binding,
+    defaults: binding::binding_defaults,
+    validate: binding::validating_admission_policy_binding,
     ..GROUP
 };
 

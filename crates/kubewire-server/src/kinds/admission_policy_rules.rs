@@ -1,34 +1,25 @@
-//! The admission policies' and their bindings' rules
-//! (`pkg/apis/admissionregistration/validation`) and defaults
-//! (`pkg/apis/admissionregistration/v1/defaults.go`), in Go's order. What
-//! they share with the webhooks (rules with operations, match conditions,
-//! the `%#v` forms) is [`super::admission_rules`]'s; CEL expressions are
-//! checked for presence only, for the reason given there.
+//! The admission policies' rules (`pkg/apis/admissionregistration/
+//! validation`) and defaults (`pkg/apis/admissionregistration/v1/
+//! defaults.go`), in Go's order: failure policy, param kind, match
+//! constraints, match conditions, variables, then the validations and
+//! audit annotations (validating) or the mutations and reinvocation
+//! policy (mutating). CEL expressions are checked for presence only, for
+//! the reason given in [`super::admission_rules`].
 
 use serde_json::{json, Value};
 
 use super::admission_rules::{
-    default_rules, duplicate, invalid_list, match_conditions, one_of, required_because,
-    rule_with_operations, set_default, strings, FAILURE_POLICIES, MATCH_POLICIES,
-    REINVOCATION_POLICIES,
+    duplicate, match_conditions, match_resources, match_resources_defaults, mutating_operations,
+    one_of, required_because, set_default, text, FAILURE_POLICIES, REINVOCATION_POLICIES,
 };
-use super::validation::{label_selector, not_supported, required};
+use super::validation::{not_supported, required};
 use crate::status::{cause, Cause};
-use crate::validate::{
-    dns1035_label, dns1123_subdomain, go_quote, invalid, path_segment_name, qualified_name,
-};
+use crate::validate::{dns1035_label, dns1123_subdomain, go_quote, invalid, qualified_name};
 
 const REASONS: &[&str] = &["Forbidden", "Invalid", "RequestEntityTooLarge"];
-const ACTIONS: &[&str] = &["Audit", "Deny", "Warn"];
 const PATCH_TYPES: &[&str] = &["ApplyConfiguration", "JSONPatch"];
-/// A mutating policy cannot act on a DELETE (`supportedMutatingOperations`).
-const MUTATING_OPERATIONS: &[&str] = &["*", "CONNECT", "CREATE", "UPDATE"];
 const MAX_AUDIT_ANNOTATIONS: usize = 20;
 const MAX_VALUE_EXPRESSION: usize = 5 * 1024;
-
-fn text(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
 
 /// `validateParamKind`: an apiVersion (group a subdomain, version a
 /// DNS-1035 label) and a kind (a DNS-1035 label once lowercased).
@@ -72,64 +63,6 @@ fn param_kind(pk: &Value, at: &str, causes: &mut Vec<Cause>) {
                 errs.join(",")
             );
             causes.push(invalid(&format!("{at}.kind"), kind, &msg));
-        }
-    }
-}
-
-/// `validateNamedRuleWithOperations`: resource names that fit in a path,
-/// once each, then the rule.
-fn named_rule(rule: &Value, at: &str, causes: &mut Vec<Cause>) {
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, name) in strings(&rule["resourceNames"]).into_iter().enumerate() {
-        let here = format!("{at}.resourceNames[{i}]");
-        for msg in path_segment_name(name) {
-            causes.push(invalid(&here, name, &msg));
-        }
-        if seen.contains(&name) {
-            causes.push(duplicate(here, name));
-        } else {
-            seen.push(name);
-        }
-    }
-    rule_with_operations(rule, at, causes);
-}
-
-/// `validateMatchResources` of a present `mc` (the defaults give it its
-/// policy and selectors, so their absence is only a client's `null`).
-fn match_resources(mc: &Value, at: &str, causes: &mut Vec<Cause>) {
-    if mc["matchPolicy"].is_null() {
-        causes.push(required(format!("{at}.matchPolicy")));
-    } else {
-        one_of(
-            &mc["matchPolicy"],
-            &format!("{at}.matchPolicy"),
-            MATCH_POLICIES,
-            causes,
-        );
-    }
-    for sel in ["namespaceSelector", "objectSelector"] {
-        if mc[sel].is_null() {
-            causes.push(required(format!("{at}.{sel}")));
-        } else {
-            label_selector(&mc[sel], &format!("{at}.{sel}"), causes);
-        }
-    }
-    for list in ["resourceRules", "excludeResourceRules"] {
-        for (i, rule) in mc[list].as_array().into_iter().flatten().enumerate() {
-            named_rule(rule, &format!("{at}.{list}[{i}]"), causes);
-        }
-    }
-}
-
-/// A mutating policy's or binding's resource rules may not name DELETE;
-/// Go reports it at the list of rules, without an index.
-fn mutating_operations(mc: &Value, at: &str, causes: &mut Vec<Cause>) {
-    for rule in mc["resourceRules"].as_array().into_iter().flatten() {
-        for op in strings(&rule["operations"]) {
-            if !MUTATING_OPERATIONS.contains(&op) {
-                let field = format!("{at}.resourceRules.operations");
-                causes.push(not_supported(field, op, MUTATING_OPERATIONS));
-            }
         }
     }
 }
@@ -409,132 +342,6 @@ pub fn mutating_admission_policy(o: &Value, causes: &mut Vec<Cause>) {
     }
 }
 
-/// `validateParamRef`: a name or a selector (not both), and what to do
-/// when no parameter is found.
-fn param_ref(pr: &Value, causes: &mut Vec<Cause>) {
-    const AT: &str = "spec.paramRef";
-    const EXCLUSIVE: &str = "Forbidden: name and selector are mutually exclusive";
-    let name = text(&pr["name"]);
-    let selector = &pr["selector"];
-    if !name.is_empty() {
-        for msg in path_segment_name(name) {
-            causes.push(invalid(&format!("{AT}.name"), name, &msg));
-        }
-        if selector.is_object() {
-            causes.push(cause(
-                "FieldValueForbidden",
-                EXCLUSIVE,
-                format!("{AT}.name"),
-            ));
-        }
-    }
-    if selector.is_object() {
-        label_selector(selector, &format!("{AT}.selector"), causes);
-        if !name.is_empty() {
-            causes.push(cause(
-                "FieldValueForbidden",
-                EXCLUSIVE,
-                format!("{AT}.selector"),
-            ));
-        }
-    }
-    if name.is_empty() && !selector.is_object() {
-        causes.push(required_because(
-            AT,
-            "one of name or selector must be specified",
-        ));
-    }
-    match text(&pr["parameterNotFoundAction"]) {
-        "" => causes.push(required(format!("{AT}.parameterNotFoundAction"))),
-        "Deny" | "Allow" => {}
-        other => causes.push(not_supported(
-            format!("{AT}.parameterNotFoundAction"),
-            other,
-            &["Deny", "Allow"],
-        )),
-    }
-}
-
-/// What both binding kinds start with: the policy's name, the param
-/// reference and the match resources (when given).
-fn binding_common(o: &Value, causes: &mut Vec<Cause>) {
-    let spec = &o["spec"];
-    let policy = text(&spec["policyName"]);
-    if policy.is_empty() {
-        causes.push(required("spec.policyName"));
-    } else {
-        for msg in dns1123_subdomain(policy) {
-            causes.push(invalid("spec.policyName", policy, &msg));
-        }
-    }
-    if spec["paramRef"].is_object() {
-        param_ref(&spec["paramRef"], causes);
-    }
-    if spec["matchResources"].is_object() {
-        match_resources(&spec["matchResources"], "spec.matchResources", causes);
-    }
-}
-
-/// `validateValidationActions`: known, once each, not both Deny and
-/// Warn, at least one.
-fn validation_actions(v: &Value, causes: &mut Vec<Cause>) {
-    const AT: &str = "spec.validationActions";
-    let actions = strings(v);
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, a) in actions.iter().enumerate() {
-        if !ACTIONS.contains(a) {
-            causes.push(not_supported(format!("{AT}[{i}]"), a, ACTIONS));
-        }
-        if seen.contains(a) {
-            causes.push(duplicate(format!("{AT}[{i}]"), a));
-        }
-        seen.push(a);
-    }
-    if seen.contains(&"Deny") && seen.contains(&"Warn") {
-        let msg = "must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)";
-        causes.push(invalid_list(
-            AT,
-            "admissionregistration.ValidationAction",
-            &actions,
-            msg,
-        ));
-    }
-    if seen.is_empty() {
-        causes.push(required_because(
-            AT,
-            "at least one validation action is required",
-        ));
-    }
-}
-
-/// `validateValidatingAdmissionPolicyBindingSpec`.
-pub fn validating_admission_policy_binding(o: &Value, causes: &mut Vec<Cause>) {
-    binding_common(o, causes);
-    validation_actions(&o["spec"]["validationActions"], causes);
-}
-
-/// `validateMutatingAdmissionPolicyBindingSpec`.
-pub fn mutating_admission_policy_binding(o: &Value, causes: &mut Vec<Cause>) {
-    binding_common(o, causes);
-    let mr = &o["spec"]["matchResources"];
-    if mr.is_object() {
-        mutating_operations(mr, "spec.matchResources", causes);
-    }
-}
-
-/// `SetDefaults_MatchResources` (and the rules' scopes) of `o[field]`,
-/// when present.
-fn match_resources_defaults(o: &mut Value, field: &str) {
-    let Some(mc) = o.get_mut(field).filter(|mc| mc.is_object()) else {
-        return;
-    };
-    set_default(mc, "matchPolicy", "Equivalent".into());
-    set_default(mc, "namespaceSelector", json!({}));
-    set_default(mc, "objectSelector", json!({}));
-    default_rules(mc, "resourceRules");
-    default_rules(mc, "excludeResourceRules");
-}
-
 /// Both policy kinds: `SetDefaults_*AdmissionPolicySpec` (failure policy
 /// Fail) and their match constraints' defaults. The spec is a Go struct,
 /// not a pointer: a policy without one gets one.
@@ -543,13 +350,6 @@ pub fn policy_defaults(o: &mut Value) {
     if let Some(spec) = o.get_mut("spec") {
         set_default(spec, "failurePolicy", "Fail".into());
         match_resources_defaults(spec, "matchConstraints");
-    }
-}
-
-/// Both binding kinds: their match resources' defaults.
-pub fn binding_defaults(o: &mut Value) {
-    if let Some(spec) = o.get_mut("spec") {
-        match_resources_defaults(spec, "matchResources");
     }
 }
 
@@ -563,27 +363,8 @@ pub fn clear_status(o: &mut Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::admission_rules::go_list;
+    use super::super::admission_rules::tests::messages;
     use super::*;
-
-    fn actions_shown(items: &[&str]) -> String {
-        go_list("admissionregistration.ValidationAction", items)
-    }
-
-    fn messages(
-        check: fn(&Value, &mut Vec<Cause>),
-        defaults: fn(&mut Value),
-        o: Value,
-    ) -> Vec<String> {
-        let mut o = o;
-        defaults(&mut o);
-        let mut causes = Vec::new();
-        check(&o, &mut causes);
-        causes
-            .into_iter()
-            .map(|c| format!("{}: {}", c.field, c.message))
-            .collect()
-    }
 
     fn vap(spec: Value) -> Value {
         json!({"metadata": {"name": "p"}, "spec": spec})
@@ -636,26 +417,8 @@ mod tests {
     }
 
     #[test]
-    fn bindings_name_a_policy_actions_and_one_param_source() {
-        let b = |spec| json!({"metadata": {"name": "b"}, "spec": spec});
-        assert_eq!(
-            messages(validating_admission_policy_binding, binding_defaults, b(json!({"policyName": "p",
-                "paramRef": {"name": "x", "selector": {}}, "validationActions": ["Deny", "Warn", "Deny"]}))),
-            [
-                "spec.paramRef.name: Forbidden: name and selector are mutually exclusive",
-                "spec.paramRef.selector: Forbidden: name and selector are mutually exclusive",
-                "spec.paramRef.parameterNotFoundAction: Required value",
-                "spec.validationActions[2]: Duplicate value: \"Deny\"",
-                &format!("spec.validationActions: Invalid value: {}: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)", actions_shown(&["Deny", "Warn", "Deny"])),
-            ]
-        );
-        assert_eq!(
-            messages(validating_admission_policy_binding, binding_defaults, b(json!({}))),
-            [
-                "spec.policyName: Required value",
-                "spec.validationActions: Required value: at least one validation action is required",
-            ]
-        );
-        assert!(cel_identifier("_a1") && !cel_identifier("1a") && !cel_identifier("in"));
+    fn variable_names_are_cel_identifiers() {
+        assert!(cel_identifier("_a1") && cel_identifier("replicas"));
+        assert!(!cel_identifier("1a") && !cel_identifier("in") && !cel_identifier("a-b"));
     }
 }

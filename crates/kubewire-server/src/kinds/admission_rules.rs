@@ -1,7 +1,10 @@
-//! The webhook configurations' rules (`pkg/apis/admissionregistration/
-//! validation`, `apiserver/pkg/util/webhook`) and the pieces the admission
-//! policies share with them: rules with operations, match conditions.
-//! Checks run in Go's order; Go prints list values with `%#v`
+//! What the admissionregistration.k8s.io kinds share
+//! (`pkg/apis/admissionregistration/validation`): rules with operations
+//! and their resource forms, match conditions, match resources, and the
+//! defaults under them. Each kind's own rules are in
+//! [`super::admission_webhook_rules`], [`super::admission_policy_rules`]
+//! and [`super::admission_binding_rules`]. Checks run in Go's order; Go
+//! prints list values with `%#v`
 //! (`[]admissionregistration.OperationType{"*", "CREATE"}`), so they are
 //! written here in that form.
 //!
@@ -11,11 +14,11 @@
 //! (cel-rust, parse only, other wording) cannot reproduce, so a refusal of
 //! ours would not be the real server's.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::validation::{label_selector, not_supported, required};
 use crate::status::{cause, Cause};
-use crate::validate::{dns1035_label, dns1123_subdomain, go_quote, invalid, qualified_name};
+use crate::validate::{go_quote, invalid, path_segment_name, qualified_name};
 
 /// The strings of a list field (none when absent).
 pub(super) fn strings(v: &Value) -> Vec<&str> {
@@ -73,10 +76,8 @@ pub(super) const MATCH_POLICIES: &[&str] = &["Equivalent", "Exact"];
 pub(super) const REINVOCATION_POLICIES: &[&str] = &["IfNeeded", "Never"];
 const OPERATIONS: &[&str] = &["*", "CONNECT", "CREATE", "DELETE", "UPDATE"];
 const SCOPES: &[&str] = &["*", "Cluster", "Namespaced"];
-/// What a create may name: the classes whose webhooks are safe on a dry
-/// run (`noSideEffectClasses`).
-const SIDE_EFFECTS: &[&str] = &["None", "NoneOnDryRun"];
-const REVIEW_VERSIONS: &str = "v1, v1beta1";
+/// A mutating policy cannot act on a DELETE (`supportedMutatingOperations`).
+const MUTATING_OPERATIONS: &[&str] = &["*", "CONNECT", "CREATE", "UPDATE"];
 
 /// `validateResources`: the resources of a rule, with the `x/*`, `*/x`,
 /// `*/*` and `*` forms that exclude others.
@@ -221,286 +222,67 @@ pub(super) fn match_conditions(list: &Value, at: &str, causes: &mut Vec<Cause>) 
     }
 }
 
-/// `IsFullyQualifiedName`: a subdomain of at least three labels.
-fn fully_qualified(name: &str, at: &str, causes: &mut Vec<Cause>) {
-    if name.is_empty() {
-        causes.push(required(at));
-        return;
-    }
-    let errs = dns1123_subdomain(name);
-    if !errs.is_empty() {
-        causes.push(invalid(at, name, &errs.join(",")));
-    } else if name.split('.').count() < 3 {
-        let msg = "should be a domain with at least three segments separated by dots";
-        causes.push(invalid(at, name, msg));
-    }
+/// A string field, "" when absent (Go's zero value).
+pub(super) fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
 }
 
-/// The parts of a URL that `ValidateWebhookURL` looks at, split as Go's
-/// `url.Parse` splits them: scheme, user information, host, query and
-/// fragment. Go's parse errors (bad escapes, control characters) are not
-/// reproduced: such a URL is judged by its parts.
-struct UrlParts<'a> {
-    scheme: &'a str,
-    user: Option<&'a str>,
-    host: &'a str,
-    query: &'a str,
-    fragment: &'a str,
-}
-
-fn url_parts(url: &str) -> UrlParts<'_> {
-    let (rest, fragment) = url.split_once('#').unwrap_or((url, ""));
-    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-    // A scheme is letters first, then letters, digits, `+`, `-`, `.`.
-    let scheme_end = rest.find(':').filter(|&i| {
-        let s = &rest[..i];
-        s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    let (scheme, rest) = match scheme_end {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => ("", rest),
-    };
-    let (user, host) = match rest.strip_prefix("//") {
-        Some(auth) => {
-            let auth = &auth[..auth.find('/').unwrap_or(auth.len())];
-            match auth.rsplit_once('@') {
-                Some((u, h)) => (Some(u), h),
-                None => (None, auth),
-            }
-        }
-        None => (None, ""),
-    };
-    UrlParts {
-        scheme,
-        user,
-        host,
-        query,
-        fragment,
-    }
-}
-
-/// `ValidateWebhookURL` with https required.
-fn webhook_url(url: &str, at: &str, causes: &mut Vec<Cause>) {
-    const FORM: &str = "; desired format: https://host[/path]";
-    let u = url_parts(url);
-    if u.scheme != "https" {
-        let msg = format!("'https' is the only allowed URL scheme{FORM}");
-        causes.push(invalid(at, u.scheme, &msg));
-    }
-    if u.host.is_empty() {
-        causes.push(invalid(at, "", &format!("host must be provided{FORM}")));
-    }
-    if let Some(user) = u.user {
-        causes.push(invalid(
-            at,
-            user,
-            "user information is not permitted in the URL",
-        ));
-    }
-    if !u.fragment.is_empty() {
-        causes.push(invalid(
-            at,
-            u.fragment,
-            "fragments are not permitted in the URL",
-        ));
-    }
-    if !u.query.is_empty() {
-        causes.push(invalid(
-            at,
-            u.query,
-            "query parameters are not permitted in the URL",
-        ));
-    }
-}
-
-/// `ValidateWebhookService`: a named service in a namespace, a port, and
-/// a path of subdomain segments.
-fn webhook_service(svc: &Value, at: &str, causes: &mut Vec<Cause>) {
-    if svc["name"].as_str().unwrap_or("").is_empty() {
-        causes.push(required_because(
-            format!("{at}.name"),
-            "service name is required",
-        ));
-    }
-    if svc["namespace"].as_str().unwrap_or("").is_empty() {
-        causes.push(required_because(
-            format!("{at}.namespace"),
-            "service namespace is required",
-        ));
-    }
-    // Defaulted to 443, so only a given port can be out of range.
-    if let Some(p) = svc["port"].as_i64().filter(|p| !(1..=65535).contains(p)) {
-        causes.push(cause(
-            "FieldValueInvalid",
-            format!(
-                "Invalid value: {p}: port is not valid: must be between 1 and 65535, inclusive"
-            ),
-            format!("{at}.port"),
-        ));
-    }
-    let Some(path) = svc["path"].as_str().filter(|p| !p.is_empty() && *p != "/") else {
-        return;
-    };
-    let here = format!("{at}.path");
-    if path == "//" {
-        causes.push(invalid(&here, path, "segment[0] may not be empty"));
-        return;
-    }
-    if !path.starts_with('/') {
-        causes.push(invalid(&here, path, "must start with a '/'"));
-    }
-    // Go drops the first byte whatever it is, and one trailing slash.
-    let inner = &path[path.char_indices().nth(1).map_or(path.len(), |(i, _)| i)..];
-    let inner = inner.strip_suffix('/').unwrap_or(inner);
-    for (i, step) in inner.split('/').enumerate() {
-        if step.is_empty() {
-            causes.push(invalid(
-                &here,
-                path,
-                &format!("segment[{i}] may not be empty"),
-            ));
-            continue;
-        }
-        for msg in dns1123_subdomain(step) {
-            causes.push(invalid(&here, path, &format!("segment[{i}]: {msg}")));
-        }
-    }
-}
-
-/// `validateAdmissionReviewVersions` (a create: one must be v1 or v1beta1).
-fn review_versions(v: &Value, at: &str, causes: &mut Vec<Cause>) {
-    let versions = strings(v);
-    if versions.is_empty() {
-        let msg = format!("must specify one of {REVIEW_VERSIONS}");
-        causes.push(required_because(at, &msg));
-        return;
-    }
+/// `validateNamedRuleWithOperations`: resource names that fit in a path,
+/// once each, then the rule.
+fn named_rule(rule: &Value, at: &str, causes: &mut Vec<Cause>) {
     let mut seen: Vec<&str> = Vec::new();
-    for (i, ver) in versions.iter().enumerate() {
-        let here = format!("{at}[{i}]");
-        if seen.contains(ver) {
-            causes.push(invalid(&here, ver, "duplicate version"));
-            continue;
+    for (i, name) in strings(&rule["resourceNames"]).into_iter().enumerate() {
+        let here = format!("{at}.resourceNames[{i}]");
+        for msg in path_segment_name(name) {
+            causes.push(invalid(&here, name, &msg));
         }
-        seen.push(ver);
-        for msg in dns1035_label(ver) {
-            causes.push(invalid(&here, ver, &msg));
+        if seen.contains(&name) {
+            causes.push(duplicate(here, name));
+        } else {
+            seen.push(name);
         }
     }
-    if !versions.iter().any(|v| matches!(*v, "v1" | "v1beta1")) {
-        let msg = format!("must include at least one of {REVIEW_VERSIONS}");
-        causes.push(invalid_list(at, "string", &versions, &msg));
-    }
+    rule_with_operations(rule, at, causes);
 }
 
-/// `validateValidatingWebhook` / `validateMutatingWebhook` of the hook at
-/// `at`; `mutating` adds the reinvocation policy.
-fn webhook(hook: &Value, at: &str, mutating: bool, causes: &mut Vec<Cause>) {
-    fully_qualified(
-        hook["name"].as_str().unwrap_or(""),
-        &format!("{at}.name"),
-        causes,
-    );
-    for (i, rule) in hook["rules"].as_array().into_iter().flatten().enumerate() {
-        rule_with_operations(rule, &format!("{at}.rules[{i}]"), causes);
-    }
-    one_of(
-        &hook["failurePolicy"],
-        &format!("{at}.failurePolicy"),
-        FAILURE_POLICIES,
-        causes,
-    );
-    one_of(
-        &hook["matchPolicy"],
-        &format!("{at}.matchPolicy"),
-        MATCH_POLICIES,
-        causes,
-    );
-    let side_effects = format!("{at}.sideEffects");
-    match hook["sideEffects"].as_str() {
-        None => {
-            let msg = format!("must specify one of {}", SIDE_EFFECTS.join(", "));
-            causes.push(required_because(side_effects, &msg));
-        }
-        Some(s) if !SIDE_EFFECTS.contains(&s) => {
-            causes.push(not_supported(side_effects, s, SIDE_EFFECTS));
-        }
-        Some(_) => {}
-    }
-    if let Some(t) = hook["timeoutSeconds"]
-        .as_i64()
-        .filter(|t| !(1..=30).contains(t))
-    {
-        causes.push(cause(
-            "FieldValueInvalid",
-            format!("Invalid value: {t}: the timeout value must be between 1 and 30 seconds"),
-            format!("{at}.timeoutSeconds"),
-        ));
+/// `validateMatchResources` of a present `mc` (the defaults give it its
+/// policy and selectors, so their absence is only a client's `null`).
+pub(super) fn match_resources(mc: &Value, at: &str, causes: &mut Vec<Cause>) {
+    if mc["matchPolicy"].is_null() {
+        causes.push(required(format!("{at}.matchPolicy")));
+    } else {
+        one_of(
+            &mc["matchPolicy"],
+            &format!("{at}.matchPolicy"),
+            MATCH_POLICIES,
+            causes,
+        );
     }
     for sel in ["namespaceSelector", "objectSelector"] {
-        if hook[sel].is_object() {
-            label_selector(&hook[sel], &format!("{at}.{sel}"), causes);
+        if mc[sel].is_null() {
+            causes.push(required(format!("{at}.{sel}")));
+        } else {
+            label_selector(&mc[sel], &format!("{at}.{sel}"), causes);
         }
     }
-    if mutating {
-        let field = format!("{at}.reinvocationPolicy");
-        one_of(
-            &hook["reinvocationPolicy"],
-            &field,
-            REINVOCATION_POLICIES,
-            causes,
-        );
+    for list in ["resourceRules", "excludeResourceRules"] {
+        for (i, rule) in mc[list].as_array().into_iter().flatten().enumerate() {
+            named_rule(rule, &format!("{at}.{list}[{i}]"), causes);
+        }
     }
-    let cc = &hook["clientConfig"];
-    let at_cc = format!("{at}.clientConfig");
-    match (cc["url"].as_str(), cc["service"].is_object()) {
-        (Some(url), false) => webhook_url(url, &format!("{at_cc}.url"), causes),
-        (None, true) => webhook_service(&cc["service"], &format!("{at_cc}.service"), causes),
-        _ => causes.push(required_because(
-            at_cc,
-            "exactly one of url or service is required",
-        )),
-    }
-    match_conditions(
-        &hook["matchConditions"],
-        &format!("{at}.matchConditions"),
-        causes,
-    );
 }
 
-/// A webhook configuration's hooks, each with its review versions, their
-/// names unique.
-fn webhooks(o: &Value, mutating: bool, causes: &mut Vec<Cause>) {
-    let mut names: Vec<&str> = Vec::new();
-    for (i, hook) in o["webhooks"].as_array().into_iter().flatten().enumerate() {
-        let at = format!("webhooks[{i}]");
-        webhook(hook, &at, mutating, causes);
-        review_versions(
-            &hook["admissionReviewVersions"],
-            &format!("{at}.admissionReviewVersions"),
-            causes,
-        );
-        let name = hook["name"].as_str().unwrap_or("");
-        if !name.is_empty() {
-            if names.contains(&name) {
-                causes.push(duplicate(format!("{at}.name"), name));
-            } else {
-                names.push(name);
+/// A mutating policy's or binding's resource rules may not name DELETE;
+/// Go reports it at the list of rules, without an index.
+pub(super) fn mutating_operations(mc: &Value, at: &str, causes: &mut Vec<Cause>) {
+    for rule in mc["resourceRules"].as_array().into_iter().flatten() {
+        for op in strings(&rule["operations"]) {
+            if !MUTATING_OPERATIONS.contains(&op) {
+                let field = format!("{at}.resourceRules.operations");
+                causes.push(not_supported(field, op, MUTATING_OPERATIONS));
             }
         }
     }
-}
-
-/// A ValidatingWebhookConfiguration.
-pub fn validating_webhook_configuration(o: &Value, causes: &mut Vec<Cause>) {
-    webhooks(o, false, causes);
-}
-
-/// A MutatingWebhookConfiguration.
-pub fn mutating_webhook_configuration(o: &Value, causes: &mut Vec<Cause>) {
-    webhooks(o, true, causes);
 }
 
 /// Sets `field` of an object to `v` when it is absent or null (Go's nil);
@@ -529,142 +311,62 @@ pub(super) fn default_rules(o: &mut Value, field: &str) {
     }
 }
 
-/// `SetDefaults_ValidatingWebhook` / `SetDefaults_MutatingWebhook` and
-/// the rules' and services' defaults under them
-/// (`pkg/apis/admissionregistration/v1/defaults.go`).
-fn webhook_defaults(o: &mut Value, mutating: bool) {
-    for hook in items_mut(o, "webhooks") {
-        default_rules(hook, "rules");
-        set_default(hook, "failurePolicy", "Fail".into());
-        set_default(hook, "matchPolicy", "Equivalent".into());
-        set_default(hook, "namespaceSelector", serde_json::json!({}));
-        set_default(hook, "objectSelector", serde_json::json!({}));
-        set_default(hook, "timeoutSeconds", 10.into());
-        if mutating {
-            set_default(hook, "reinvocationPolicy", "Never".into());
-        }
-        let svc = hook
-            .get_mut("clientConfig")
-            .and_then(|c| c.get_mut("service"));
-        if let Some(svc) = svc {
-            set_default(svc, "port", 443.into());
-        }
-    }
-}
-
-pub fn validating_webhook_defaults(o: &mut Value) {
-    webhook_defaults(o, false);
-}
-
-pub fn mutating_webhook_defaults(o: &mut Value) {
-    webhook_defaults(o, true);
-}
-
-/// `ValidatingWebhookConfigurationStrategy.PrepareForCreate`: a new
-/// configuration is generation 1 (it has no `spec`, so the common rule
-/// does not number it).
-pub fn first_generation(o: &mut Value) {
-    if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.insert("generation".into(), 1.into());
-    }
+/// `SetDefaults_MatchResources` (and the rules' scopes) of `o[field]`,
+/// when present.
+pub(super) fn match_resources_defaults(o: &mut Value, field: &str) {
+    let Some(mc) = o.get_mut(field).filter(|mc| mc.is_object()) else {
+        return;
+    };
+    set_default(mc, "matchPolicy", "Equivalent".into());
+    set_default(mc, "namespaceSelector", json!({}));
+    set_default(mc, "objectSelector", json!({}));
+    default_rules(mc, "resourceRules");
+    default_rules(mc, "excludeResourceRules");
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn messages(o: Value, mutating: bool) -> Vec<String> {
+    /// The causes `check` gives for `o` after `defaults`, as `field: message`.
+    pub(in crate::kinds) fn messages(
+        check: fn(&Value, &mut Vec<Cause>),
+        defaults: fn(&mut Value),
+        o: Value,
+    ) -> Vec<String> {
         let mut o = o;
-        webhook_defaults(&mut o, mutating);
+        defaults(&mut o);
         let mut causes = Vec::new();
-        webhooks(&o, mutating, &mut causes);
+        check(&o, &mut causes);
         causes
             .into_iter()
             .map(|c| format!("{}: {}", c.field, c.message))
             .collect()
     }
 
-    fn hook(extra: Value) -> Value {
-        let mut h = json!({"name": "a.b.c", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-            "clientConfig": {"url": "https://example.com/hook"}});
-        for (k, v) in extra.as_object().unwrap() {
-            h[k] = v.clone();
-        }
-        json!({"webhooks": [h]})
-    }
-
-    #[test]
-    fn a_good_hook_passes_and_gets_its_defaults() {
-        let mut o = hook(
-            json!({"rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
-            "clientConfig": {"service": {"namespace": "ns", "name": "svc"}}}),
-        );
-        webhook_defaults(&mut o, true);
-        let h = &o["webhooks"][0];
-        assert_eq!(h["rules"][0]["scope"], "*");
-        assert_eq!(h["clientConfig"]["service"]["port"], 443);
-        assert_eq!(h["timeoutSeconds"], 10);
-        assert_eq!(h["reinvocationPolicy"], "Never");
-        assert_eq!(h["namespaceSelector"], json!({}));
-        assert!(messages(o, true).is_empty());
-    }
-
-    #[test]
-    fn urls_are_split_as_go_splits_them() {
-        let u = url_parts("https://me:pw@host:8443/p?q=1#frag");
-        assert_eq!(
-            (u.scheme, u.user, u.host, u.query, u.fragment),
-            ("https", Some("me:pw"), "host:8443", "q=1", "frag")
-        );
-        let u = url_parts("example.com/hook");
-        assert_eq!((u.scheme, u.host), ("", ""));
-        assert_eq!(
-            messages(hook(json!({"clientConfig": {"url": "http://u@h/x?a#f"}})), false),
-            [
-                "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]",
-                "webhooks[0].clientConfig.url: Invalid value: \"u\": user information is not permitted in the URL",
-                "webhooks[0].clientConfig.url: Invalid value: \"f\": fragments are not permitted in the URL",
-                "webhooks[0].clientConfig.url: Invalid value: \"a\": query parameters are not permitted in the URL",
-            ]
-        );
-    }
-
-    #[test]
-    fn service_paths_are_subdomain_segments() {
-        let msgs = messages(
-            hook(
-                json!({"clientConfig": {"service": {"namespace": "ns", "name": "s", "path": "a//B/"}}}),
-            ),
-            false,
-        );
-        // Go drops the first byte ("a") and the trailing slash: "//B".
-        assert_eq!(msgs.len(), 4, "{msgs:?}");
-        assert_eq!(msgs[0], "webhooks[0].clientConfig.service.path: Invalid value: \"a//B/\": must start with a '/'");
-        assert_eq!(msgs[1], "webhooks[0].clientConfig.service.path: Invalid value: \"a//B/\": segment[0] may not be empty");
-        assert_eq!(msgs[2], "webhooks[0].clientConfig.service.path: Invalid value: \"a//B/\": segment[1] may not be empty");
-        assert!(msgs[3].starts_with("webhooks[0].clientConfig.service.path: Invalid value: \"a//B/\": segment[2]: a lowercase RFC 1123 subdomain"));
-    }
-
     #[test]
     fn resources_exclude_what_their_wildcards_cover() {
-        let rule = |res: Value| {
-            hook(
-                json!({"rules": [{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"], "resources": res}]}),
-            )
+        let check = |res: Value| {
+            let rule = json!({"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"], "resources": res});
+            let mut causes = Vec::new();
+            rule_with_operations(&rule, "r", &mut causes);
+            causes
+                .into_iter()
+                .map(|c| format!("{}: {}", c.field, c.message))
+                .collect::<Vec<_>>()
         };
         assert_eq!(
-            messages(rule(json!(["pods/*", "pods/log"])), false),
-            ["webhooks[0].rules[0].resources[1]: Invalid value: \"pods/log\": if 'pods/*' is present, must not specify pods/log"]
+            check(json!(["pods/*", "pods/log"])),
+            ["r.resources[1]: Invalid value: \"pods/log\": if 'pods/*' is present, must not specify pods/log"]
         );
         assert_eq!(
-            messages(rule(json!(["*/*", "pods"])), false),
-            ["webhooks[0].rules[0].resources: Invalid value: []string{\"*/*\", \"pods\"}: if '*/*' is present, must not specify other resources"]
+            check(json!(["*/*", "pods"])),
+            ["r.resources: Invalid value: []string{\"*/*\", \"pods\"}: if '*/*' is present, must not specify other resources"]
         );
         assert_eq!(
-            messages(rule(json!(["*", "pods", "pods/log"])), false),
-            ["webhooks[0].rules[0].resources: Invalid value: []string{\"*\", \"pods\", \"pods/log\"}: if '*' is present, must not specify other resources without subresources"]
+            check(json!(["*", "pods", "pods/log"])),
+            ["r.resources: Invalid value: []string{\"*\", \"pods\", \"pods/log\"}: if '*' is present, must not specify other resources without subresources"]
         );
-        assert!(messages(rule(json!(["*", "*/scale"])), false).is_empty());
+        assert!(check(json!(["*", "*/scale"])).is_empty());
     }
 }

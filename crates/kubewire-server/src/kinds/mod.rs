@@ -11,8 +11,10 @@
 //! object instead (see [`crate::resources::ResourceDef::from_crd`]).
 
 mod admission;
+mod admission_binding_rules;
 mod admission_policy_rules;
 mod admission_rules;
+mod admission_webhook_rules;
 mod apps;
 mod batch_rules;
 mod cells;
