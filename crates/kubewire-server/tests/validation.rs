@@ -6,6 +6,8 @@
 //! are the real server's rules and wording (apimachinery's validation
 //! messages; the captures show each form).
 
+#[path = "validation/admission.rs"]
+mod admission;
 mod common;
 #[path = "validation/kinds.rs"]
 mod kinds;
@@ -129,6 +131,7 @@ async fn world(a: SocketAddr) {
     let r = req(a, "DELETE", "/api/v1/namespaces/terminating-demo", &[], b"").await;
     assert_eq!(r.status, 200);
     policies::world(a).await;
+    admission::world(a).await;
 }
 
 /// Every captured refusal of an invalid write (or list option) this
@@ -637,6 +640,7 @@ fn table() -> Vec<Case> {
     ];
     t.extend(kinds::cases());
     t.extend(policies::cases());
+    t.extend(admission::cases());
     t.shrink_to_fit();
     t
 }
@@ -701,6 +705,7 @@ async fn legal_objects_are_accepted() {
         .map(|(p, b)| (p.to_string(), b))
         .chain(more)
         .chain(policies::legal())
+        .chain(admission::legal())
     {
         let r = post_json(a, &path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", body_text(&r));

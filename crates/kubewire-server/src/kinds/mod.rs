@@ -10,6 +10,11 @@
 //! entries. CustomResourceDefinitions get the same facts from the CRD
 //! object instead (see [`crate::resources::ResourceDef::from_crd`]).
 
+mod admission;
+mod admission_binding_rules;
+mod admission_policy_rules;
+mod admission_rules;
+mod admission_webhook_rules;
 mod apps;
 mod batch_rules;
 mod cells;
@@ -292,6 +297,12 @@ pub static ALL: &[&Builtin] = &[
     &storage::STORAGE_CLASSES,
     &storage::VOLUME_ATTACHMENTS,
     &storage::VOLUME_ATTRIBUTES_CLASSES,
+    &admission::MUTATING_ADMISSION_POLICIES,
+    &admission::MUTATING_ADMISSION_POLICY_BINDINGS,
+    &admission::MUTATING_WEBHOOK_CONFIGURATIONS,
+    &admission::VALIDATING_ADMISSION_POLICIES,
+    &admission::VALIDATING_ADMISSION_POLICY_BINDINGS,
+    &admission::VALIDATING_WEBHOOK_CONFIGURATIONS,
     &other::CUSTOM_RESOURCE_DEFINITIONS,
     &groups::PRIORITY_CLASSES,
     &other::LEASES,
@@ -399,6 +410,12 @@ mod tests {
         ("storage.k8s.io", "csinodes", &[c("Name"), c("Drivers"), c("Age")]),
         ("storage.k8s.io", "storageclasses", &[c("Name"), c("Provisioner"), c("ReclaimPolicy"), c("VolumeBindingMode"), c("AllowVolumeExpansion"), c("Age")]),
         ("storage.k8s.io", "volumeattachments", &[c("Name"), c("Attacher"), c("PV"), c("Node"), c("Attached"), c("Age")]),
+        ("admissionregistration.k8s.io", "mutatingadmissionpolicies", &[c("Name"), c("Mutations"), c("ParamKind"), c("Age")]),
+        ("admissionregistration.k8s.io", "mutatingadmissionpolicybindings", &[c("Name"), c("PolicyName"), c("ParamRef"), c("Age")]),
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", &[c("Name"), c("Webhooks"), c("Age")]),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies", &[c("Name"), c("Validations"), c("ParamKind"), c("Age")]),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicybindings", &[c("Name"), c("PolicyName"), c("ParamRef"), c("Age")]),
+        ("admissionregistration.k8s.io", "validatingwebhookconfigurations", &[c("Name"), c("Webhooks"), c("Age")]),
         ("apiextensions.k8s.io", "customresourcedefinitions", &[c("Name"), c("Created At")]),
         ("scheduling.k8s.io", "priorityclasses", &[c("Name"), c("Value"), c("Global-Default"), c("Age"), c("PreemptionPolicy")]),
         ("coordination.k8s.io", "leases", &[c("Name"), c("Holder"), c("Age")]),
