@@ -97,6 +97,7 @@ pub mod services;
 pub mod shape;
 pub mod status;
 pub mod storage;
+pub mod strategic;
 pub mod structural;
 pub mod table;
 pub mod tls;

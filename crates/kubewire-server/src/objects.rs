@@ -377,7 +377,10 @@ pub fn prepare_update(
     // Defaulting runs on every write, as on a real server: a replacement
     // that leaves a defaulted field out keeps its default.
     defaults(def, &mut new);
-    if tracks_generation(def, &new) && spec_part(old) != spec_part(&new) {
+    // A kind whose strategy numbered it at create (webhook
+    // configurations have no spec) counts its changes too.
+    let numbered = tracks_generation(def, &new) || old["metadata"].get("generation").is_some();
+    if numbered && spec_part(old) != spec_part(&new) {
         let g = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = g.into();
     }

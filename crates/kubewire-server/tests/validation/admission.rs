@@ -441,6 +441,24 @@ async fn tables_and_defaults_follow_kube_apiserver() {
         .await
         .json();
     assert_eq!(h["metadata"]["generation"], 1);
+    // A change of its webhooks counts; a label does not. A strategic
+    // merge patch merges the webhooks by name.
+    let vwc = path("validatingwebhookconfigurations/ok-vwc");
+    let first = h["webhooks"][0]["name"].clone();
+    let smp = json!({"webhooks": [{"name": first, "timeoutSeconds": 7}]});
+    let ct = [("content-type", "application/strategic-merge-patch+json")];
+    let r = common::req(a, "PATCH", &vwc, &ct, smp.to_string().as_bytes()).await;
+    assert_eq!(r.status, 200);
+    let patched = r.json();
+    assert_eq!(patched["metadata"]["generation"], 2);
+    assert_eq!(
+        patched["webhooks"].as_array().unwrap().len(),
+        h["webhooks"].as_array().unwrap().len()
+    );
+    assert_eq!(patched["webhooks"][0]["timeoutSeconds"], 7);
+    let label = json!({"metadata": {"labels": {"team": "a"}}});
+    let r = common::req(a, "PATCH", &vwc, &ct, label.to_string().as_bytes()).await;
+    assert_eq!(r.json()["metadata"]["generation"], 2);
     let w = &h["webhooks"];
     assert_eq!(
         (

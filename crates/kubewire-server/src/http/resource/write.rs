@@ -322,7 +322,7 @@ pub fn patch(r: &Request<'_>) -> Res {
                 if d.custom {
                     return Err(ApiError::unsupported_patch());
                 }
-                patch::strategic_merge(base, &patch)
+                crate::strategic::merge(base, &patch, crate::strategic::Schema::of(d))
             }
             PatchType::Apply => {
                 let applied =
